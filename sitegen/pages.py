@@ -1,0 +1,67 @@
+"""Jinja rendering: page contexts for the home page, each topic, and the 404 page."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import jinja2
+
+from .citation import bibtex, short_citation
+
+SIMULATOR_MARKER = "<!-- simulator -->"
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,  # a typo in a template is an error, not a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path) -> dict[PurePosixPath, str]:
+    env = environment(templates_dir)
+    site = loaded.site
+    topics = loaded.topics
+    by_slug = {t.slug: t for t in topics}
+    out: dict[PurePosixPath, str] = {}
+
+    def common(root: str, page_path: str) -> dict:
+        def asset(path: str) -> str:
+            key = f"static/{path}"
+            version = assets.get(key)
+            return f"{root}{key}" + (f"?v={version}" if version else "")
+
+        return {"site": site, "root": root, "asset": asset, "topics": topics, "page_path": page_path}
+
+    index_ctx = common("", "index.html")
+    quick_start = [
+        {**path, "steps": [by_slug[s] for s in path["topics"]]} for path in site["quick_start"]
+    ]
+    out[PurePosixPath("index.html")] = env.get_template("index.html").render(**index_ctx, quick_start=quick_start)
+
+    for i, topic in enumerate(topics):
+        body = bodies[topic.slug]
+        ctx = common("../", f"{topic.slug}/index.html")
+        html = body.rendered.html
+        before, marker, after = html.partition(SIMULATOR_MARKER)
+        out[PurePosixPath(topic.slug, "index.html")] = env.get_template("topic.html").render(
+            **ctx,
+            topic=topic,
+            meta=topic.meta,
+            body_before=before,
+            body_after=after if marker else "",
+            toc=body.rendered.toc,
+            simulator=getattr(body, "simulator", None),
+            related=[by_slug[s] for s in topic.meta.get("related", [])],
+            previous=topics[i - 1] if i > 0 else None,
+            next=topics[i + 1] if i + 1 < len(topics) else None,
+            bibtex=bibtex(topic.meta),
+            short_citation=short_citation(topic.meta),
+        )
+
+    # The 404 page is served from any path, so it links from the site's base path.
+    out[PurePosixPath("404.html")] = env.get_template("404.html").render(**common(site["base_path"], "404.html"))
+    return out

@@ -1,0 +1,159 @@
+"""load -> validate -> render -> write. The one function `build` runs the whole site."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import content as content_mod
+from . import links, markdown_render, mathtex, pages, vendor, writer
+from .errors import BuildFailed, ContentError
+
+
+@dataclass
+class BuildOptions:
+    project_root: Path
+    content_dir: Path
+    templates_dir: Path
+    static_dir: Path
+    out_dir: Path
+    extra_steps: list = field(default_factory=list)  # callables(staging, content, assets) run before pages
+
+
+@dataclass
+class BuildReport:
+    pages: int
+    seconds: float
+    timings: dict[str, float]
+
+
+def default_options(project_root: Path, out_dir: Path | None = None) -> BuildOptions:
+    return BuildOptions(
+        project_root=project_root,
+        content_dir=project_root / "content",
+        templates_dir=project_root / "templates",
+        static_dir=project_root / "static",
+        out_dir=out_dir or project_root / "site",
+    )
+
+
+def build(options: BuildOptions) -> BuildReport:
+    """Build the site; raise BuildFailed (with every error) leaving `out_dir` untouched."""
+    timings: dict[str, float] = {}
+    started = clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    from simulators import REGISTRY  # imported late: the registry may pull in NumPy
+
+    loaded, errors = content_mod.load(options.content_dir, options.project_root, set(REGISTRY))
+    if errors:
+        raise BuildFailed(errors)
+    lap("load+validate")
+
+    bodies, spans, errors = _render_bodies(loaded)
+    katex_pin = vendor.NpmPin(**loaded.site["runtime"]["katex"])
+    try:
+        katex_dir = vendor.extract_package(katex_pin)
+    except vendor.VendorError as exc:
+        raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
+    errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js")
+    if errors:
+        raise BuildFailed(errors)
+    lap("markdown+math")
+
+    with writer.staged_output(options.out_dir) as staging:
+        assets = _write_assets(staging, options.static_dir, katex_dir)
+        for step in options.extra_steps:
+            step(staging, loaded, assets)
+        lap("assets")
+        site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir)
+        for path, html in site_pages.items():
+            writer.write_text(staging, str(path), html)
+        lap("templates")
+        problems = links.broken_links(staging, {p: h for p, h in site_pages.items() if p.name != "404.html"})
+        if problems:
+            raise BuildFailed([_link_error(loaded, bodies, page, href, reason) for page, href, reason in problems])
+        lap("link check")
+    lap("swap")
+    return BuildReport(pages=len(site_pages), seconds=time.perf_counter() - started, timings=timings)
+
+
+@dataclass
+class Body:
+    topic: content_mod.Topic
+    rendered: markdown_render.RenderedBody
+    spans: list[mathtex.MathSpan]
+
+
+def _render_bodies(loaded: content_mod.Content):
+    bodies: dict[str, Body] = {}
+    all_spans: list[tuple[Body, mathtex.MathSpan]] = []
+    errors: list[ContentError] = []
+    required = loaded.site["topic_sections"]
+    for topic in loaded.topics:
+        shielded, spans = mathtex.shield(topic.doc.body, topic.doc.body_start_line, start_index=len(all_spans))
+        rendered = markdown_render.render(shielded, topic.doc.body_start_line)
+        body = Body(topic, rendered, spans)
+        bodies[topic.slug] = body
+        all_spans += [(body, s) for s in spans]
+        headings = {t["name"].strip().lower() for t in rendered.toc}
+        for section in required:
+            if section.lower() not in headings:
+                errors.append(ContentError(topic.rel_source, topic.doc.body_start_line, "body",
+                                           f"missing required section '## {section}'"))
+    return bodies, all_spans, errors
+
+
+def _render_math(spans, bodies: dict[str, Body], katex_js: Path) -> list[ContentError]:
+    if not spans:
+        return []
+    try:
+        results = mathtex.render_all([s for _, s in spans], katex_js)
+    except mathtex.MathError as exc:
+        return [ContentError("content", 0, "math", str(exc))]
+    errors: list[ContentError] = []
+    rendered_by_body: dict[str, dict[str, str]] = {}
+    for (body, span), result in zip(spans, results):
+        if isinstance(result, mathtex.MathError):
+            errors.append(ContentError(body.topic.rel_source, span.line, "body", f"math ${span.tex}$: {result}"))
+        else:
+            rendered_by_body.setdefault(body.topic.slug, {})[span.token] = result
+    for slug, body in bodies.items():
+        body.rendered.html = mathtex.unshield(body.rendered.html, body.spans, rendered_by_body.get(slug, {}))
+    return errors
+
+
+def _write_assets(staging: Path, static_dir: Path, katex_dir: Path) -> dict[str, str]:
+    """Copy static files and vendored KaTeX; return site path -> content-hashed URL suffix."""
+    writer.copy_tree(static_dir, staging / "static")
+    writer.write_text(staging, "static/css/pygments.css", markdown_render.pygments_css())
+    katex_out = staging / "static" / "vendor" / "katex"
+    katex_out.mkdir(parents=True, exist_ok=True)
+    (katex_out / "katex.min.css").write_bytes((katex_dir / "dist" / "katex.min.css").read_bytes())
+    fonts = katex_out / "fonts"
+    fonts.mkdir(exist_ok=True)
+    # Every current browser takes the woff2 face listed first; the woff/ttf fallbacks are not shipped.
+    for font in (katex_dir / "dist" / "fonts").glob("*.woff2"):
+        (fonts / font.name).write_bytes(font.read_bytes())
+    versions: dict[str, str] = {}
+    for path in (staging / "static").rglob("*"):
+        if path.is_file() and path.suffix in (".css", ".js", ".mjs", ".svg", ".png", ".ico", ".json"):
+            rel = path.relative_to(staging).as_posix()
+            versions[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return versions
+
+
+def _link_error(loaded, bodies: dict[str, Body], page: PurePosixPath, href: str, reason: str) -> ContentError:
+    slug = page.parts[0] if len(page.parts) > 1 else None
+    body = bodies.get(slug) if slug else None
+    if body is not None and href in body.rendered.link_lines:
+        return ContentError(body.topic.rel_source, body.rendered.link_lines[href], "body", f"broken link '{href}': {reason}")
+    where = body.topic.rel_source if body is not None else f"templates (page {page})"
+    return ContentError(where, 0, "link", f"broken link '{href}': {reason}")

@@ -1,0 +1,29 @@
+// Theme toggle: system -> light -> dark -> system. The choice persists in localStorage.
+(function () {
+  "use strict";
+  var order = ["system", "light", "dark"];
+  var root = document.documentElement;
+
+  function current() {
+    return root.dataset.theme || "system";
+  }
+  function apply(mode) {
+    if (mode === "system") delete root.dataset.theme;
+    else root.dataset.theme = mode;
+    try {
+      if (mode === "system") localStorage.removeItem("theme");
+      else localStorage.setItem("theme", mode);
+    } catch (e) { /* private mode: the choice lasts for this page only */ }
+    document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+      button.setAttribute("aria-label", "Colour theme: " + (mode === "system" ? "follows system" : mode) + ". Activate to change.");
+      var label = button.querySelector(".theme-label");
+      if (label) label.textContent = mode === "system" ? "Auto" : mode === "light" ? "Light" : "Dark";
+    });
+  }
+  document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      apply(order[(order.indexOf(current()) + 1) % order.length]);
+    });
+  });
+  apply(current());
+})();
