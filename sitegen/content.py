@@ -34,9 +34,10 @@ def load(content_dir: Path, project_root: Path, simulator_names: set[str]) -> tu
     """Read and validate everything; return the content and all errors found."""
     errors: list[ContentError] = []
     site, site_file, site_lines = _load_site(content_dir, project_root, errors)
-    topics = _load_topics(content_dir / "topics", project_root, simulator_names, errors)
+    broken_slugs: set[str] = set()
+    topics = _load_topics(content_dir / "topics", project_root, simulator_names, errors, broken_slugs)
     if site is not None:
-        _cross_check(site, site_file, site_lines, topics, errors)
+        _cross_check(site, site_file, site_lines, topics, broken_slugs, errors)
     if errors or site is None:
         return None, errors
     return Content(site, site_file, site_lines, sorted(topics, key=lambda t: (t.meta["order"], t.slug))), errors
@@ -67,7 +68,10 @@ def _line(lines: dict[str, int], field: str) -> int:
     return 1
 
 
-def _load_topics(folder: Path, root: Path, simulator_names: set[str], errors: list[ContentError]) -> list[Topic]:
+def _load_topics(folder: Path, root: Path, simulator_names: set[str], errors: list[ContentError],
+                 broken_slugs: set[str]) -> list[Topic]:
+    """Load valid topics; slugs of files that exist but failed go into `broken_slugs`
+    so references to them are not reported as a second, misleading error."""
     topics: list[Topic] = []
     if not folder.is_dir():
         errors.append(ContentError(display_path(folder, root), 0, "(folder)", "topics folder is missing"))
@@ -78,9 +82,11 @@ def _load_topics(folder: Path, root: Path, simulator_names: set[str], errors: li
             doc = frontmatter.split(path.read_text(encoding="utf-8"))
         except frontmatter.FrontMatterError as exc:
             errors.append(ContentError(shown, exc.line, "(front matter)", str(exc)))
+            broken_slugs.add(path.stem)
             continue
         except UnicodeDecodeError as exc:
             errors.append(ContentError(shown, 0, "(file)", f"not valid UTF-8: {exc.reason}"))
+            broken_slugs.add(path.stem)
             continue
         problems = schema.validate(doc.data, schema.TOPIC_SCHEMA)
         for field, message in problems:
@@ -93,29 +99,32 @@ def _load_topics(folder: Path, root: Path, simulator_names: set[str], errors: li
                     ContentError(shown, doc.line_of("simulator.name"), "simulator.name",
                                  f"unknown simulator '{simulator['name']}' (known: {known})")
                 )
+        slug = doc.data.get("slug") if isinstance(doc.data.get("slug"), str) else path.stem
         if problems:
+            broken_slugs.add(slug)
             continue
-        slug = doc.data.get("slug") or path.stem
         topics.append(Topic(slug=slug, source=path, rel_source=shown, meta=doc.data, doc=doc))
     if not topics and not errors:
         errors.append(ContentError(display_path(folder, root), 0, "(folder)", "no topic pages (*.md) found"))
     return topics
 
 
-def _cross_check(site: dict, site_file: str, site_lines: dict[str, int], topics: list[Topic], errors: list[ContentError]) -> None:
+def _cross_check(site: dict, site_file: str, site_lines: dict[str, int], topics: list[Topic],
+                 broken_slugs: set[str], errors: list[ContentError]) -> None:
     by_slug: dict[str, Topic] = {}
+    sharing: dict[str, list[Topic]] = {}
     for topic in topics:
-        if topic.slug in by_slug:
-            first = by_slug[topic.slug]
-            errors.append(
-                ContentError(topic.rel_source, topic.doc.line_of("slug"), "slug",
-                             f"slug '{topic.slug}' is already used by {first.rel_source}")
-            )
-        else:
-            by_slug[topic.slug] = topic
+        by_slug.setdefault(topic.slug, topic)
+        sharing.setdefault(topic.slug, []).append(topic)
+    for slug, owners in sharing.items():
+        if len(owners) > 1:  # report on every file involved: any of them may be the mistake
+            for topic in owners:
+                others = ", ".join(t.rel_source for t in owners if t is not topic)
+                errors.append(ContentError(topic.rel_source, topic.doc.line_of("slug"), "slug",
+                                           f"slug '{slug}' is also used by {others}"))
     for topic in topics:
         for i, slug in enumerate(topic.meta.get("related", [])):
-            if slug not in by_slug:
+            if slug not in by_slug and slug not in broken_slugs:
                 errors.append(ContentError(topic.rel_source, topic.doc.line_of(f"related.{i}"), f"related.{i}",
                                            f"related topic '{slug}' does not exist"))
             elif slug == topic.slug:
@@ -123,6 +132,6 @@ def _cross_check(site: dict, site_file: str, site_lines: dict[str, int], topics:
                                            "a topic cannot be related to itself"))
     for p, path in enumerate(site.get("quick_start", [])):
         for i, slug in enumerate(path.get("topics", [])):
-            if slug not in by_slug:
+            if slug not in by_slug and slug not in broken_slugs:
                 field = f"quick_start.{p}.topics.{i}"
                 errors.append(ContentError(site_file, _line(site_lines, field), field, f"quick-start topic '{slug}' does not exist"))

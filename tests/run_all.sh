@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run the whole suite (unit, build and browser tests).
+# Used by the README and by CI (.ci/run). Safe to run again: installs are skipped when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing chromium (apt)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "chromium is not installed; run: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+
+echo "== installing Python packages"
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+echo "== running tests"
+export REQUIRE_BROWSER=1  # a missing browser fails the run instead of skipping tests
+set +e
+python3 -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure, not a pass" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,174 @@
+"""Broken content gives every error at once, each with file, line and field, and loses nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import BuildFailed, ContentError
+
+from conftest import PROJECT_ROOT, build_content
+
+TOPIC = "content/topics/gated-attention.md"
+
+
+def line_of(path: Path, text: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if text in line:
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    source = path.read_text()
+    assert old in source, old
+    path.write_text(source.replace(old, new, 1))
+
+
+def errors_of(content: Path, tmp_path: Path) -> list[ContentError]:
+    with pytest.raises(BuildFailed) as failure:
+        build_content(content, tmp_path / "site")
+    return failure.value.errors
+
+
+def shown(content: Path, relative: str) -> str:
+    # Messages show paths relative to the project when possible, else as given.
+    path = content / relative
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def topic(content: Path) -> Path:
+    return content / "topics" / "gated-attention.md"
+
+
+def test_malformed_yaml_reports_line_and_column(content_copy, tmp_path):
+    line = line_of(topic(content_copy), "order: 2")
+    edit(topic(content_copy), "order: 2", "order: [2")
+    [error] = errors_of(content_copy, tmp_path)
+    assert error.file == shown(content_copy, "topics/gated-attention.md")
+    assert error.line == line + 1  # YAML notices the unclosed list on the next line
+    assert "malformed YAML at line" in error.message and "column" in error.message
+
+
+def test_missing_required_field(content_copy, tmp_path):
+    edit(topic(content_copy), "hook: One sigmoid gate", "hooks: One sigmoid gate")
+    line = line_of(topic(content_copy), "hooks:")
+    errors = errors_of(content_copy, tmp_path)
+    messages = {(e.field, e.line, e.message) for e in errors}
+    assert ("hook", 1, "required field 'hook' is missing") in messages
+    assert any(f == "hooks" and ln == line and m.startswith("unknown field 'hooks'") for f, ln, m in messages)
+
+
+def test_mistyped_field(content_copy, tmp_path):
+    line = line_of(topic(content_copy), "order: 2")
+    edit(topic(content_copy), "order: 2", "order: second")
+    [error] = errors_of(content_copy, tmp_path)
+    assert (error.line, error.field) == (line, "order")
+    assert error.message == "expected integer, got str 'second'"
+
+
+def test_unknown_simulator(content_copy, tmp_path):
+    path = topic(content_copy)
+    edit(path, "bibtex_key:", "simulator:\n  name: no_such_sim\nbibtex_key:")
+    line = line_of(path, "name: no_such_sim")
+    [error] = errors_of(content_copy, tmp_path)
+    assert (error.line, error.field) == (line, "simulator.name")
+    assert error.message.startswith("unknown simulator 'no_such_sim' (known:")
+
+
+def test_related_slug_that_does_not_exist(content_copy, tmp_path):
+    path = topic(content_copy)
+    edit(path, "related: [superposition-scaling, diffusion-memorization]", "related:\n  - superposition-scaling\n  - difusion-memorization")
+    line = line_of(path, "- difusion-memorization")
+    [error] = errors_of(content_copy, tmp_path)
+    assert (error.line, error.field) == (line, "related.1")
+    assert error.message == "related topic 'difusion-memorization' does not exist"
+
+
+def test_two_pages_with_one_slug(content_copy, tmp_path):
+    clone = content_copy / "topics" / "gated-attention-copy.md"
+    clone.write_text(topic(content_copy).read_text().replace("order: 2", "slug: gated-attention\norder: 8"))
+    errors = errors_of(content_copy, tmp_path)
+    dup = {Path(e.file).name: e for e in errors if e.field == "slug"}
+    assert set(dup) == {"gated-attention.md", "gated-attention-copy.md"}
+    assert dup["gated-attention-copy.md"].line == line_of(clone, "slug: gated-attention")
+    assert dup["gated-attention-copy.md"].message.startswith("slug 'gated-attention' is also used by ")
+    assert dup["gated-attention-copy.md"].message.endswith("topics/gated-attention.md")
+
+
+def test_internal_link_to_missing_page(content_copy, tmp_path):
+    path = topic(content_copy)
+    edit(path, "## Background\n", "## Background\n\nSee [the missing page](no-such-topic.md).\n")
+    line = line_of(path, "the missing page")
+    [error] = errors_of(content_copy, tmp_path)
+    assert error.file == shown(content_copy, "topics/gated-attention.md")
+    assert error.line == line
+    assert "broken link '../no-such-topic/'" in error.message
+
+
+def test_bad_math_is_reported_with_its_line(content_copy, tmp_path):
+    path = topic(content_copy)
+    edit(path, "## Background\n", "## Background\n\nBroken $\\frac{1}{$ math.\n")
+    line = line_of(path, "Broken $")
+    [error] = errors_of(content_copy, tmp_path)
+    assert error.line == line and "KaTeX parse error" in error.message
+
+
+def test_missing_required_section(content_copy, tmp_path):
+    edit(topic(content_copy), "## Deep dive\n", "## Deeper dive\n")
+    [error] = errors_of(content_copy, tmp_path)
+    assert error.message == "missing required section '## Deep dive'"
+
+
+def test_all_errors_are_reported_together(content_copy, tmp_path):
+    edit(topic(content_copy), "order: 2", "order: second")
+    other = content_copy / "topics" / "rlvr-reasoning.md"
+    edit(other, "award: Runner-Up", "award: Runner Up")
+    errors = errors_of(content_copy, tmp_path)
+    assert {Path(e.file).name for e in errors} == {"gated-attention.md", "rlvr-reasoning.md"}
+    award = next(e for e in errors if e.field == "award")
+    assert award.line == line_of(other, "award: Runner Up")
+    assert "'Runner Up' is not one of: Best Paper" in award.message
+
+
+def test_failed_build_leaves_previous_site_untouched(content_copy, tmp_path):
+    out = tmp_path / "site"
+    build_content(content_copy, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    edit(topic(content_copy), "order: 2", "order: [2")
+    with pytest.raises(BuildFailed):
+        build_content(content_copy, out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert before == after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"], "no staging folder left behind"
+
+
+def test_late_failure_also_leaves_previous_site_untouched(content_copy, tmp_path):
+    """A broken link is found only after pages are written to staging: still nothing changes."""
+    out = tmp_path / "site"
+    build_content(content_copy, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    edit(topic(content_copy), "## Background\n", "## Background\n\n[x](gone.md)\n")
+    with pytest.raises(BuildFailed):
+        build_content(content_copy, out)
+    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_cli_exits_nonzero_and_prints_every_error(content_copy, tmp_path):
+    edit(topic(content_copy), "order: 2", "order: second")
+    edit(content_copy / "site.yaml", "base_path: /", "base_path: nope")
+    proc = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "build.py"), "--content", str(content_copy), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1
+    assert "gated-attention.md:" in proc.stderr and ": order: expected integer" in proc.stderr
+    assert "site.yaml:" in proc.stderr and "base_path" in proc.stderr
+    assert "build failed: 2 error(s); the previous site was left untouched" in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,137 @@
+"""The real content builds into a complete, self-contained, accurate site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+import pytest
+import yaml
+
+from sitegen import links
+from sitegen.pipeline import build, default_options
+
+from conftest import PROJECT_ROOT
+
+SITE = yaml.safe_load((PROJECT_ROOT / "content" / "site.yaml").read_text())
+SLUGS = sorted(p.stem for p in (PROJECT_ROOT / "content" / "topics").glob("*.md"))
+PAPER_HOSTS = {"arxiv.org", "openreview.net", "github.com"}
+
+
+def html_pages(site: Path) -> dict[PurePosixPath, str]:
+    return {PurePosixPath(p.relative_to(site).as_posix()): p.read_text() for p in site.rglob("*.html")}
+
+
+def test_all_seven_topics_and_home_and_404_exist(built_site):
+    assert len(SLUGS) == 7
+    for slug in SLUGS:
+        assert (built_site / slug / "index.html").is_file(), slug
+    assert (built_site / "index.html").is_file()
+    assert (built_site / "404.html").is_file()
+
+
+def test_every_internal_link_and_asset_resolves(built_site):
+    pages = {p: h for p, h in html_pages(built_site).items() if p.name != "404.html"}
+    assert links.broken_links(built_site, pages) == []
+    # and the checker itself is not blind: a made-up link is caught
+    pages[PurePosixPath("index.html")] += '<a href="no-such-topic/">x</a>'
+    assert links.broken_links(built_site, pages) != []
+
+
+def test_no_request_to_any_other_host(built_site):
+    for path, html in html_pages(built_site).items():
+        hosts = links.external_hosts(html)
+        assert hosts <= PAPER_HOSTS, f"{path} links to {hosts - PAPER_HOSTS}"
+        # nothing is *loaded* from elsewhere: scripts, styles, images, fonts are local
+        for tag, attr in re.findall(r"<(script|link|img|iframe|source)\b[^>]*\b(?:src|href)=\"(https?:[^\"]+)\"", html):
+            pytest.fail(f"{path} loads {attr} from another host")
+    for css in built_site.rglob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?https?:", css.read_text()), css
+
+
+def test_each_topic_has_required_sections_and_citation(built_site):
+    for slug in SLUGS:
+        html = (built_site / slug / "index.html").read_text()
+        headings = [re.sub(r"<[^>]+>", "", h).strip().rstrip("#") for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html, re.S)]
+        for section in SITE["topic_sections"]:
+            assert section in headings, f"{slug}: missing section {section!r}"
+        assert "Cite the paper" in headings
+        assert re.search(r"@inproceedings\{\w+,", html), slug
+        assert 'data-copy-target="bibtex-' in html
+        assert re.search(r'href="https://arxiv.org/abs/\d{4}\.\d{4,5}"', html)
+
+
+def test_math_is_rendered_at_build_time(built_site):
+    html = (built_site / "superposition-scaling" / "index.html").read_text()
+    assert html.count('class="katex"') > 10
+    assert "KATEXMATH" not in html and "$$" not in html
+    assert (built_site / "static/vendor/katex/fonts/KaTeX_Main-Regular.woff2").is_file()
+
+
+def test_home_page_has_cards_awards_and_quick_start(built_site):
+    html = (built_site / "index.html").read_text()
+    assert html.count('class="card"') == 7
+    assert html.count("Best Paper, Datasets &amp; Benchmarks") == 1
+    assert len(re.findall(r">Best Paper<", html)) == 3
+    assert len(re.findall(r">Runner-Up<", html)) == 3
+    quick = html[html.index('id="quick-start"'):html.index('id="papers"')]
+    order = re.findall(r'<li><a href="([a-z-]+)/">', quick)
+    assert order == ["diffusion-memorization", "gated-attention", "superposition-scaling", "rlvr-reasoning"]
+
+
+def test_previous_next_navigation_chains_all_topics(built_site):
+    seen, page = [], (built_site / "index.html").read_text()
+    first = re.search(r'<li class="card">.*?<a href="([a-z-]+)/">', page, re.S).group(1)
+    slug = first
+    while slug:
+        seen.append(slug)
+        html = (built_site / slug / "index.html").read_text()
+        nxt = re.search(r'rel="next" href="\.\./([a-z-]+)/"', html)
+        slug = nxt.group(1) if nxt else None
+    assert sorted(seen) == SLUGS
+
+
+def text_of(built_site: Path, slug: str) -> str:
+    html = (built_site / slug / "index.html").read_text()
+    html = re.sub(r'<span class="katex-html".*?</span></span></span>', "", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+class TestAccuracyAgainstFactSheet:
+    """Claims an older draft got wrong must be stated correctly (shared/papers.md)."""
+
+    def test_gate_is_input_dependent_not_a_scalar_per_head(self, built_site):
+        text = text_of(built_site, "gated-attention")
+        assert "query-dependent" in text and "elementwise" in text and "headwise" in text
+        assert "not a learned constant per head" in text
+        assert "46.7%" in text and "4.8%" in text
+
+    def test_transductive_bound_is_in_littlestone_dimension_and_quadratic(self, built_site):
+        text = text_of(built_site, "transductive-online-learning")
+        assert "Littlestone dimension" in text and "quadratic" in text
+        assert not re.search(r"d\s*=\s*VC", text)
+
+    def test_tau_gen_constant_tau_mem_linear(self, built_site):
+        text = text_of(built_site, "diffusion-memorization")
+        assert "does not depend on the training-set size" in text
+        assert "grows linearly" in text
+
+    def test_rlvr_model_sizes(self, built_site):
+        text = text_of(built_site, "rlvr-reasoning")
+        assert "7B to 32B" in text and "70B" not in text
+
+    def test_no_invented_success_percentages_for_1000_layers(self, built_site):
+        text = text_of(built_site, "thousand-layer-rl")
+        for invented in ("94%", "71%", "87%", "62%"):
+            assert invented not in text
+        assert "2× to 50×" in text and "time steps an agent spends at the goal" in text
+
+
+def test_build_is_repeatable(tmp_path):
+    out = tmp_path / "site"
+    build(default_options(PROJECT_ROOT, out))
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    build(default_options(PROJECT_ROOT, out))
+    second = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert first == second
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")], "staging folders left behind"
