@@ -1,9 +1,16 @@
 """In-browser simulators: pure Python + NumPy, the same code under CPython and Pyodide.
 
-`REGISTRY` maps a simulator's name (as written in a topic's front matter) to its
-module. It is the only list of simulators.
+Each module exposes PARAMS (the control schema), run(params, seed) -> dict,
+render(result) -> SVG string, and optionally steps(params, seed) (partial results for
+animation), READOUTS (numbers shown beside the figure) and table(result) (the data behind
+the figure). `REGISTRY` maps a name, as written in a topic's front matter, to its module:
+it is the only list of simulators.
 """
 
 from __future__ import annotations
 
-REGISTRY: dict = {}
+from . import superposition
+
+REGISTRY = {
+    superposition.NAME: superposition,
+}

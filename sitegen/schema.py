@@ -105,10 +105,16 @@ NPM_PIN = {
     "integrity": _text(pattern=SRI, pattern_hint="an npm integrity string such as 'sha512-…'"),
 }
 
+PYODIDE = {
+    "core": Field(dict, fields=NPM_PIN),
+    "carrier": Field(dict, fields=NPM_PIN),
+    "carrier_file": _text(),
+    "url": _text(required=False, pattern=re.compile(r"^https://\S+/$"), pattern_hint="an https:// URL ending in '/'"),
+}
+
 RUNTIME = {
     "katex": Field(dict, fields=NPM_PIN),
-    # The Pyodide pins are added by the runtime (see sitegen/pyodide.py); optional here.
-    "pyodide": Field(dict, required=False),
+    "pyodide": Field(dict, fields=PYODIDE),
 }
 
 QUICK_START_PATH = {

@@ -1,0 +1,270 @@
+"""Superposition Yields Robust Neural Scaling (Liu, Liu & Gore, NeurIPS 2025): the toy model, trained.
+
+Data: x_i = u_i v_i, u_i ~ Bernoulli(p_i), v_i ~ U(0, 2), p_i ∝ i^-alpha with sum p_i = 1.
+Model: y = ReLU(W W^T x + b), W in R^{n x m}; loss <|y - x|^2>; Adam with warm-up and a
+cosine schedule; after each step the paper's decay (gamma >= 0) or growth (gamma < 0):
+    gamma >= 0:  W_i <- W_i - lr * gamma * W_i
+    gamma <  0:  W_i <- W_i - lr * gamma * W_i * (1/|W_i| - 1)     (rows pushed to unit norm)
+Every number reported comes from training; the paper's formulas appear only as labelled
+reference lines in the figure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import params as P
+from . import svg
+
+NAME = "superposition"
+TITLE = "Superposition and scaling: a toy model trained in your browser"
+
+PARAMS = [
+    {"name": "n_features", "kind": "int", "default": 200, "min": 40, "max": 1000, "step": 10,
+     "label": "Features n", "help": "How many sparse features the data contains."},
+    {"name": "m_dims", "kind": "int", "default": 10, "min": 2, "max": 100, "step": 1,
+     "label": "Hidden dimensions m", "help": "Width of the model: features must share these dimensions."},
+    {"name": "alpha", "kind": "float", "default": 1.0, "min": 0.5, "max": 3.0, "step": 0.1,
+     "label": "Frequency exponent α", "help": "Feature i appears with probability ∝ i^−α (larger α: more skewed)."},
+    {"name": "weight_decay", "kind": "float", "default": -1.0, "min": -1.0, "max": 1.0, "step": 0.1,
+     "label": "Weight decay γ", "help": "Positive: decay, weak superposition. Negative: growth toward unit norm, strong superposition."},
+    {"name": "steps", "kind": "int", "default": 600, "min": 50, "max": 5000, "step": 50,
+     "label": "Training steps", "help": "Optimiser steps for each model trained."},
+    {"name": "batch_size", "kind": "int", "default": 128, "min": 32, "max": 2048, "step": 32,
+     "label": "Batch size", "help": "Samples per training step."},
+    {"name": "learning_rate", "kind": "float", "default": 0.02, "min": 0.001, "max": 0.1, "step": 0.001,
+     "label": "Learning rate", "help": "Peak Adam learning rate (warm-up, then cosine decay)."},
+    {"name": "scaling_sweep", "kind": "bool", "default": True,
+     "label": "Run the scaling sweep", "help": "Also train models of several widths m to measure how loss scales with m."},
+]
+
+EVAL_SAMPLES = 4096
+V_SQUARED = 4.0 / 3.0  # <v^2> for v ~ U(0, 2)
+
+
+def feature_probabilities(n: int, alpha: float) -> np.ndarray:
+    ranks = np.arange(1, n + 1, dtype=float)
+    p = ranks**-alpha
+    return p / p.sum()
+
+
+def sample(rng: np.random.Generator, p: np.ndarray, batch: int) -> np.ndarray:
+    active = rng.random((batch, p.size)) < p
+    return active * rng.uniform(0.0, 2.0, size=(batch, p.size))
+
+
+def loss_of(W: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
+    y = np.maximum(x @ W @ W.T + b, 0.0)
+    return float(np.mean(np.sum((y - x) ** 2, axis=1)))
+
+
+def sweep_widths(n: int) -> list[int]:
+    """Widths for the scaling experiment: six, geometric, with m/n at most 0.1 as in the paper
+    (n = 1000, m = 10..100). Wider models have nearly orthogonal features and leave the regime."""
+    top = max(8, n // 10)
+    return [int(w) for w in np.unique(np.round(np.geomspace(top / 5, top, 6)).astype(int))]
+
+
+def train(n: int, m: int, alpha: float, gamma: float, steps: int, batch: int, lr: float,
+          rng: np.random.Generator, report_every: int = 0):
+    """Train one model; yield (step, W, b, train_loss) every `report_every` steps and at the end."""
+    p = feature_probabilities(n, alpha)
+    W = rng.normal(0.0, 1.0 / math.sqrt(m), size=(n, m))
+    b = np.zeros(n)
+    mW, vW, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    warmup = max(1, steps // 20)
+    for t in range(1, steps + 1):
+        x = sample(rng, p, batch)
+        h = x @ W
+        z = h @ W.T + b
+        y = np.maximum(z, 0.0)
+        diff = y - x
+        dz = (2.0 / batch) * diff * (z > 0)
+        grad_W = dz.T @ h + x.T @ (dz @ W)
+        grad_b = dz.sum(axis=0)
+        rate = lr * (t / warmup if t <= warmup else 0.5 * (1 + math.cos(math.pi * (t - warmup) / max(1, steps - warmup))))
+        mW = beta1 * mW + (1 - beta1) * grad_W
+        vW = beta2 * vW + (1 - beta2) * grad_W**2
+        mb = beta1 * mb + (1 - beta1) * grad_b
+        vb = beta2 * vb + (1 - beta2) * grad_b**2
+        c1, c2 = 1 - beta1**t, 1 - beta2**t
+        W -= rate * (mW / c1) / (np.sqrt(vW / c2) + eps)
+        b -= rate * (mb / c1) / (np.sqrt(vb / c2) + eps)
+        if gamma >= 0:
+            W -= rate * gamma * W
+        else:
+            norms = np.linalg.norm(W, axis=1, keepdims=True)
+            W -= rate * gamma * W * (1.0 / np.maximum(norms, 1e-8) - 1.0)
+        if (report_every and t % report_every == 0) or t == steps:
+            yield t, W, b, float(np.mean(np.sum(diff**2, axis=1)))
+
+
+def geometry(W: np.ndarray) -> dict:
+    """Superposition statistics of the learned feature directions (rows of W)."""
+    norms = np.linalg.norm(W, axis=1)
+    represented = norms > 0.5
+    unit = W / np.maximum(norms[:, None], 1e-12)
+    overlaps = unit @ unit.T
+    idx = np.flatnonzero(represented)
+    if idx.size >= 2:
+        sub = overlaps[np.ix_(idx, idx)] ** 2
+        mean_interference = float((sub.sum() - idx.size) / (idx.size * (idx.size - 1)))
+    else:
+        mean_interference = 0.0
+    # 2-D view: the rows projected on W's two leading principal directions.
+    _, _, vt = np.linalg.svd(W, full_matrices=False)
+    plane = W @ vt[: min(2, vt.shape[0])].T
+    if plane.shape[1] == 1:
+        plane = np.hstack([plane, np.zeros_like(plane)])
+    return {
+        "fraction_represented": float(represented.mean()),
+        "n_represented": int(represented.sum()),
+        "mean_interference": mean_interference,
+        "norms": [round(float(v), 4) for v in norms],
+        "projection": [[round(float(a), 4), round(float(c), 4)] for a, c in plane],
+        "overlap_top": [[round(float(v), 3) for v in row] for row in (W @ W.T)[:24, :24]],
+    }
+
+
+def fit_exponent(ms: list[int], losses: list[float]) -> float | None:
+    """Slope of -log L against log m (least squares); None when too few usable points."""
+    pairs = [(math.log(m), math.log(l)) for m, l in zip(ms, losses) if l > 0]
+    if len(pairs) < 2:
+        return None
+    xs, ys = np.array(pairs).T
+    slope = np.polyfit(xs, ys, 1)[0]
+    return float(-slope)
+
+
+def steps(params: dict | None, seed: int = 0):
+    """Yield partial results while training, then the final result (the same dict `run` returns)."""
+    cfg = P.validate(PARAMS, params)
+    seed = P.validate_seed(seed)
+    n, m = cfg["n_features"], cfg["m_dims"]
+    if m >= n:
+        raise ValueError(f"parameter 'm_dims' = {m} must be smaller than 'n_features' = {n}")
+    p = feature_probabilities(n, cfg["alpha"])
+    eval_x = sample(np.random.default_rng([seed, 1]), p, EVAL_SAMPLES)
+    rng = np.random.default_rng([seed, 0])
+    curve: list[list[float]] = []
+    report = max(1, cfg["steps"] // 20)
+    result: dict = {}
+    for t, W, b, train_loss in train(n, m, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
+                                     cfg["learning_rate"], rng, report_every=report):
+        curve.append([t, round(loss_of(W, b, eval_x), 6)])
+        result = {
+            "params": cfg, "seed": seed, "done": False, "phase": "training",
+            "progress": t / cfg["steps"] / (2 if cfg["scaling_sweep"] else 1),
+            "loss": curve[-1][1], "train_curve": curve, **geometry(W),
+            "weak_prediction": round(V_SQUARED * float(p[m:].sum()), 6),
+            "scaling": [], "scaling_exponent": None,
+        }
+        yield result
+    if cfg["scaling_sweep"]:
+        widths = sweep_widths(n)
+        for k, width in enumerate(widths):
+            sweep_rng = np.random.default_rng([seed, 2, width])
+            *_, (_, Wk, bk, _) = train(n, width, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
+                                       cfg["learning_rate"], sweep_rng)
+            result["scaling"].append({
+                "m": width,
+                "loss": round(loss_of(Wk, bk, eval_x), 6),
+                "fraction_represented": round(float((np.linalg.norm(Wk, axis=1) > 0.5).mean()), 4),
+                "weak_prediction": round(V_SQUARED * float(p[width:].sum()), 6),
+            })
+            result["scaling_exponent"] = fit_exponent([s["m"] for s in result["scaling"]], [s["loss"] for s in result["scaling"]])
+            result["phase"] = "scaling sweep"
+            result["progress"] = 0.5 + 0.5 * (k + 1) / len(widths)
+            if k + 1 < len(widths):
+                yield dict(result)
+    result["done"] = True
+    result["progress"] = 1.0
+    result["phase"] = "done"
+    yield result
+
+
+def run(params: dict | None, seed: int = 0) -> dict:
+    final = None
+    for final in steps(params, seed):
+        pass
+    return final
+
+
+def regime(result: dict) -> str:
+    return "strong superposition" if result["fraction_represented"] > 0.9 else (
+        "weak superposition" if result["fraction_represented"] < 1.5 * result["params"]["m_dims"] / result["params"]["n_features"] else "partial superposition")
+
+
+READOUTS = [
+    {"key": "loss", "label": "Reconstruction loss", "format": ".4f"},
+    {"key": "fraction_represented", "label": "Features represented (‖Wᵢ‖ > ½)", "format": ".0%"},
+    {"key": "mean_interference", "label": "Mean interference (squared overlap)", "format": ".4f"},
+    {"key": "scaling_exponent", "label": "Fitted scaling exponent α_m", "format": ".2f"},
+]
+
+
+def table(result: dict) -> dict:
+    """The data behind the figure, as a table for readers without the figure (and for CSV)."""
+    rows = [[s["m"], s["loss"], s["weak_prediction"], s["fraction_represented"]] for s in result["scaling"]]
+    return {"caption": "Scaling sweep: loss of a model trained at each width m",
+            "columns": ["m", "loss (trained)", "weak-regime formula (4/3)Σ_{i>m} p_i", "features represented"],
+            "rows": rows}
+
+
+def render(result: dict) -> str:
+    cfg = result["params"]
+    n, m = cfg["n_features"], cfg["m_dims"]
+    width, height = 900, 330
+    body: list[str] = []
+
+    # Panel 1: rows of W in the plane of its two main directions; colour = frequency rank.
+    proj = np.array(result["projection"]) if result["projection"] else np.zeros((1, 2))
+    lim = float(max(np.abs(proj).max(), 1e-3)) * 1.1
+    p1 = svg.Panel(60, 40, 230, 230, (-lim, lim), (-lim, lim))
+    body += p1.axes("direction 1", "direction 2", "Feature directions (rows of W)", xticks=[], yticks=[])
+    cx, cy = p1.px(0), p1.py(0)
+    for rank in range(len(proj) - 1, -1, -1):
+        x, y = proj[rank]
+        t = rank / max(1, n - 1)
+        colour = f"hsl({int(10 + 220 * t)}, 75%, {int(40 + 15 * t)}%)"
+        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{p1.px(x):.1f}" y2="{p1.py(y):.1f}" stroke="{colour}" stroke-width="1" opacity="0.55"/>')
+        body.append(f'<circle cx="{p1.px(x):.1f}" cy="{p1.py(y):.1f}" r="2.4" fill="{colour}"><title>feature {rank + 1}: ‖W‖ = {result["norms"][rank]:.2f}</title></circle>')
+    body.append(svg.text(60, 300, "frequent features: orange · rare: blue", "start", 11, svg.MUTED))
+
+    # Panel 2: W W^T for the 24 most frequent features (interference between them).
+    body += svg.heatmap(340, 40, 230, result["overlap_top"], 1.0, "Overlaps W Wᵀ, top 24 features")
+    body.append(svg.text(340, 300, "diagonal: ‖Wᵢ‖²; off-diagonal: interference", "start", 11, svg.MUTED))
+
+    # Panel 3: loss against width, log-log, with the paper's reference predictions.
+    sweep = result["scaling"]
+    p3x, p3y, p3w, p3h = 660, 40, 220, 230
+    if sweep:
+        ms = [s["m"] for s in sweep]
+        losses = [s["loss"] for s in sweep]
+        weak = [s["weak_prediction"] for s in sweep]
+        positive = [v for v in losses + weak if v > 0] or [1e-3, 1]
+        p3 = svg.Panel(p3x, p3y, p3w, p3h, (min(ms) / 1.2, max(ms) * 1.2), (min(positive) / 1.5, max(positive) * 1.5), xlog=True, ylog=True)
+        body += p3.axes("width m", "loss", "Loss vs width (log-log)")
+        body.append(p3.polyline(ms, weak, svg.PALETTE[2], 1.5, "5 4", "weak-regime formula"))
+        anchor = losses[0] * ms[0]
+        body.append(p3.polyline(ms, [anchor / w for w in ms], svg.PALETTE[3], 1.5, "2 3", "slope −1 guide (L ∝ 1/m)"))
+        body.append(p3.polyline(ms, losses, svg.PALETTE[1], 2.2, "", "trained models"))
+        body += p3.points(ms, losses, svg.PALETTE[1], 3.5, [f"m = {a}: loss {b:.4f}" for a, b in zip(ms, losses)])
+        exponent = result["scaling_exponent"]
+        body += svg.legend(p3x + 8, p3y + 16, [(svg.PALETTE[1], "", f"trained: α_m = {exponent:.2f}" if exponent is not None else "trained"),
+                                            (svg.PALETTE[2], "5 4", "(4/3)Σ_{i>m} pᵢ (weak)"),
+                                            (svg.PALETTE[3], "2 3", "∝ 1/m (strong)")])
+    else:
+        body.append(f'<rect x="{p3x}" y="{p3y}" width="{p3w}" height="{p3h}" fill="none" stroke="{svg.GRID}"/>')
+        message = "scaling sweep running…" if cfg["scaling_sweep"] and not result["done"] else "scaling sweep off"
+        body.append(svg.text(p3x + p3w / 2, p3y + p3h / 2, message, "middle", 12, svg.MUTED))
+        body.append(svg.text(p3x, p3y - 8, "Loss vs width (log-log)", "start", 13, svg.FG, "600"))
+
+    desc = (f"Toy model with n = {n} features in m = {m} dimensions, alpha = {cfg['alpha']}, weight decay {cfg['weight_decay']}. "
+            f"Loss {result['loss']:.4f}; {result['fraction_represented']:.0%} of features represented; "
+            f"mean squared overlap {result['mean_interference']:.4f}"
+            + (f"; fitted scaling exponent {result['scaling_exponent']:.2f}." if result["scaling_exponent"] is not None else "."))
+    return svg.figure(width, height, TITLE, desc, body)

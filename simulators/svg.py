@@ -1,0 +1,146 @@
+"""Small SVG drawing kit shared by all simulators: figure, panels, axes, lines, points, heatmaps.
+
+Everything returns strings. Colours come from CSS variables with fallbacks, so figures
+follow the page's light or dark theme and still look right when exported on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+FG = "var(--fg, #1b1f24)"
+MUTED = "var(--muted, #59636e)"
+GRID = "var(--line, #d8dde3)"
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+
+
+def fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) < 1e5 else f"{x:.3g}"
+
+
+def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="sim-title sim-desc" font-family="system-ui, sans-serif" font-size="12">'
+        f'<title id="sim-title">{escape(title)}</title><desc id="sim-desc">{escape(desc)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, fill: str = FG, weight: str = "normal", rotate: float = 0) -> str:
+    transform = f' transform="rotate({rotate} {x:.1f} {y:.1f})"' if rotate else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
+        f'font-weight="{weight}"{transform}>{escape(content)}</text>'
+    )
+
+
+class Panel:
+    """A plotting area with data->pixel transforms (linear or log10 on each axis)."""
+
+    def __init__(self, x: float, y: float, w: float, h: float, xlim, ylim, xlog=False, ylog=False):
+        self.x, self.y, self.w, self.h = x, y, w, h
+        self.xlog, self.ylog = xlog, ylog
+        self.x0, self.x1 = self._t(xlim[0], xlog), self._t(xlim[1], xlog)
+        self.y0, self.y1 = self._t(ylim[0], ylog), self._t(ylim[1], ylog)
+        if self.x1 == self.x0:
+            self.x1 = self.x0 + 1
+        if self.y1 == self.y0:
+            self.y1 = self.y0 + 1
+
+    @staticmethod
+    def _t(v: float, log: bool) -> float:
+        return math.log10(max(v, 1e-300)) if log else v
+
+    def px(self, v: float) -> float:
+        return self.x + (self._t(v, self.xlog) - self.x0) / (self.x1 - self.x0) * self.w
+
+    def py(self, v: float) -> float:
+        return self.y + self.h - (self._t(v, self.ylog) - self.y0) / (self.y1 - self.y0) * self.h
+
+    def axes(self, xlabel: str, ylabel: str, title: str = "", xticks=None, yticks=None) -> list[str]:
+        out = [f'<rect x="{self.x}" y="{self.y}" width="{self.w}" height="{self.h}" fill="none" stroke="{GRID}"/>']
+        for v in xticks if xticks is not None else self._ticks(self.x0, self.x1, self.xlog):
+            px = self.px(v)
+            out.append(f'<line x1="{px:.1f}" y1="{self.y}" x2="{px:.1f}" y2="{self.y + self.h}" stroke="{GRID}" stroke-width="0.6"/>')
+            out.append(text(px, self.y + self.h + 14, fmt(v), "middle", 11, MUTED))
+        for v in yticks if yticks is not None else self._ticks(self.y0, self.y1, self.ylog):
+            py = self.py(v)
+            out.append(f'<line x1="{self.x}" y1="{py:.1f}" x2="{self.x + self.w}" y2="{py:.1f}" stroke="{GRID}" stroke-width="0.6"/>')
+            out.append(text(self.x - 5, py + 4, fmt(v) if not self.ylog else f"{v:.2g}", "end", 11, MUTED))
+        out.append(text(self.x + self.w / 2, self.y + self.h + 32, xlabel, "middle", 12, FG))
+        out.append(text(self.x - 42, self.y + self.h / 2, ylabel, "middle", 12, FG, rotate=-90))
+        if title:
+            out.append(text(self.x, self.y - 8, title, "start", 13, FG, "600"))
+        return out
+
+    @staticmethod
+    def _ticks(lo: float, hi: float, log: bool) -> list[float]:
+        if log:
+            first, last = math.floor(min(lo, hi)), math.ceil(max(lo, hi))
+            values = []
+            for e in range(first, last + 1):
+                for m in (1, 2, 5):
+                    v = m * 10**e
+                    if min(lo, hi) - 1e-9 <= math.log10(v) <= max(lo, hi) + 1e-9:
+                        values.append(v)
+            return values
+        span = hi - lo
+        step = 10 ** math.floor(math.log10(span / 4)) if span > 0 else 1
+        for mult in (1, 2, 5, 10):
+            if span / (step * mult) <= 5:
+                step *= mult
+                break
+        start = math.ceil(lo / step) * step
+        return [start + i * step for i in range(int((hi - start) / step + 1e-9) + 1)]
+
+    def polyline(self, xs, ys, colour: str, width: float = 2, dash: str = "", label: str = "") -> str:
+        points = " ".join(f"{self.px(x):.1f},{self.py(y):.1f}" for x, y in zip(xs, ys) if y > 0 or not self.ylog)
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        title = f"<title>{escape(label)}</title>" if label else ""
+        return f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}>{title}</polyline>'
+
+    def points(self, xs, ys, colour: str, r: float = 3.5, labels=None) -> list[str]:
+        out = []
+        for i, (x, y) in enumerate(zip(xs, ys)):
+            label = f"<title>{escape(labels[i])}</title>" if labels else ""
+            out.append(f'<circle cx="{self.px(x):.1f}" cy="{self.py(y):.1f}" r="{r}" fill="{colour}">{label}</circle>')
+        return out
+
+
+def legend(x: float, y: float, entries: list[tuple[str, str, str]]) -> list[str]:
+    """entries: (colour, dash, label); one row each."""
+    out = []
+    for i, (colour, dash, label) in enumerate(entries):
+        yy = y + i * 16
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<line x1="{x}" y1="{yy - 4}" x2="{x + 18}" y2="{yy - 4}" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        out.append(text(x + 24, yy, label, "start", 11, FG))
+    return out
+
+
+def heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "") -> list[str]:
+    """Square heatmap of a 2-D list with values in [-vmax, vmax], blue negative, red positive."""
+    rows = len(matrix)
+    cell = size / max(rows, 1)
+    out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            out.append(
+                f'<rect x="{x + j * cell:.2f}" y="{y + i * cell:.2f}" width="{cell + 0.3:.2f}" height="{cell + 0.3:.2f}" '
+                f'fill="{diverging(value / vmax if vmax else 0)}"/>'
+            )
+    out.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="none" stroke="{GRID}"/>')
+    return out
+
+
+def diverging(t: float) -> str:
+    """t in [-1, 1] -> white-centred blue/red colour, readable in both themes."""
+    t = max(-1.0, min(1.0, t))
+    if t >= 0:
+        r, g, b = 255, int(255 - 200 * t), int(255 - 210 * t)
+    else:
+        r, g, b = int(255 + 210 * t), int(255 + 150 * t), 255
+    return f"rgb({r},{g},{b})"
