@@ -25,6 +25,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--content", type=Path, default=PROJECT_ROOT / "content", help="content folder (default: content/)")
     parser.add_argument("--serve", action="store_true", help="serve the built site on 127.0.0.1 after building")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
+    parser.add_argument("--pyodide-url", help="load Pyodide from this URL (a folder ending in /) instead of vendoring it")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     return parser.parse_args(argv)
 
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     options = default_options(PROJECT_ROOT, args.out)
     options.content_dir = args.content
+    options.pyodide_url = args.pyodide_url
     try:
         report = build(options)
     except BuildFailed as failure:

@@ -21,7 +21,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     )
 
 
-def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path) -> dict[PurePosixPath, str]:
+def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runtime: dict | None = None) -> dict[PurePosixPath, str]:
     env = environment(templates_dir)
     site = loaded.site
     topics = loaded.topics
@@ -54,7 +54,8 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path) -> d
             body_before=before,
             body_after=after if marker else "",
             toc=body.rendered.toc,
-            simulator=getattr(body, "simulator", None),
+            simulator=body.simulator,
+            sim_config=_sim_config(body.simulator, runtime, "../") if body.simulator else None,
             related=[by_slug[s] for s in topic.meta.get("related", [])],
             previous=topics[i - 1] if i > 0 else None,
             next=topics[i + 1] if i + 1 < len(topics) else None,
@@ -65,3 +66,19 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path) -> d
     # The 404 page is served from any path, so it links from the site's base path.
     out[PurePosixPath("404.html")] = env.get_template("404.html").render(**common(site["base_path"], "404.html"))
     return out
+
+
+def _sim_config(simulator: dict, runtime: dict, root: str) -> dict:
+    """What the page script needs, as JSON: schema, values, seed, and runtime URLs."""
+    runtime = dict(runtime)
+    if not runtime["external"]:
+        runtime["indexURL"] = root + runtime["indexURL"]
+    runtime["archive"] = root + runtime["archive"]
+    return {
+        "name": simulator["name"],
+        "schema": simulator["schema"],
+        "defaults": simulator["values"],
+        "seed": simulator["seed"],
+        "readouts": [{k: r[k] for k in ("key", "label", "format")} for r in simulator["readouts"]],
+        "runtime": runtime,
+    }

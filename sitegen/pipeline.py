@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import content as content_mod
-from . import links, markdown_render, mathtex, pages, vendor, writer
+from . import links, markdown_render, mathtex, pages, simulations, vendor, writer
 from .errors import BuildFailed, ContentError
 
 
@@ -19,7 +19,7 @@ class BuildOptions:
     templates_dir: Path
     static_dir: Path
     out_dir: Path
-    extra_steps: list = field(default_factory=list)  # callables(staging, content, assets) run before pages
+    pyodide_url: str | None = None  # load Pyodide from this URL instead of vendoring it
 
 
 @dataclass
@@ -64,16 +64,23 @@ def build(options: BuildOptions) -> BuildReport:
     except vendor.VendorError as exc:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
     errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js")
+    lap("markdown+math")
+    errors += simulations.first_frames(bodies)
     if errors:
         raise BuildFailed(errors)
-    lap("markdown+math")
+    lap("first frames")
 
     with writer.staged_output(options.out_dir) as staging:
         assets = _write_assets(staging, options.static_dir, katex_dir)
-        for step in options.extra_steps:
-            step(staging, loaded, assets)
+        runtime = None
+        if any(b.simulator for b in bodies.values()):
+            try:
+                runtime = simulations.write_runtime(staging, loaded.site, options.pyodide_url)
+            except vendor.VendorError as exc:
+                field = "runtime.pyodide"
+                raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
         lap("assets")
-        site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir)
+        site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime)
         for path, html in site_pages.items():
             writer.write_text(staging, str(path), html)
         lap("templates")
@@ -90,6 +97,7 @@ class Body:
     topic: content_mod.Topic
     rendered: markdown_render.RenderedBody
     spans: list[mathtex.MathSpan]
+    simulator: dict | None = None  # first frame and page config, set by simulations.first_frames
 
 
 def _render_bodies(loaded: content_mod.Content):

@@ -1,0 +1,266 @@
+// Page side of a simulator: generic for every simulator (no per-simulator drawing here).
+// Binds the controls generated from PARAMS, keeps parameters and seed in the URL, talks to
+// the worker, swaps in the SVG the simulator rendered, and reports honest progress.
+
+const STAGES = {
+  runtime: "Loading the Python runtime (1 of 3)…",
+  numpy: "Loading NumPy (2 of 3)…",
+  simulators: "Installing the simulator (3 of 3)…",
+};
+
+function formatValue(value, spec) {
+  // Mirrors the Python format specs used in READOUTS: ".4f", ".2f", ".0%".
+  if (value === null || value === undefined) return "–";
+  const match = /^\.(\d+)([f%])$/.exec(spec);
+  if (!match) return String(value);
+  const digits = Number(match[1]);
+  return match[2] === "%" ? (value * 100).toFixed(digits) + "%" : value.toFixed(digits);
+}
+
+function download(filename, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function toCSV(table) {
+  const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+  return [table.columns, ...table.rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
+}
+
+class Simulator {
+  constructor(root) {
+    this.root = root;
+    this.config = JSON.parse(root.querySelector("[data-sim-config]").textContent);
+    this.name = this.config.name;
+    this.schema = Object.fromEntries(this.config.schema.map((p) => [p.name, p]));
+    this.form = root.querySelector("[data-sim-controls]");
+    this.message = root.querySelector("[data-sim-message]");
+    this.progress = root.querySelector("[data-sim-progress]");
+    this.requestId = 0;
+    this.lastPayload = null;
+    this.ready = false;
+    this.readFromURL();
+  }
+
+  setStatus(status, text) {
+    this.root.dataset.simStatus = status;
+    if (text !== undefined) this.message.textContent = text;
+  }
+
+  // --- state <-> controls <-> URL ---------------------------------------------------
+  readFromURL() {
+    const query = new URLSearchParams(location.search);
+    this.urlParams = {};
+    for (const [key, value] of query) {
+      if (key === "seed" || key in this.schema) this.urlParams[key] = value;
+      else this.unknownURLParam = key;
+    }
+  }
+
+  controlValue(name) {
+    const input = this.form.elements[name];
+    const spec = this.schema[name];
+    if (spec.kind === "bool") return input.checked;
+    if (spec.kind === "int") return Number.parseInt(input.value, 10);
+    if (spec.kind === "float") return Number.parseFloat(input.value);
+    return input.value;
+  }
+
+  setControl(name, value) {
+    const input = this.form.elements[name];
+    if (!input) return;
+    if (this.schema[name] && this.schema[name].kind === "bool") input.checked = value === true || value === "true" || value === "1";
+    else input.value = value;
+    this.showOutput(name);
+  }
+
+  showOutput(name) {
+    const output = this.form.querySelector(`[data-output="${name}"]`);
+    if (output) output.textContent = this.form.elements[name].value;
+  }
+
+  currentRequest() {
+    const params = {};
+    for (const name of Object.keys(this.schema)) params[name] = this.controlValue(name);
+    return { params, seed: Number.parseInt(this.form.elements.seed.value, 10) };
+  }
+
+  writeURL({ params, seed }) {
+    const query = new URLSearchParams(location.search);
+    for (const [name, value] of Object.entries(params)) {
+      if (String(value) === String(this.config.defaults[name])) query.delete(name);
+      else query.set(name, String(value));
+    }
+    if (seed === this.config.seed) query.delete("seed");
+    else query.set("seed", String(seed));
+    const search = query.toString();
+    history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
+  }
+
+  // --- worker ---------------------------------------------------------------------
+  startWorker() {
+    this.setStatus("loading", STAGES.runtime);
+    this.worker = new Worker(new URL("sim-worker.mjs", import.meta.url), { type: "module" });
+    this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
+    this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
+    this.worker.postMessage({ type: "init", runtime: this.config.runtime });
+  }
+
+  fail(reason) {
+    this.ready = false;
+    this.setStatus("error",
+      `The interactive runtime could not load (${reason}). The figure shows the result computed when this page was built, at the default settings.`);
+  }
+
+  onWorkerMessage(message) {
+    if (message.type === "stage") {
+      this.setStatus("loading", STAGES[message.stage]);
+    } else if (message.type === "fatal") {
+      this.fail(message.message);
+    } else if (message.type === "ready") {
+      this.ready = true;
+      this.root.dataset.simTimings = JSON.stringify(message.timings);
+      this.enable();
+      this.setStatus("live", "Ready: change a setting to re-run the simulator in your browser.");
+      if (this.pending) {
+        this.send(this.pending);
+        this.pending = null;
+      }
+    } else if (message.id === this.requestId) {
+      this.armWatchdog();
+      if (message.type === "error") {
+        clearTimeout(this.watchdog);
+        this.progress.style.width = "0";
+        this.setStatus("error", `Could not run with these settings: ${message.message}`);
+      } else {
+        this.show(JSON.parse(message.payload), message.type === "result");
+      }
+    }
+  }
+
+  armWatchdog() {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.onTimeout(), this.config.runtime.timeoutMs);
+  }
+
+  onTimeout() {
+    // A run that stops talking is cancelled the only reliable way: a fresh worker.
+    this.worker.terminate();
+    this.ready = false;
+    this.disable();
+    this.startWorker();
+    this.setStatus("error", `The run took longer than ${this.config.runtime.timeoutMs / 1000} s and was cancelled. Try smaller settings; the runtime is restarting.`);
+  }
+
+  request() {
+    const request = this.currentRequest();
+    this.writeURL(request);
+    if (this.ready) this.send(request);
+    else this.pending = request;
+  }
+
+  send(request) {
+    this.requestId += 1;
+    this.requestedAt = performance.now();
+    this.root.dataset.simRequest = String(this.requestId);
+    this.armWatchdog();
+    this.setStatus("live", "Computing…");
+    this.worker.postMessage({ type: "run", id: this.requestId, sim: this.name, ...request });
+  }
+
+  show(payload, final) {
+    const { result, svg, table } = payload;
+    this.lastPayload = payload;
+    this.root.querySelector("[data-sim-svg]").innerHTML = svg;
+    for (const readout of this.config.readouts) {
+      const cell = this.root.querySelector(`[data-readout="${readout.key}"]`);
+      if (cell) cell.textContent = formatValue(result[readout.key], readout.format);
+    }
+    if (table) this.showTable(table);
+    this.progress.style.width = final ? "0" : `${Math.round(100 * (result.progress ?? 0))}%`;
+    const elapsed = Math.round(performance.now() - this.requestedAt);
+    if (final) {
+      clearTimeout(this.watchdog);
+      this.root.dataset.simDone = String(this.requestId);
+      this.setStatus("live", `Computed in your browser in ${(elapsed / 1000).toFixed(1)} s (seed ${result.seed}).`);
+    } else {
+      this.root.dataset.simFirstFrame = String(this.requestId);
+      this.setStatus("live", `Computing… ${result.phase ?? ""}`.trim());
+    }
+  }
+
+  showTable(table) {
+    const body = this.root.querySelector("[data-sim-table] tbody");
+    if (!body) return;
+    body.replaceChildren(...table.rows.map((row) => {
+      const tr = document.createElement("tr");
+      for (const value of row) tr.append(Object.assign(document.createElement("td"), { textContent: value }));
+      return tr;
+    }));
+  }
+
+  // --- controls ---------------------------------------------------------------------
+  enable() {
+    for (const element of this.root.querySelectorAll("input, select, textarea, button")) element.disabled = false;
+  }
+
+  disable() {
+    for (const element of this.root.querySelectorAll("input, select, textarea, button")) element.disabled = true;
+  }
+
+  bind() {
+    this.form.addEventListener("input", (event) => {
+      if (event.target.name && event.target.name !== "seed") this.showOutput(event.target.name);
+      this.request();
+    });
+    const actions = {
+      "copy-link": () => {
+        const done = () => this.setStatus(this.root.dataset.simStatus, "Link to this exact view copied.");
+        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(location.href).then(done, () => {});
+        else this.setStatus(this.root.dataset.simStatus, `Link to this view: ${location.href}`);
+      },
+      reset: () => {
+        for (const [name, value] of Object.entries(this.config.defaults)) this.setControl(name, value);
+        this.setControl("seed", this.config.seed);
+        this.request();
+      },
+      "new-seed": () => {
+        this.setControl("seed", Math.floor(Math.random() * 2 ** 31));
+        this.request();
+      },
+      "export-svg": () => download(`${this.name}.svg`, "image/svg+xml", this.root.querySelector("[data-sim-svg]").innerHTML),
+      "export-json": () => download(`${this.name}.json`, "application/json",
+        JSON.stringify(this.lastPayload ? this.lastPayload.result : {}, null, 1)),
+      "export-csv": () => { if (this.lastPayload && this.lastPayload.table) download(`${this.name}.csv`, "text/csv", toCSV(this.lastPayload.table)); },
+    };
+    for (const button of this.root.querySelectorAll("[data-action]")) {
+      button.addEventListener("click", () => actions[button.dataset.action]());
+    }
+  }
+
+  start() {
+    this.bind();
+    const fromURL = Object.keys(this.urlParams).length > 0;
+    for (const [name, value] of Object.entries(this.urlParams)) this.setControl(name, value);
+    if (fromURL) {
+      // The page shows the default frame; the link asks for another view, computed once ready.
+      this.pending = { params: { ...this.config.defaults, ...this.urlParams }, seed: this.urlParams.seed ?? this.config.seed };
+      delete this.pending.params.seed;
+    }
+    if (!("Worker" in window) || typeof WebAssembly !== "object") {
+      this.fail("this browser lacks Web Workers or WebAssembly");
+      return;
+    }
+    this.startWorker();
+  }
+}
+
+for (const root of document.querySelectorAll("[data-sim]")) {
+  const simulator = new Simulator(root);
+  root.simulator = simulator; // for debugging and tests
+  simulator.start();
+}
