@@ -217,7 +217,7 @@ def table(result: dict) -> dict:
 def render(result: dict) -> str:
     cfg = result["params"]
     n, m = cfg["n_features"], cfg["m_dims"]
-    width, height = 900, 330
+    width, height = 900, 345
     body: list[str] = []
 
     # Panel 1: rows of W in the plane of its two main directions; colour = frequency rank.
@@ -232,11 +232,11 @@ def render(result: dict) -> str:
         colour = f"hsl({int(10 + 220 * t)}, 75%, {int(40 + 15 * t)}%)"
         body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{p1.px(x):.1f}" y2="{p1.py(y):.1f}" stroke="{colour}" stroke-width="1" opacity="0.55"/>')
         body.append(f'<circle cx="{p1.px(x):.1f}" cy="{p1.py(y):.1f}" r="2.4" fill="{colour}"><title>feature {rank + 1}: ‖W‖ = {result["norms"][rank]:.2f}</title></circle>')
-    body.append(svg.text(60, 300, "frequent features: orange · rare: blue", "start", 11, svg.MUTED))
+    body.append(svg.text(60, 335, "colour: frequent features orange, rare features blue", "start", 11, svg.MUTED))
 
     # Panel 2: W W^T for the 24 most frequent features (interference between them).
     body += svg.heatmap(340, 40, 230, result["overlap_top"], 1.0, "Overlaps W Wᵀ, top 24 features")
-    body.append(svg.text(340, 300, "diagonal: ‖Wᵢ‖²; off-diagonal: interference", "start", 11, svg.MUTED))
+    body.append(svg.text(340, 290, "diagonal: ‖Wᵢ‖²; off-diagonal: interference", "start", 11, svg.MUTED))
 
     # Panel 3: loss against width, log-log, with the paper's reference predictions.
     sweep = result["scaling"]

@@ -107,7 +107,11 @@ class Simulator {
     this.worker = new Worker(new URL("sim-worker.mjs", import.meta.url), { type: "module" });
     this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
     this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
-    this.worker.postMessage({ type: "init", runtime: this.config.runtime });
+    // Runtime URLs in the config are relative to this page; the worker lives elsewhere.
+    const runtime = { ...this.config.runtime };
+    runtime.indexURL = new URL(runtime.indexURL, document.baseURI).href;
+    runtime.archive = new URL(runtime.archive, document.baseURI).href;
+    this.worker.postMessage({ type: "init", runtime });
   }
 
   fail(reason) {

@@ -1,0 +1,170 @@
+"""End to end in Debian's Chromium: first frame, live runtime, parity with CPython, failures.
+
+Every request to a host other than the local test server is aborted and recorded; each test
+asserts none happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from simulators import bridge
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SIM = "[data-sim=superposition]"
+QUICK = "?steps=100&scaling_sweep=false&m_dims=8&n_features=80"
+QUICK_PARAMS = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 80}
+
+
+def _require_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed"
+    if CHROMIUM is None:
+        return "the chromium package is not installed"
+    return None
+
+
+missing = _require_browser()
+if missing:
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise RuntimeError(f"browser tests required but {missing}")
+    pytest.skip(missing, allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from sitegen.serve import make_server  # noqa: E402
+
+
+def serve(folder: Path):
+    server = make_server(folder, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    server, url = serve(built_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.foreign_requests = []
+
+    def guard(route):
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            page.foreign_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    yield page
+    assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
+    context.close()
+
+
+def wait_status(page, *statuses, timeout=60_000):
+    selector = ", ".join(f'{SIM}[data-sim-status="{s}"]' for s in statuses)
+    page.wait_for_selector(selector, state="attached", timeout=timeout)
+    return page.get_attribute(SIM, "data-sim-status")
+
+
+def test_first_frame_is_there_before_the_runtime(page, site_url):
+    # Hold the runtime back: the page must already show a real figure and readouts.
+    page.route("**/pyodide.mjs", lambda route: None)
+    page.goto(site_url + "superposition-scaling/", wait_until="domcontentloaded")
+    assert page.get_attribute(SIM, "data-sim-status") in ("prerendered", "loading")
+    assert page.locator(f"{SIM} [data-sim-svg] svg > title").count() == 1
+    expected = bridge_result({}, 0)
+    assert page.text_content('[data-readout="loss"]') == f"{expected['loss']:.4f}"
+
+
+def bridge_result(params: dict, seed: int) -> dict:
+    return json.loads(bridge.run_json("superposition", json.dumps(params), seed))["result"]
+
+
+def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
+    page.goto(site_url + "superposition-scaling/" + QUICK)
+    assert wait_status(page, "live", "error") == "live"
+    page.wait_for_selector(f'{SIM}[data-sim-done="1"]', state="attached", timeout=60_000)
+    browser_result = page.evaluate("document.querySelector('[data-sim]').simulator.lastPayload.result")
+    cpython = bridge_result(QUICK_PARAMS, 0)
+    assert browser_result["params"] == cpython["params"]
+    for key in ("loss", "fraction_represented", "mean_interference"):
+        assert browser_result[key] == pytest.approx(cpython[key], rel=1e-6, abs=1e-6), key
+    before = page.inner_html("[data-sim-svg]")
+    # Move a control with the keyboard, as a reader would.
+    page.focus("#sim-superposition-m_dims")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f'{SIM}[data-sim-done="2"]', state="attached", timeout=60_000)
+    assert "m_dims=9" in page.url
+    assert page.inner_html("[data-sim-svg]") != before
+    after = bridge_result({**QUICK_PARAMS, "m_dims": 9}, 0)
+    assert page.text_content('[data-readout="loss"]') == f"{after['loss']:.4f}"
+
+
+def test_bad_url_parameter_gives_a_clear_message(page, site_url):
+    page.goto(site_url + "superposition-scaling/?m_dims=abc")
+    assert wait_status(page, "error") == "error"
+    message = page.text_content("[data-sim-message]")
+    assert "parameter 'm_dims'" in message and "not a number" in message
+    assert page.locator(f"{SIM} [data-sim-svg] svg").count() == 1
+
+
+def test_missing_runtime_is_explained_and_page_stays_useful(page, built_site, tmp_path):
+    broken = tmp_path / "site"
+    shutil.copytree(built_site, broken)
+    shutil.rmtree(broken / "static" / "pyodide")
+    server, url = serve(broken)
+    try:
+        page.goto(url + "superposition-scaling/")
+        assert wait_status(page, "error") == "error"
+        message = page.text_content("[data-sim-message]")
+        assert "could not load" in message and "computed when this page was built" in message
+        assert page.locator(f"{SIM} [data-sim-svg] svg").count() == 1
+        assert page.locator("h2#deep-dive").count() == 1
+    finally:
+        server.shutdown()
+
+
+def test_theme_toggle_persists(page, site_url):
+    page.goto(site_url)
+    page.click("[data-theme-toggle]")
+    assert page.get_attribute("html", "data-theme") == "light"
+    page.click("[data-theme-toggle]")
+    page.reload()
+    assert page.get_attribute("html", "data-theme") == "dark"
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, site_url):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    context.route("**/pyodide.mjs", lambda route: route.abort())
+    for slug in ("", "gated-attention/", "superposition-scaling/"):
+        page.goto(site_url + slug)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{slug or 'home'} scrolls sideways by {overflow}px at 360px"
+    context.close()
