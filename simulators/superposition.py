@@ -98,7 +98,8 @@ def train(n: int, m: int, alpha: float, gamma: float, steps: int, batch: int, lr
         else:
             norms = np.linalg.norm(W, axis=1, keepdims=True)
             W -= rate * gamma * W * (1.0 / np.maximum(norms, 1e-8) - 1.0)
-        if (report_every and t % report_every == 0) or t == steps:
+        # An early first report lets the page redraw within a few steps of a control change.
+        if (report_every and (t % report_every == 0 or t == 5)) or t == steps:
             yield t, W, b, float(np.mean(np.sum(diff**2, axis=1)))
 
 

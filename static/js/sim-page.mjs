@@ -3,9 +3,8 @@
 // the worker, swaps in the SVG the simulator rendered, and reports honest progress.
 
 const STAGES = {
-  runtime: "Loading the Python runtime (1 of 3)…",
-  numpy: "Loading NumPy (2 of 3)…",
-  simulators: "Installing the simulator (3 of 3)…",
+  runtime: "Loading the Python runtime and NumPy (1 of 2)…",
+  simulators: "Installing the simulator (2 of 2)…",
 };
 
 function formatValue(value, spec) {

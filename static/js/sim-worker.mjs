@@ -31,14 +31,11 @@ async function init(runtime) {
   try {
     // Start the downloads that do not depend on the runtime now, so they overlap its boot.
     const archive = fetchOk(new URL(runtime.archive, self.location.href).href).then((r) => r.arrayBuffer());
-    if (runtime.wheel) fetch(indexURL + runtime.wheel).catch(() => {}); // warms the HTTP cache
     post({ type: "stage", stage: "runtime" });
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-    const pyodide = await loadPyodide({ indexURL });
-    timings.runtime = performance.now() - started;
-    post({ type: "stage", stage: "numpy" });
-    await pyodide.loadPackage("numpy", { messageCallback: () => {} });
-    timings.numpy = performance.now() - started;
+    // `packages` downloads NumPy while the runtime boots (measured: faster than loading it after).
+    const pyodide = await loadPyodide({ indexURL, packages: ["numpy"] });
+    timings.runtime_and_numpy = performance.now() - started;
     post({ type: "stage", stage: "simulators" });
     const buffer = await archive;
     const digest = await sha256Hex(buffer);

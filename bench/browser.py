@@ -1,0 +1,119 @@
+"""Browser benchmark for a simulator page, in Debian's Chromium via Playwright.
+
+    python bench/browser.py [--runs 3] [--changes 20]
+
+Prints: time to the pre-rendered frame; time to the first live result on a cold load, next to
+a bare page that only loads Pyodide + NumPy and runs one NumPy call (same run, fresh browser
+each time); control-change latency (to the first redraw and to the final result) p50/p95;
+page weight excluding the Pyodide runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from sitegen.pipeline import build, default_options  # noqa: E402
+from sitegen.serve import make_server  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+BARE = """<!doctype html><meta charset=utf-8><title>bare</title><script type=module>
+const w = new Worker(URL.createObjectURL(new Blob([`
+  const t0 = performance.now();
+  const { loadPyodide } = await import("${new URL('static/pyodide/pyodide.mjs', location.href)}");
+  const py = await loadPyodide({ indexURL: "${new URL('static/pyodide/', location.href)}", packages: ["numpy"] });
+  py.runPython("import numpy as np; np.linalg.norm(np.arange(10.0))");
+  postMessage(performance.now() - t0);
+`], {type: "text/javascript"})), {type: "module"});
+w.onmessage = (e) => { document.body.dataset.done = "1"; };
+</script>"""
+SIM = "[data-sim]"
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=20)
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(default_options(ROOT, site))
+        (site / "bare.html").write_text(BARE)
+        server = make_server(site, port=0, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        page_url = base + "superposition-scaling/"
+        frame, live, bare = [], [], []
+        with sync_playwright() as p:
+            for _ in range(args.runs):
+                for kind in ("page", "bare"):
+                    browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+                    page = browser.new_page()
+                    start = time.perf_counter()
+                    if kind == "bare":
+                        page.goto(base + "bare.html")
+                        page.wait_for_selector("body[data-done]", state="attached", timeout=120_000)
+                        bare.append(time.perf_counter() - start)
+                    else:
+                        page.goto(page_url, wait_until="domcontentloaded")
+                        page.wait_for_selector(f"{SIM} [data-sim-svg] svg", state="attached")
+                        frame.append(time.perf_counter() - start)
+                        # first live result: the page's own first run after the runtime is ready
+                        page.wait_for_selector(f'{SIM}[data-sim-status="live"]', state="attached", timeout=120_000)
+                        page.evaluate("""() => { const el = document.querySelector('#sim-superposition-steps');
+                                                 el.value = 50; el.dispatchEvent(new Event('input', {bubbles: true})); }""")
+                        page.wait_for_selector(f'{SIM}[data-sim-first-frame="1"]', state="attached", timeout=120_000)
+                        live.append(time.perf_counter() - start)
+                    browser.close()
+            # control-change latency at the defaults, warm runtime
+            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            page = browser.new_page()
+            page.goto(page_url)
+            page.wait_for_selector(f'{SIM}[data-sim-status="live"]', state="attached", timeout=120_000)
+            first, final = [], []
+            for i in range(1, args.changes + 1):
+                seed = i
+                start = time.perf_counter()
+                page.evaluate(f"""() => {{ const el = document.querySelector('#sim-superposition-seed');
+                                         el.value = {seed}; el.dispatchEvent(new Event('input', {{bubbles: true}})); }}""")
+                page.wait_for_selector(f'{SIM}[data-sim-first-frame="{i}"]', state="attached", timeout=120_000)
+                first.append((time.perf_counter() - start) * 1000)
+                page.wait_for_selector(f'{SIM}[data-sim-done="{i}"]', state="attached", timeout=120_000)
+                final.append((time.perf_counter() - start) * 1000)
+            browser.close()
+        server.shutdown()
+        runtime_bytes = sum(f.stat().st_size for f in (site / "static" / "pyodide").iterdir())
+        page_bytes = (site / "superposition-scaling" / "index.html").stat().st_size
+        assets = ["static/css/site.css", "static/css/pygments.css", "static/vendor/katex/katex.min.css",
+                  "static/js/theme.js", "static/js/copy.js", "static/js/sim-page.mjs", "static/js/sim-worker.mjs"]
+        asset_bytes = sum((site / a).stat().st_size for a in assets) + sum(f.stat().st_size for f in (site / "static/sim").iterdir())
+    print(f"time to pre-rendered frame:  median {statistics.median(frame) * 1000:.0f} ms ({args.runs} cold loads)")
+    print(f"cold load to first live result: median {statistics.median(live):.2f} s")
+    print(f"bare Pyodide+NumPy page:        median {statistics.median(bare):.2f} s")
+    print(f"ratio page/bare:                {statistics.median(live) / statistics.median(bare):.2f}")
+    print(f"control change -> first redraw: p50 {pct(first, .5):.0f} ms, p95 {pct(first, .95):.0f} ms ({args.changes} changes, defaults)")
+    print(f"control change -> final result: p50 {pct(final, .5):.0f} ms, p95 {pct(final, .95):.0f} ms")
+    print(f"page weight excl. runtime:      {(page_bytes + asset_bytes) / 1024:.0f} KiB (HTML {page_bytes / 1024:.0f} KiB; KaTeX fonts load on demand)")
+    print(f"runtime (Pyodide + NumPy):      {runtime_bytes / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
