@@ -43,6 +43,10 @@ def shown(content: Path, relative: str) -> str:
         return str(path)
 
 
+def snapshot(out: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
 def topic(content: Path) -> Path:
     return content / "topics" / "gated-attention.md"
 
@@ -140,12 +144,11 @@ def test_all_errors_are_reported_together(content_copy, tmp_path):
 def test_failed_build_leaves_previous_site_untouched(content_copy, tmp_path):
     out = tmp_path / "site"
     build_content(content_copy, out)
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     edit(topic(content_copy), "order: 2", "order: [2")
     with pytest.raises(BuildFailed):
         build_content(content_copy, out)
-    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert before == after
+    assert before == snapshot(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"], "no staging folder left behind"
 
 
@@ -153,11 +156,11 @@ def test_late_failure_also_leaves_previous_site_untouched(content_copy, tmp_path
     """A broken link is found only after pages are written to staging: still nothing changes."""
     out = tmp_path / "site"
     build_content(content_copy, out)
-    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    before = snapshot(out)
     edit(topic(content_copy), "## Background\n", "## Background\n\n[x](gone.md)\n")
     with pytest.raises(BuildFailed):
         build_content(content_copy, out)
-    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert before == snapshot(out)
 
 
 def test_cli_exits_nonzero_and_prints_every_error(content_copy, tmp_path):
