@@ -194,11 +194,6 @@ def run(params: dict | None, seed: int = 0) -> dict:
     return final
 
 
-def regime(result: dict) -> str:
-    return "strong superposition" if result["fraction_represented"] > 0.9 else (
-        "weak superposition" if result["fraction_represented"] < 1.5 * result["params"]["m_dims"] / result["params"]["n_features"] else "partial superposition")
-
-
 READOUTS = [
     {"key": "loss", "label": "Reconstruction loss", "format": ".4f"},
     {"key": "fraction_represented", "label": "Features represented (‖Wᵢ‖ > ½)", "format": ".0%"},

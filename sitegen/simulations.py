@@ -12,7 +12,6 @@ from simulators import params as sim_params
 
 from .errors import ContentError
 from .pyodide_runtime import PyodidePins, vendor_runtime
-from .vendor import VendorError
 
 SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
 RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
@@ -88,5 +87,3 @@ def write_runtime(staging: Path, site: dict, pyodide_url: str | None) -> dict:
     return {"indexURL": url, "archive": name, "archiveSha256": digest, "wheel": wheel,
             "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url"))}
 
-
-__all__ = ["first_frames", "write_runtime", "VendorError"]
