@@ -9,8 +9,9 @@ it is the only list of simulators.
 
 from __future__ import annotations
 
-from . import superposition
+from . import passk, superposition
 
 REGISTRY = {
+    passk.NAME: passk,
     superposition.NAME: superposition,
 }

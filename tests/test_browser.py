@@ -126,6 +126,41 @@ def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     assert page.text_content('[data-readout="loss"]') == f"{after['loss']:.4f}"
 
 
+def assert_close(actual, expected, path="result"):
+    """Same structure, numbers equal to 1e-6: Pyodide's libm may differ from glibc in the last bit."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
+        for key in expected:
+            assert_close(actual[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), path
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            assert_close(a, e, f"{path}[{i}]")
+    elif isinstance(expected, float) and not isinstance(expected, bool):
+        assert actual == pytest.approx(expected, rel=1e-6, abs=1e-6), path
+    else:
+        assert actual == expected, path
+
+
+# Every other simulator: its page runs it live and gets CPython's numbers (quick settings).
+LIVE_CASES = {
+    "passk": ("rlvr-reasoning/", {"n_problems": 40, "samples": 64, "rl_steps": 60, "distill_steps": 30}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIVE_CASES))
+def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
+    slug, params = LIVE_CASES[name]
+    root = f"[data-sim={name}]"
+    page.goto(site_url + slug + "?" + "&".join(f"{k}={v}" for k, v in params.items()) + "&seed=4")
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
+    assert page.get_attribute(root, "data-sim-status") == "live"
+    browser_result = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    expected = json.loads(bridge.run_json(name, json.dumps(params), 4))["result"]
+    assert_close(browser_result, expected)
+    assert page.locator(f"{root} [data-sim-svg] svg > title").count() == 1
+
+
 def test_bad_url_parameter_gives_a_clear_message(page, site_url):
     page.goto(site_url + "superposition-scaling/?m_dims=abc")
     assert wait_status(page, "error") == "error"
@@ -163,8 +198,11 @@ def test_phone_width_has_no_horizontal_scroll(browser, site_url):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     context.route("**/pyodide.mjs", lambda route: route.abort())
-    for slug in ("", "gated-attention/", "superposition-scaling/"):
+    for slug in ("", "gated-attention/", "superposition-scaling/", "rlvr-reasoning/"):
         page.goto(site_url + slug)
+        if page.locator("[data-sim]").count():
+            # Measure in the error state: its message holds a long URL that must wrap.
+            page.wait_for_selector("[data-sim][data-sim-status=error]", state="attached")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{slug or 'home'} scrolls sideways by {overflow}px at 360px"
     context.close()

@@ -86,7 +86,10 @@ def _value_strategy(spec):
 
 
 # Keep property runs cheap: cap the expensive knobs to small in-range values.
-CHEAP = {"superposition": {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False}}
+CHEAP = {
+    "superposition": {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False},
+    "passk": {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20},
+}
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
