@@ -31,6 +31,7 @@ UNSEEN_LOGIT = -12.0
 POPULARITY = 1.2
 BASE_INSIGHT = 1.0
 SPECIFIC = 0.02  # per-problem learning relative to shared
+DISTILL_RATE = 1.0
 MAX_WORK = 4_000_000  # cap on problems x samples x steps so a page never stalls
 
 PARAMS = [
@@ -49,7 +50,7 @@ PARAMS = [
     {"name": "group_size", "kind": "int", "default": 8, "min": 2, "max": 64, "step": 1,
      "label": "Group size G", "help": "Samples per problem in each GRPO step (the paper's runs used 8)."},
     {"name": "distill_steps", "kind": "int", "default": 150, "min": 0, "max": 1000, "step": 10,
-     "label": "Distillation steps", "help": "Supervised steps toward the teacher's sampled solutions."},
+     "label": "Distillation steps", "help": "Gradient steps pulling the base model toward the teacher's distribution."},
 ]
 
 
@@ -157,18 +158,18 @@ def grpo_step(policy: Policy, solves: np.ndarray, group: int, lr: float, rng: np
     probs = policy.probs()
     paths = sample_paths(probs, group, rng)
     rewards = np.take_along_axis(solves, paths, axis=1).astype(float)
-    std = rewards.std(axis=1, keepdims=True)
+    mean = rewards.mean(axis=1, keepdims=True)
+    std = np.sqrt(mean * (1.0 - mean))  # the standard deviation of 0/1 rewards
     # An all-correct or all-wrong group carries no signal: its advantages are 0.
-    advantages = np.where(std > 0, (rewards - rewards.mean(axis=1, keepdims=True)) / np.maximum(std, 1e-8), 0.0)
+    advantages = (rewards - mean) / np.where(std > 0, std, np.inf)
     policy.ascend(score_function_grad(paths, advantages, probs), lr)
-    return float(rewards.mean())
+    return float(mean.mean())
 
 
-def distill_step(policy: Policy, teacher: np.ndarray, group: int, lr: float, rng: np.random.Generator) -> None:
-    """Supervised step: maximise log-likelihood of the teacher's sampled strategies."""
-    probs = policy.probs()
-    paths = sample_paths(teacher, group, rng)
-    policy.ascend(score_function_grad(paths, np.ones(paths.shape), probs), lr)
+def distill_step(policy: Policy, teacher: np.ndarray, lr: float) -> None:
+    """One step of gradient descent on KL(teacher || student), with its exact gradient
+    (teacher - student) over the teacher's whole distribution, as in logit distillation."""
+    policy.ascend(teacher - policy.probs(), lr)
 
 
 def correct_probability(policy: Policy, solves: np.ndarray) -> np.ndarray:
@@ -215,7 +216,7 @@ def steps(params: dict | None, seed: int = 0):
     cfg = P.validate(PARAMS, params)
     seed = P.validate_seed(seed)
     p, n, group = cfg["n_problems"], cfg["samples"], cfg["group_size"]
-    work = p * group * (cfg["rl_steps"] + cfg["distill_steps"]) + 3 * p * n
+    work = p * group * cfg["rl_steps"] + p * cfg["distill_steps"] + 3 * p * n
     if work > MAX_WORK:
         raise ValueError(f"parameter 'n_problems' = {p}: with these steps and group size the run would take "
                          f"{work:,} samples (at most {MAX_WORK:,}); use fewer problems, steps or a smaller group")
@@ -226,14 +227,14 @@ def steps(params: dict | None, seed: int = 0):
     train_rng = np.random.default_rng([seed, 1])
     reward_curve: list[list[float]] = []
     total = max(1, cfg["rl_steps"] + cfg["distill_steps"])
-    report = max(1, cfg["rl_steps"] // 6)
+    report = max(1, cfg["rl_steps"] // 3)
     for t in range(1, cfg["rl_steps"] + 1):
         reward = grpo_step(rl, solves, group, cfg["rl_learning_rate"], train_rng)
         reward_curve.append([t, round(reward, 4)])
         if t % report == 0 and t < cfg["rl_steps"]:
             yield _result(cfg, seed, world, base, rl, None, reward_curve, t / total, "RL training")
     for t in range(1, cfg["distill_steps"] + 1):
-        distill_step(distilled, teacher, group, 1.0, train_rng)
+        distill_step(distilled, teacher, DISTILL_RATE)
     yield _result(cfg, seed, world, base, rl, distilled, reward_curve, 1.0, "done")
 
 

@@ -1,0 +1,107 @@
+"""Recompute latency per simulator: CPython run time, and in Chromium the time from a control
+change to the first redraw and to the final result, with a warm runtime.
+
+    python bench/recompute.py [--sim passk] [--changes 20] [--param seed]
+
+Each change sets a new seed at the page's default settings (so every run does the full work)
+and is timed inside the page with performance.now(), from the input event to the attribute
+the page sets when it has drawn the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from simulators import REGISTRY  # noqa: E402
+from sitegen.pipeline import build, default_options  # noqa: E402
+from sitegen.serve import make_server  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+CHANGE = """async ([name, seed, i]) => {
+  const root = document.querySelector(`[data-sim=${name}]`);
+  const input = document.querySelector(`#sim-${name}-seed`);
+  const seen = (attr) => new Promise((resolve) => {
+    const check = () => root.getAttribute(attr) === String(i);
+    if (check()) return resolve(performance.now());
+    new MutationObserver((_, obs) => { if (check()) { obs.disconnect(); resolve(performance.now()); } })
+      .observe(root, { attributes: true, attributeFilter: [attr] });
+  });
+  const start = performance.now();
+  input.value = seed;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+  const [first, done] = await Promise.all([seen("data-sim-first-frame"), seen("data-sim-done")]);
+  return [first - start, done - start];
+}"""
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def pages_by_simulator(site: Path) -> dict[str, str]:
+    found = {}
+    for html in sorted(site.glob("*/index.html")):
+        match = re.search(r'data-sim="([a-z_]+)"', html.read_text())
+        if match:
+            found[match.group(1)] = html.parent.name + "/"
+    return found
+
+
+def cpython_ms(module, runs: int = 5) -> float:
+    times = []
+    for seed in range(runs):
+        start = time.perf_counter()
+        module.run({}, seed)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sim", action="append", help="simulator name (repeatable; default: every one on a page)")
+    parser.add_argument("--changes", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(default_options(ROOT, site))
+        pages = pages_by_simulator(site)
+        names = args.sim or sorted(pages)
+        server = make_server(site, port=0, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            for name in names:
+                page = browser.new_page()
+                page.goto(base + pages[name])
+                page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
+                first, final = [], []
+                for i in range(1, args.changes + 1):
+                    a, b = page.evaluate(CHANGE, [name, 1000 + i, i])
+                    first.append(a)
+                    final.append(b)
+                page.close()
+                print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name]):7.1f} ms | browser, {args.changes} changes: "
+                      f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
+                      f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
+            browser.close()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
