@@ -145,6 +145,7 @@ def assert_close(actual, expected, path="result"):
 # Every other simulator: its page runs it live and gets CPython's numbers (quick settings).
 LIVE_CASES = {
     "passk": ("rlvr-reasoning/", {"n_problems": 40, "samples": 64, "rl_steps": 60, "distill_steps": 30}),
+    "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
 }
 
 
@@ -159,6 +160,23 @@ def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
     expected = json.loads(bridge.run_json(name, json.dumps(params), 4))["result"]
     assert_close(browser_result, expected)
     assert page.locator(f"{root} [data-sim-svg] svg > title").count() == 1
+
+
+def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
+    root = "[data-sim=transductive]"
+    page.goto(site_url + "transductive-online-learning/")
+    page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
+    page.click(f"{root} [data-sim-svg] #move-0")  # predict 0 on the adversary's first instance
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=30_000)
+    assert "moves=0" in page.url
+    first = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    assert len([r for r in first["history"] if not r["forced"]]) == 1
+    # Keyboard: focus stays on a move button after the redraw, so Enter plays the next move.
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'{root}[data-sim-done="2"]', state="attached", timeout=30_000)
+    second = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    assert len([r for r in second["history"] if not r["forced"]]) == 2
+    assert page.text_content(f'{root} [data-readout="mistakes"]') == str(second["mistakes"])
 
 
 def test_bad_url_parameter_gives_a_clear_message(page, site_url):

@@ -179,6 +179,13 @@ class Simulator {
     const { result, svg, table } = payload;
     this.lastPayload = payload;
     this.root.querySelector("[data-sim-svg]").innerHTML = svg;
+    if (this.focusAfterRedraw) {
+      // Keyboard players keep their place: refocus the same move button, or the first one.
+      const box = this.root.querySelector("[data-sim-svg]");
+      const again = box.querySelector(`[id="${this.focusAfterRedraw}"]`) || box.querySelector("[data-param]");
+      if (again) again.focus();
+      if (final) this.focusAfterRedraw = null;
+    }
     for (const readout of this.config.readouts) {
       const cell = this.root.querySelector(`[data-readout="${readout.key}"]`);
       if (cell) cell.textContent = formatValue(result[readout.key], readout.format);
@@ -243,6 +250,20 @@ class Simulator {
     for (const button of this.root.querySelectorAll("[data-action]")) {
       button.addEventListener("click", () => actions[button.dataset.action]());
     }
+    // A figure may offer moves: an element with data-param and data-value sets that control
+    // and re-runs, by click or by Enter/Space (the simulator gives it role=button, tabindex).
+    const figure = this.root.querySelector("[data-sim-svg]");
+    const figureAction = (event) => {
+      const target = event.target.closest("[data-param]");
+      if (!target || !(target.dataset.param in this.schema)) return;
+      if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      this.setControl(target.dataset.param, target.dataset.value);
+      this.focusAfterRedraw = target.id || null;
+      this.request();
+    };
+    figure.addEventListener("click", figureAction);
+    figure.addEventListener("keydown", figureAction);
   }
 
   start() {
