@@ -1,11 +1,13 @@
 """Recompute latency per simulator: CPython run time, and in Chromium the time from a control
 change to the first redraw and to the final result, with a warm runtime.
 
-    python bench/recompute.py [--sim passk] [--changes 20] [--param seed]
+    python bench/recompute.py [--sim passk] [--changes 20]
+    python bench/recompute.py --sim transductive --sweep preset=thresholds,intervals,gap_example
 
-Each change sets a new seed at the page's default settings (so every run does the full work)
-and is timed inside the page with performance.now(), from the input event to the attribute
-the page sets when it has drawn the result.
+Each change sets a new seed at the page's default settings (so every run does the full work),
+or with --sweep sets one control to each listed value in turn (CPython time per value too).
+Changes are timed inside the page with performance.now(), from the input event to the
+attribute the page sets when it has drawn the result.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from sitegen.serve import make_server  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
-CHANGE = """async ([name, seed, i]) => {
+CHANGE = """async ([name, control, value, i]) => {
   const root = document.querySelector(`[data-sim=${name}]`);
-  const input = document.querySelector(`#sim-${name}-seed`);
+  const input = document.querySelector(`#sim-${name}-${control}`);
   const seen = (attr) => new Promise((resolve) => {
     const check = () => root.getAttribute(attr) === String(i);
     if (check()) return resolve(performance.now());
@@ -41,7 +43,7 @@ CHANGE = """async ([name, seed, i]) => {
       .observe(root, { attributes: true, attributeFilter: [attr] });
   });
   const start = performance.now();
-  input.value = seed;
+  input.value = value;
   input.dispatchEvent(new Event("input", { bubbles: true }));
   const [first, done] = await Promise.all([seen("data-sim-first-frame"), seen("data-sim-done")]);
   return [first - start, done - start];
@@ -62,19 +64,36 @@ def pages_by_simulator(site: Path) -> dict[str, str]:
     return found
 
 
-def cpython_ms(module, runs: int = 5) -> float:
+def cpython_ms(module, params: dict | None = None, runs: int = 5) -> float:
     times = []
     for seed in range(runs):
         start = time.perf_counter()
-        module.run({}, seed)
+        module.run(params or {}, seed)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def sweep(page, name: str, args) -> None:
+    control, values = args.sweep.split("=", 1)
+    values = values.split(",")
+    request = 0
+    for value in values:
+        times = []
+        for _ in range(5):  # leave and come back, so every measured change really re-runs
+            for v in (values[0] if value != values[0] else values[-1], value):
+                request += 1
+                _, done = page.evaluate(CHANGE, [name, control, v, request])
+                if v == value:
+                    times.append(done)
+        print(f"{name} {control}={value:20s} CPython {cpython_ms(REGISTRY[name], {control: value}):7.1f} ms | "
+              f"browser median {statistics.median(times):.0f} ms, max {max(times):.0f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sim", action="append", help="simulator name (repeatable; default: every one on a page)")
     parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--sweep", help="control=value1,value2,...: time each value instead of new seeds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
@@ -90,15 +109,18 @@ def main() -> None:
                 page = browser.new_page()
                 page.goto(base + pages[name])
                 page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
-                first, final = [], []
-                for i in range(1, args.changes + 1):
-                    a, b = page.evaluate(CHANGE, [name, 1000 + i, i])
-                    first.append(a)
-                    final.append(b)
+                if args.sweep:
+                    sweep(page, name, args)
+                else:
+                    first, final = [], []
+                    for i in range(1, args.changes + 1):
+                        a, b = page.evaluate(CHANGE, [name, "seed", 1000 + i, i])
+                        first.append(a)
+                        final.append(b)
+                    print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name]):7.1f} ms | browser, {args.changes} changes: "
+                          f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
+                          f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
                 page.close()
-                print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name]):7.1f} ms | browser, {args.changes} changes: "
-                      f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
-                      f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
             browser.close()
         server.shutdown()
 
