@@ -9,9 +9,10 @@ it is the only list of simulators.
 
 from __future__ import annotations
 
-from . import passk, superposition, transductive
+from . import diversity, passk, superposition, transductive
 
 REGISTRY = {
+    diversity.NAME: diversity,
     passk.NAME: passk,
     superposition.NAME: superposition,
     transductive.NAME: transductive,

@@ -7,6 +7,7 @@ asserts none happened.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 import os
 import shutil
 import threading
@@ -145,6 +146,7 @@ def assert_close(actual, expected, path="result"):
 # Every other simulator: its page runs it live and gets CPython's numbers (quick settings).
 LIVE_CASES = {
     "passk": ("rlvr-reasoning/", {"n_problems": 40, "samples": 64, "rl_steps": 60, "distill_steps": 30}),
+    "diversity": ("artificial-hivemind/", {"preset": "mottos (two models)", "k": 3}),
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
 }
 
@@ -153,7 +155,7 @@ LIVE_CASES = {
 def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
     slug, params = LIVE_CASES[name]
     root = f"[data-sim={name}]"
-    page.goto(site_url + slug + "?" + "&".join(f"{k}={v}" for k, v in params.items()) + "&seed=4")
+    page.goto(site_url + slug + "?" + urlencode({**params, "seed": 4}))
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-status") == "live"
     browser_result = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
@@ -177,6 +179,19 @@ def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
     second = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
     assert len([r for r in second["history"] if not r["forced"]]) == 2
     assert page.text_content(f'{root} [data-readout="mistakes"]') == str(second["mistakes"])
+
+
+def test_hostile_response_text_is_shown_as_text(page, site_url):
+    hostile = ['<script>window.pwned = 1</script> time is a river',
+               '<img src=x onerror="window.pwned = 1"> time is a weaver']
+    root = "[data-sim=diversity]"
+    page.goto(site_url + "artificial-hivemind/?" + urlencode({"text": "\n---\n".join(hostile), "text_b": ""}))
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
+    assert page.evaluate("window.pwned") is None
+    assert page.locator(f"{root} img, {root} [data-sim-svg] script").count() == 0
+    cells = page.locator(f"{root} [data-sim-table] tbody td:nth-child(4)").all_text_contents()
+    assert cells == hostile
+    assert hostile[0] in page.locator(f"{root} [data-sim-svg] circle > title").first.text_content()
 
 
 def test_bad_url_parameter_gives_a_clear_message(page, site_url):

@@ -90,6 +90,7 @@ CHEAP = {
     "superposition": {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False},
     "passk": {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20},
     "transductive": {"n_points": 5},
+    "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": ""},
 }
 
 
