@@ -177,8 +177,10 @@ def kmeans(points: np.ndarray, k: int, rng: np.random.Generator, iterations: int
         centres.append(points[rng.choice(len(points), p=d2 / d2.sum())] if d2.sum() > 0 else points[rng.integers(len(points))])
     centres = np.array(centres)
     labels = np.zeros(len(points), dtype=int)
+    norms = (points**2).sum(axis=1)[:, None]
     for _ in range(iterations):
-        labels_new = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+        # |x - c|^2 = |x|^2 - 2 x.c + |c|^2, without an N x k x dims array
+        labels_new = (norms - 2 * points @ centres.T + (centres**2).sum(axis=1)[None, :]).argmin(axis=1)
         if _ and np.array_equal(labels_new, labels):
             break
         labels = labels_new
@@ -189,16 +191,19 @@ def kmeans(points: np.ndarray, k: int, rng: np.random.Generator, iterations: int
 
 
 def silhouette(distance: np.ndarray, labels: np.ndarray) -> float:
-    scores = []
-    for i in range(len(labels)):
-        same = labels == labels[i]
-        if same.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = distance[i, same].sum() / (same.sum() - 1)
-        b = min(distance[i, labels == c].mean() for c in set(labels.tolist()) if c != labels[i])
-        scores.append((b - a) / max(a, b) if max(a, b) > 0 else 0.0)
-    return float(np.mean(scores))
+    """Mean silhouette: (b - a) / max(a, b), a = mean distance within the own cluster,
+    b = smallest mean distance to another cluster; 0 for points alone in their cluster."""
+    onehot = np.eye(labels.max() + 1)[labels]
+    sizes = onehot.sum(axis=0)
+    sums = distance @ onehot  # distance from each point to each cluster, summed
+    own = sizes[labels]
+    a = sums[np.arange(len(labels)), labels] / np.maximum(own - 1, 1)
+    mean_to = np.where(sizes > 0, sums / np.maximum(sizes, 1), np.inf)
+    mean_to[np.arange(len(labels)), labels] = np.inf
+    b = mean_to.min(axis=1)
+    scale = np.maximum(a, b)
+    scores = np.where((own > 1) & np.isfinite(b) & (scale > 0), (b - a) / np.where(scale > 0, scale, 1), 0.0)
+    return float(scores.mean())
 
 
 def cluster(X: np.ndarray, S: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, int]:
@@ -296,25 +301,15 @@ def table(result: dict) -> dict:
     return {"caption": "Responses with their group and cluster", "columns": ["#", "group", "cluster", "response"], "rows": rows}
 
 
-HEATMAP_CELLS = 60
-
-
-def _block_average(S: np.ndarray, cells: int) -> np.ndarray:
-    """Shrink a large matrix to cells x cells by averaging blocks, so the SVG stays light."""
-    edges = np.linspace(0, S.shape[0], cells + 1).astype(int)
-    return np.array([[S[a:b, c:d].mean() for c, d in zip(edges[:-1], edges[1:])] for a, b in zip(edges[:-1], edges[1:])])
-
-
 def render(result: dict) -> str:
     S = np.array(result["similarity_matrix"])
     n, na = S.shape[0], result["n_a"]
     body: list[str] = []
 
     # Panel 1: similarity heatmap, A then B.
-    shown = S if n <= HEATMAP_CELLS else _block_average(S, HEATMAP_CELLS)
     size = 250
-    title = "Cosine similarity (TF-IDF)" + ("" if n <= HEATMAP_CELLS else ", block averages")
-    body += svg.heatmap(40, 50, size, shown.tolist(), 1.0, title)
+    body += svg.raster_heatmap(40, 50, size, S, 1.0, "Cosine similarity (TF-IDF)",
+                               f"similarity matrix of {n} responses; the data table lists them")
     if result["n_b"]:
         edge = 40 + size * na / n
         body.append(f'<line x1="{edge:.1f}" y1="50" x2="{edge:.1f}" y2="{50 + size}" stroke="{svg.FG}" stroke-width="1.2"/>')

@@ -1,0 +1,79 @@
+"""Diversity analyzer at the issue's sizes: 50 responses of ~80 words, and the 200-response cap.
+
+    python bench/diversity_sizes.py [--repeats 5]
+
+Prints CPython run time and, in Chromium with a warm runtime, the time from setting the text
+box to the drawn result (median and max over repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.recompute import ARGS, CHANGE, pages_by_simulator  # noqa: E402
+from simulators import diversity  # noqa: E402
+from sitegen.pipeline import build, default_options  # noqa: E402
+from sitegen.serve import make_server  # noqa: E402
+
+WORDS = ("time river weaver flows moment memory thread light shadow season clock morning evening "
+         "quiet patient endless current tapestry pattern step forward back always never carries "
+         "holds gives takes slowly quickly bright dark warm cold old new the a of and in is to").split()
+
+
+def responses(count: int, words: int, seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    return "\n---\n".join(" ".join(rng.choice(WORDS, size=words)) for _ in range(count))
+
+
+CASES = {"50 responses x 80 words": lambda s: responses(50, 80, s),
+         "200 responses (cap) x 38 words": lambda s: responses(200, 38, s)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(default_options(ROOT, site))
+        server = make_server(site, port=0, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/" + pages_by_simulator(site)["diversity"]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            page = browser.new_page()
+            page.goto(url + "?text_b=")
+            page.wait_for_selector('[data-sim=diversity][data-sim-done="1"]', state="attached", timeout=120_000)
+            request = 1
+            for label, make in CASES.items():
+                cpython, chromium = [], []
+                for r in range(args.repeats):
+                    text = make(r)
+                    assert len(text) <= diversity.MAX_CHARS, len(text)
+                    start = time.perf_counter()
+                    diversity.run({"text": text, "text_b": ""})
+                    cpython.append((time.perf_counter() - start) * 1000)
+                    request += 1
+                    chromium.append(page.evaluate(CHANGE, ["diversity", "text", text, request])[1])
+                print(f"{label:32s} CPython median {statistics.median(cpython):6.1f} ms | "
+                      f"browser median {statistics.median(chromium):6.0f} ms, max {max(chromium):.0f} ms")
+            browser.close()
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
