@@ -21,6 +21,7 @@ import numpy as np
 
 from . import params as P
 from . import svg
+from .stepping import last_frame
 
 NAME = "passk"
 TITLE = "Pass@k explorer: RL sharpens, distillation expands"
@@ -278,10 +279,7 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
 
 
 def run(params: dict | None, seed: int = 0) -> dict:
-    final = None
-    for final in steps(params, seed):
-        pass
-    return final
+    return last_frame(steps, params, seed)
 
 
 READOUTS = [

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import params as P
 from . import svg
+from .stepping import last_frame
 
 NAME = "superposition"
 TITLE = "Superposition and scaling: a toy model trained in your browser"
@@ -188,10 +189,7 @@ def steps(params: dict | None, seed: int = 0):
 
 
 def run(params: dict | None, seed: int = 0) -> dict:
-    final = None
-    for final in steps(params, seed):
-        pass
-    return final
+    return last_frame(steps, params, seed)
 
 
 READOUTS = [
