@@ -197,6 +197,10 @@ class Game:
             self._w[key] = value
         return self._w[key]
 
+    def adversary_instance(self, V: int) -> int:
+        """The optimal standard adversary's next instance: the split worth most (ties: lowest x)."""
+        return max(self.splitting(V), key=lambda z: (self.std_after(V, z), -z))
+
     def informative_instances(self) -> list[int]:
         """One instance per column up to complement, without constant columns: repeats and
         complements are always forced once their twin is labelled, so they never matter."""
@@ -239,10 +243,9 @@ class Game:
         while frontier:
             following = []
             for V in frontier:
-                options = self.splitting(V)
-                if not options:
+                if not self.splitting(V):
                     continue
-                x = max(options, key=lambda z: (self.std_after(V, z), -z))
+                x = self.adversary_instance(V)
                 if x not in order:
                     order.append(x)
                 following.extend(part for part in self.split(V, x) if part)
@@ -331,7 +334,7 @@ def replay(game: Game, cfg: dict, order: tuple) -> dict:
             if token not in ("0", "1"):
                 raise ValueError(f"{where} must be a prediction, 0 or 1")
             guess = int(token)
-            x = order[t] if setting == "transductive" else max(game.splitting(V), key=lambda z: (game.std_after(V, z), -z))
+            x = order[t] if setting == "transductive" else game.adversary_instance(V)
             label = adversary_label(game, V, x, guess, setting, order, t)
         else:
             if setting == "transductive":
@@ -362,7 +365,7 @@ def next_moves(game: Game, cfg: dict, order: tuple, state: dict) -> dict:
     prefix = cfg["moves"].strip().strip(",")
     join = (prefix + ",") if prefix else ""
     if cfg["play_as"] == "learner":
-        x = order[t] if setting == "transductive" else max(game.splitting(V), key=lambda z: (game.std_after(V, z), -z))
+        x = order[t] if setting == "transductive" else game.adversary_instance(V)
         hint = optimal_prediction(game, V, x, setting, order, t)
         return {"instance": x, "hint": hint,
                 "options": [{"label": f"predict {y}", "value": join + str(y)} for y in (0, 1)]}
