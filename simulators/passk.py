@@ -254,14 +254,15 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
     per_problem = [[j + 1, round(float(world["difficulty"][j]), 2), int(solves[j, :BASE_STRATEGIES].sum()),
                     int(solves[j, BASE_STRATEGIES:].sum())] + [int(scored[m]["correct"][j]) for m in scored]
                    for j in range(cfg["n_problems"])]
+    # pass@n is exactly coverage (1 when any of the n samples is correct), so it is kept once.
+    coverage = {m: round(float((s["correct"] > 0).mean()), 5) for m, s in scored.items()}
     done = phase == "done"
     return {
         "params": cfg, "seed": seed, "done": done, "phase": phase, "progress": round(progress, 4),
         "ks": ks,
         "pass_at_k": curves,
         "pass_at_1": {m: c[0] for m, c in curves.items()},
-        "pass_at_n": {m: c[-1] for m, c in curves.items()},
-        "coverage": {m: round(float((s["correct"] > 0).mean()), 5) for m, s in scored.items()},
+        "coverage": coverage,
         "histogram": {m: accuracy_histogram(s["correct"], n) for m, s in scored.items() if m in ("base", "rl")},
         "histogram_labels": HIST_LABELS,
         "crossover_k": crossover(base_curve, rl_curve),
@@ -272,9 +273,7 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
         "models": list(scored),
         # flat copies for the readouts
         "rl_pass1": curves["rl"][0], "base_pass1": curves["base"][0],
-        "rl_coverage": round(float((scored["rl"]["correct"] > 0).mean()), 5),
-        "base_coverage": round(float((scored["base"]["correct"] > 0).mean()), 5),
-        "distilled_coverage": round(float((scored["distilled"]["correct"] > 0).mean()), 5) if distilled else None,
+        "rl_coverage": coverage["rl"], "base_coverage": coverage["base"], "distilled_coverage": coverage.get("distilled"),
     }
 
 
@@ -350,7 +349,7 @@ def render(result: dict) -> str:
     # The paper's numbers and this toy's, side by side and labelled.
     base1, rl1 = result["pass_at_1"]["base"], result["pass_at_1"]["rl"]
     toy = (f"This toy (seed {result['seed']}): pass@1 {base1:.1%} → {rl1:.1%} after RL; coverage at k = {n}: "
-           f"{result['pass_at_n']['base']:.1%} → {result['pass_at_n']['rl']:.1%}; ΔSE = {result['sampling_gap']:.1%} (k = {result['sampling_gap_k']}).")
+           f"{result['coverage']['base']:.1%} → {result['coverage']['rl']:.1%}; ΔSE = {result['sampling_gap']:.1%} (k = {result['sampling_gap_k']}).")
     paper = ("Paper (real 7B–32B LLMs): Omni-MATH train, Qwen2.5-7B + GRPO: pass@1 26.1 → 42.5 while pass@256 falls; "
              "ΔSE > 40 points for all six RL algorithms.")
     body.append(svg.text(20, 328, paper, "start", 11, svg.MUTED))
@@ -359,7 +358,7 @@ def render(result: dict) -> str:
         body.append(svg.text(880, 20, f"{result['phase']}…", "end", 11, svg.MUTED))
 
     desc = (f"Pass@k for {cfg['n_problems']} problems with n = {n} samples each. "
-            f"Base pass@1 {base1:.1%}, RL pass@1 {rl1:.1%}; base coverage {result['pass_at_n']['base']:.1%}, "
-            f"RL coverage {result['pass_at_n']['rl']:.1%}"
+            f"Base pass@1 {base1:.1%}, RL pass@1 {rl1:.1%}; base coverage {result['coverage']['base']:.1%}, "
+            f"RL coverage {result['coverage']['rl']:.1%}"
             + (f"; the base model overtakes RL from k = {cross}." if cross else "; no crossover in this run."))
     return svg.figure(900, 360, TITLE, desc, body)
