@@ -11,24 +11,17 @@ page weight excluding the Pyodide runtime.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from sitegen.pipeline import build, default_options  # noqa: E402
-from sitegen.serve import make_server  # noqa: E402
+from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 BARE = """<!doctype html><meta charset=utf-8><title>bare</title><script type=module>
 const w = new Worker(URL.createObjectURL(new Blob([`
   const t0 = performance.now();
@@ -52,20 +45,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        build(default_options(ROOT, site))
-        (site / "bare.html").write_text(BARE)
-        server = make_server(site, port=0, quiet=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
+    with served_site() as (site, base):
+        (site / "bare.html").write_text(BARE)  # served from disk per request, so writing now is fine
         page_url = base + "superposition-scaling/"
         frame, live, bare = [], [], []
         with sync_playwright() as p:
             for _ in range(args.runs):
                 for kind in ("page", "bare"):
-                    browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+                    browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                     page = browser.new_page()
                     start = time.perf_counter()
                     if kind == "bare":
@@ -84,7 +71,7 @@ def main() -> None:
                         live.append(time.perf_counter() - start)
                     browser.close()
             # control-change latency at the defaults, warm runtime
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page()
             page.goto(page_url)
             page.wait_for_selector(f'{SIM}[data-sim-status="live"]', state="attached", timeout=120_000)
@@ -99,7 +86,6 @@ def main() -> None:
                 page.wait_for_selector(f'{SIM}[data-sim-done="{i}"]', state="attached", timeout=120_000)
                 final.append((time.perf_counter() - start) * 1000)
             browser.close()
-        server.shutdown()
         runtime_bytes = sum(f.stat().st_size for f in (site / "static" / "pyodide").iterdir())
         page_bytes = (site / "superposition-scaling" / "index.html").stat().st_size
         assets = ["static/css/site.css", "static/css/pygments.css", "static/vendor/katex/katex.min.css",

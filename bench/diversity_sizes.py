@@ -9,25 +9,19 @@ box to the drawn result (median and max over repeats).
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.recompute import ARGS, CHANGE, pages_by_simulator  # noqa: E402
+from bench.recompute import CHANGE  # noqa: E402
+from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
 from simulators import diversity  # noqa: E402
-from sitegen.pipeline import build, default_options  # noqa: E402
-from sitegen.serve import make_server  # noqa: E402
 
 WORDS = ("time river weaver flows moment memory thread light shadow season clock morning evening "
          "quiet patient endless current tapestry pattern step forward back always never carries "
@@ -47,14 +41,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        build(default_options(ROOT, site))
-        server = make_server(site, port=0, quiet=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{server.server_address[1]}/" + pages_by_simulator(site)["diversity"]
+    with served_site() as (site, base):
+        url = base + pages_by_simulator(site)["diversity"]
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page()
             page.goto(url + "?text_b=")
             page.wait_for_selector('[data-sim=diversity][data-sim-done="1"]', state="attached", timeout=120_000)
@@ -72,7 +62,6 @@ def main() -> None:
                 print(f"{label:32s} CPython median {statistics.median(cpython):6.1f} ms | "
                       f"browser median {statistics.median(chromium):6.0f} ms, max {max(chromium):.0f} ms")
             browser.close()
-        server.shutdown()
 
 
 if __name__ == "__main__":

@@ -13,26 +13,18 @@ attribute the page sets when it has drawn the result.
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
 from simulators import REGISTRY  # noqa: E402
-from sitegen.pipeline import build, default_options  # noqa: E402
-from sitegen.serve import make_server  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 CHANGE = """async ([name, control, value, i]) => {
   const root = document.querySelector(`[data-sim=${name}]`);
   const input = document.querySelector(`#sim-${name}-${control}`);
@@ -53,15 +45,6 @@ CHANGE = """async ([name, control, value, i]) => {
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
-def pages_by_simulator(site: Path) -> dict[str, str]:
-    found = {}
-    for html in sorted(site.glob("*/index.html")):
-        match = re.search(r'data-sim="([a-z_]+)"', html.read_text())
-        if match:
-            found[match.group(1)] = html.parent.name + "/"
-    return found
 
 
 def cpython_ms(module, params: dict | None = None, runs: int = 5) -> float:
@@ -95,16 +78,11 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--sweep", help="control=value1,value2,...: time each value instead of new seeds")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        build(default_options(ROOT, site))
+    with served_site() as (site, base):
         pages = pages_by_simulator(site)
         names = args.sim or sorted(pages)
-        server = make_server(site, port=0, quiet=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_address[1]}/"
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for name in names:
                 page = browser.new_page()
                 page.goto(base + pages[name])
@@ -122,7 +100,6 @@ def main() -> None:
                           f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
                 page.close()
             browser.close()
-        server.shutdown()
 
 
 if __name__ == "__main__":

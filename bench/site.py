@@ -1,0 +1,45 @@
+"""Shared by the browser benchmarks: Chromium's flags, and a freshly built site served locally."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sitegen.pipeline import build, default_options  # noqa: E402
+from sitegen.serve import make_server  # noqa: E402
+
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@contextmanager
+def served_site():
+    """Build the site into a temporary folder and serve it; yields (site folder, base URL)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(default_options(ROOT, site))
+        server = make_server(site, port=0, quiet=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield site, f"http://127.0.0.1:{server.server_address[1]}/"
+        finally:
+            server.shutdown()
+
+
+def pages_by_simulator(site: Path) -> dict[str, str]:
+    """Simulator name -> the page (relative URL) that embeds it."""
+    found = {}
+    for html in sorted(site.glob("*/index.html")):
+        match = re.search(r'data-sim="([a-z_]+)"', html.read_text())
+        if match:
+            found[match.group(1)] = html.parent.name + "/"
+    return found
