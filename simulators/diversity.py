@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from html import escape
 
 import numpy as np
 
@@ -328,7 +329,6 @@ def render(result: dict) -> str:
     for i, (x, y) in enumerate(coords):
         colour = svg.PALETTE[result["clusters"][i] % len(svg.PALETTE)]
         label = f"{result['groups'][i]}{i + 1} (cluster {result['clusters'][i] + 1}): {result['responses'][i][:200]}"
-        from html import escape
         px, py = p2.px(x), p2.py(y)
         if result["groups"][i] == "A":
             body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4.5" fill="{colour}" fill-opacity="0.8"><title>{escape(label)}</title></circle>')

@@ -6,8 +6,13 @@ follow the page's light or dark theme and still look right when exported on thei
 
 from __future__ import annotations
 
+import base64
 import math
+import struct
+import zlib
 from html import escape
+
+import numpy as np
 
 FG = "var(--fg, #1b1f24)"
 MUTED = "var(--muted, #59636e)"
@@ -148,8 +153,6 @@ def diverging(t: float) -> str:
 
 def diverging_rgb(values, vmax: float):
     """Vectorised `diverging`: an (..., 3) uint8 array for values scaled by vmax."""
-    import numpy as np
-
     t = np.clip(np.asarray(values, dtype=float) / (vmax or 1.0), -1.0, 1.0)
     pos, neg = np.clip(t, 0, None), np.clip(t, None, 0)
     r = np.where(t >= 0, 255, (255 + 210 * neg).astype(int))
@@ -160,11 +163,6 @@ def diverging_rgb(values, vmax: float):
 
 def png(rgb) -> bytes:
     """Encode an (h, w, 3) uint8 array as a PNG (stdlib zlib only, so it runs under Pyodide)."""
-    import struct
-    import zlib
-
-    import numpy as np
-
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     h, w, _ = rgb.shape
     raw = np.concatenate([np.zeros((h, 1), dtype=np.uint8), rgb.reshape(h, w * 3)], axis=1).tobytes()  # filter 0 per row
@@ -179,8 +177,6 @@ def png(rgb) -> bytes:
 def raster_heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "", label: str = "") -> list[str]:
     """Like `heatmap`, drawn as one embedded PNG: light for large matrices (a 200 x 200
     matrix would otherwise be 40,000 rectangles)."""
-    import base64
-
     data = base64.b64encode(png(diverging_rgb(matrix, vmax))).decode("ascii")
     out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
     out.append(f'<image x="{x}" y="{y}" width="{size}" height="{size}" preserveAspectRatio="none" '

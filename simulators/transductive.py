@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from html import escape
 
 from . import params as P
 from . import svg
@@ -438,7 +439,6 @@ BOUNDS = [
 
 
 def _button(x: float, y: float, w: float, label: str, value: str, ident: str) -> str:
-    from html import escape
     return (f'<g role="button" tabindex="0" id="{ident}" data-param="moves" data-value="{escape(value)}" '
             f'aria-label="{escape(label)}" style="cursor:pointer">'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" rx="5" fill="var(--bg, #fff)" stroke="{svg.PALETTE[0]}" stroke-width="1.5"/>'
