@@ -143,3 +143,20 @@ class TestSuperpositionPhysics:
         result = S.run({"weight_decay": -1.0, "scaling_sweep": False}, 0)
         m = result["params"]["m_dims"]
         assert 0.5 / m < result["mean_interference"] < 1.5 / m
+
+
+def test_raster_heatmap_matches_the_vector_colours_and_decodes():
+    import struct
+    import zlib
+
+    from simulators import svg
+
+    values = np.linspace(-1, 1, 21)
+    for v, rgb in zip(values, svg.diverging_rgb(values, 1.0)):
+        assert svg.diverging(v) == "rgb({},{},{})".format(*rgb)  # one colour scale, two encodings
+    pixels = svg.diverging_rgb(values[:12].reshape(3, 4), 1.0)
+    data = svg.png(pixels)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length = struct.unpack(">I", data[33:37])[0]
+    raw = np.frombuffer(zlib.decompress(data[41:41 + length]), dtype=np.uint8).reshape(3, 13)
+    assert np.array_equal(raw[:, 1:].reshape(3, 4, 3), pixels)
