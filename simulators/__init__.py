@@ -9,10 +9,11 @@ it is the only list of simulators.
 
 from __future__ import annotations
 
-from . import diversity, passk, superposition, transductive
+from . import diversity, gated_attention, passk, superposition, transductive
 
 REGISTRY = {
     diversity.NAME: diversity,
+    gated_attention.NAME: gated_attention,
     passk.NAME: passk,
     superposition.NAME: superposition,
     transductive.NAME: transductive,

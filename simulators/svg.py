@@ -126,6 +126,17 @@ def legend(x: float, y: float, entries: list[tuple[str, str, str]]) -> list[str]
     return out
 
 
+def button(x: float, y: float, w: float, label: str, param: str, value: str, ident: str, pressed: bool = False) -> str:
+    """A figure button: the page runtime sets control `param` to `value` and re-runs when it
+    is clicked or activated with Enter/Space (see static/js/sim-page.mjs)."""
+    fill = PALETTE[0] if pressed else "var(--bg, #fff)"
+    ink = "#fff" if pressed else PALETTE[0]
+    return (f'<g role="button" tabindex="0" id="{escape(ident)}" data-param="{escape(param)}" data-value="{escape(value)}" '
+            f'aria-label="{escape(label)}" aria-pressed="{str(pressed).lower()}" style="cursor:pointer">'
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" rx="5" fill="{fill}" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
+            + text(x + w / 2, y + 15, label, "middle", 12, ink, "600") + "</g>")
+
+
 def heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "") -> list[str]:
     """Square heatmap of a 2-D list with values in [-vmax, vmax], blue negative, red positive."""
     rows = len(matrix)

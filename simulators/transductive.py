@@ -438,13 +438,6 @@ BOUNDS = [
 ]
 
 
-def _button(x: float, y: float, w: float, label: str, value: str, ident: str) -> str:
-    return (f'<g role="button" tabindex="0" id="{ident}" data-param="moves" data-value="{escape(value)}" '
-            f'aria-label="{escape(label)}" style="cursor:pointer">'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" rx="5" fill="var(--bg, #fff)" stroke="{svg.PALETTE[0]}" stroke-width="1.5"/>'
-            + svg.text(x + w / 2, y + 15, label, "middle", 12, svg.PALETTE[0], "600") + "</g>")
-
-
 def render(result: dict) -> str:
     cfg = result["params"]
     body: list[str] = []
@@ -511,13 +504,13 @@ def render(result: dict) -> str:
     if result["game_over"]:
         body.append(svg.text(gx, y, f"Game over: {result['mistakes']} mistake(s).", "start", 12, svg.FG, "600"))
         body.append(svg.text(gx, y + 16, f"With optimal play on both sides: {result['value_of_setting']}.", "start", 11, svg.FG))
-        body.append(_button(gx, y + 26, 110, "new game", "", "move-new"))
+        body.append(svg.button(gx, y + 26, 110, "new game", "moves", "", "move-new"))
     else:
         if nxt["instance"] is not None:
             who = "the optimal learner would predict" if role == "learner" else "the learner will predict"
             body.append(svg.text(gx, y, f"Instance x{nxt['instance']}: {who} {nxt['hint']}.", "start", 12, svg.FG))
             for j, option in enumerate(nxt["options"]):
-                body.append(_button(gx + j * 100, y + 10, 90, option["label"], option["value"], f"move-{j}"))
+                body.append(svg.button(gx + j * 100, y + 10, 90, option["label"], "moves", option["value"], f"move-{j}"))
         else:
             body.append(svg.text(gx, y, "Pick an instance and a label; the learner's", "start", 11, svg.FG))
             body.append(svg.text(gx, y + 14, "prediction for that instance is in brackets.", "start", 11, svg.FG))
@@ -525,9 +518,9 @@ def render(result: dict) -> str:
             for j, option in enumerate(nxt["options"][:16]):
                 row, col = divmod(j, 4)
                 label = f"{option['label']} [{nxt['hints'][option['x']]}]"
-                body.append(_button(gx + col * 82, y + 10 + row * 28, 78, label, option["value"], f"move-{j}"))
+                body.append(svg.button(gx + col * 82, y + 10 + row * 28, 78, label, "moves", option["value"], f"move-{j}"))
         if result["history"]:
-            body.append(_button(gx, 410, 110, "new game", "", "move-new"))
+            body.append(svg.button(gx, 410, 110, "new game", "moves", "", "move-new"))
 
     desc = (f"Class {cfg['preset']} with {len(hyps)} hypotheses on {n} instances: Littlestone dimension {d}, "
             f"standard online value {result['standard_value']}, transductive value {result['transductive_value']}. "

@@ -79,7 +79,7 @@ def test_mistyped_field(content_copy, tmp_path):
 
 def test_unknown_simulator(content_copy, tmp_path):
     path = topic(content_copy)
-    edit(path, "bibtex_key:", "simulator:\n  name: no_such_sim\nbibtex_key:")
+    edit(path, "name: gated_attention", "name: no_such_sim")
     line = line_of(path, "name: no_such_sim")
     [error] = errors_of(content_copy, tmp_path)
     assert (error.line, error.field) == (line, "simulator.name")
