@@ -148,6 +148,7 @@ LIVE_CASES = {
     "passk": ("rlvr-reasoning/", {"n_problems": 40, "samples": 64, "rl_steps": 60, "distill_steps": 30}),
     "diversity": ("artificial-hivemind/", {"preset": "mottos (two models)", "k": 3}),
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
+    "gated_attention": ("gated-attention/", {"train_steps": 60, "head": 2}),
 }
 
 

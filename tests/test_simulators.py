@@ -91,6 +91,7 @@ CHEAP = {
     "passk": {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20},
     "transductive": {"n_points": 5},
     "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": ""},
+    "gated_attention": {"train_steps": 20, "train_length": 8},
 }
 
 
