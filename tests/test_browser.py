@@ -182,6 +182,24 @@ def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
     assert page.text_content(f'{root} [data-readout="mistakes"]') == str(second["mistakes"])
 
 
+def test_switching_heads_from_the_figure_updates_figure_and_table(page, site_url):
+    root = "[data-sim=gated_attention]"
+    page.goto(site_url + "gated-attention/?train_steps=30")
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
+    trained = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    page.click(f"{root} [data-sim-svg] #ga-head-2")
+    page.wait_for_selector(f'{root}[data-sim-done="2"]', state="attached", timeout=30_000)
+    assert "head=2" in page.url
+    assert page.get_attribute(f"{root} [data-sim-svg] #ga-head-2", "aria-pressed") == "true"
+    assert "(head 2)" in page.text_content(f"{root} [data-sim-table-caption]")
+    shown = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    # Same trained models (the switch re-reads them, it does not retrain).
+    assert shown["variants"]["none"]["sink_ratio"] == trained["variants"]["none"]["sink_ratio"]
+    first_row = page.locator(f"{root} [data-sim-table] tbody tr").nth(1).locator("td").all_text_contents()
+    expected = shown["variants"]["none"]["attention"][1][1][0]  # head 2, query 1, key 0
+    assert float(first_row[7]) == round(expected, 3)
+
+
 def test_hostile_response_text_is_shown_as_text(page, site_url):
     hostile = ['<script>window.pwned = 1</script> time is a river',
                '<img src=x onerror="window.pwned = 1"> time is a weaver']

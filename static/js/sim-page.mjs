@@ -206,6 +206,10 @@ class Simulator {
   showTable(table) {
     const body = this.root.querySelector("[data-sim-table] tbody");
     if (!body) return;
+    // Caption and columns can depend on the settings (the head shown, the models compared).
+    this.root.querySelector("[data-sim-table-caption]").textContent = table.caption;
+    this.root.querySelector("[data-sim-table] thead tr").replaceChildren(...table.columns.map((column) =>
+      Object.assign(document.createElement("th"), { scope: "col", textContent: column })));
     body.replaceChildren(...table.rows.map((row) => {
       const tr = document.createElement("tr");
       for (const value of row) tr.append(Object.assign(document.createElement("td"), { textContent: value }));
