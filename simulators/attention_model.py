@@ -39,9 +39,8 @@ def encode(types: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarra
     np.put_along_axis(x, types[..., None], 1.0, axis=-1)
     x[..., BOS] = 0.0  # the start token is empty: no feature, so no parameters of its own
     for offset, ids in ((N_TYPES, keys), (N_TYPES + len(KEYS), values)):
-        present = ids >= 0
-        idx = np.where(present, ids + offset, 0)[..., None]
-        np.put_along_axis(x, idx, np.maximum(np.take_along_axis(x, idx, axis=-1), present[..., None] * 1.0), axis=-1)
+        where = np.nonzero(ids >= 0)
+        x[where + (ids[where] + offset,)] = 1.0
     return x
 
 
