@@ -9,9 +9,10 @@ it is the only list of simulators.
 
 from __future__ import annotations
 
-from . import diversity, gated_attention, passk, superposition, transductive
+from . import diffusion, diversity, gated_attention, passk, superposition, transductive
 
 REGISTRY = {
+    diffusion.NAME: diffusion,
     diversity.NAME: diversity,
     gated_attention.NAME: gated_attention,
     passk.NAME: passk,

@@ -1,0 +1,101 @@
+"""Diffusion simulator: schedules, forward moments, the exact score, and the ideal reverse process."""
+
+import math
+
+import numpy as np
+import pytest
+
+from simulators import diffusion as S
+from simulators import diffusion_process as D
+from simulators import nn
+
+
+def test_schedules():
+    linear, cosine = D.alpha_bar("linear"), D.alpha_bar("cosine")
+    assert linear[0] == cosine[0] == 1.0 and len(linear) == D.T + 1
+    assert np.all(np.diff(linear) < 0) and np.all(np.diff(cosine) < 0)
+    # prod(1 - beta) for beta linear in [1e-4, 0.02] over 1000 steps, computed independently:
+    assert linear[-1] == pytest.approx(math.exp(sum(math.log(1 - (1e-4 + (0.02 - 1e-4) * i / 999)) for i in range(1000))))
+    assert linear[-1] == pytest.approx(4.04e-5, rel=0.01)
+    assert cosine[500] == pytest.approx(0.49, abs=0.01)  # cosine keeps about half the signal at T/2
+    with pytest.raises(ValueError, match="unknown schedule 'quadratic'"):
+        D.alpha_bar("quadratic")
+
+
+@pytest.mark.parametrize("abar", [0.9, 0.4, 0.05])
+def test_forward_moments(abar):
+    rng = np.random.default_rng(0)
+    x0 = np.array([1.5, -0.7])
+    draws = D.forward(x0, rng.normal(size=(40_000, 2)), abar)
+    se = math.sqrt((1 - abar) / len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - math.sqrt(abar) * x0) < 4 * se)
+    assert np.allclose(draws.var(axis=0), 1 - abar, rtol=0.03)
+
+
+def test_noised_mixture_is_the_law_of_noised_samples():
+    mixture = S.DATASETS["two blobs"]
+    rng = np.random.default_rng(1)
+    abar = 0.3
+    noised = D.forward(mixture.sample(rng, 60_000), rng.normal(size=(60_000, 2)), abar)
+    closed = mixture.noised(abar)
+    assert np.allclose(noised.mean(axis=0), closed.means.mean(axis=0), atol=0.02)
+    # Per-axis variance of an equal mixture: component variance + variance of the means.
+    expected = closed.std**2 + closed.means.var(axis=0)
+    assert np.allclose(noised.var(axis=0), expected, rtol=0.03)
+
+
+@pytest.mark.parametrize("name", sorted(S.DATASETS))
+def test_score_is_the_gradient_of_the_log_density(name):
+    mixture = S.DATASETS[name].noised(0.6)
+    x = np.random.default_rng(2).normal(size=(5, 2)) * 2
+    for i in range(len(x)):
+        point = x[i:i + 1].copy()
+        numeric = nn.numerical_gradient(lambda: float(mixture.log_density(point)[0]), point)
+        assert nn.relative_error(mixture.score(point), numeric) < 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(S.DATASETS))
+@pytest.mark.parametrize("schedule", D.SCHEDULES)
+def test_exact_score_reverse_process_returns_the_data_distribution(name, schedule):
+    mixture = S.DATASETS[name]
+    rng = np.random.default_rng(3)
+    samples = D.reverse(mixture, D.alpha_bar(schedule), rng.normal(size=(3000, 2)), rng, 100)[0]
+    dist = np.sqrt(((samples[:, None] - mixture.means[None]) ** 2).sum(-1))
+    counts = np.bincount(dist.argmin(axis=1), minlength=len(mixture.means))
+    expected = len(samples) / len(mixture.means)
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 3 * len(mixture.means)  # components visited equally (mean of chi2 is K - 1)
+    if name != "two blobs":  # well-separated components: distance to the own mean is Rayleigh
+        assert dist.min(axis=1).mean() == pytest.approx(mixture.std * math.sqrt(math.pi / 2), rel=0.08)
+    fresh = mixture.sample(rng, 3000)
+    assert mixture.log_density(samples).mean() == pytest.approx(mixture.log_density(fresh).mean(), abs=0.08)
+
+
+def test_timeline_ends():
+    start, end = S.run({"t": 0}, 5), S.run({"t": 1000}, 5)
+    assert start["alpha_bar"] == 1.0 and start["snr"] is None
+    assert start["final"]["on_data"] > 0.95
+    noise = np.array(end["forward_points"])
+    assert abs(noise.mean()) < 0.15 and noise.std() == pytest.approx(1.0, abs=0.1)  # pure noise at t = T
+    # The reverse process starts from pure noise at t = T: its points there are standard normal too.
+    assert np.array(end["reverse_points"]).std() == pytest.approx(1.0, abs=0.1)
+
+
+def test_scrubbing_reuses_the_reverse_run():
+    S._REVERSED.clear()
+    a = S.run({"t": 200}, 7)
+    assert len(S._REVERSED) == 1
+    b = S.run({"t": 600}, 7)
+    assert len(S._REVERSED) == 1 and a["final"] == b["final"]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"t": 305}, "parameter 't' = 305 must be a multiple of 10"),
+    ({"t": 1010}, "parameter 't'"),
+    ({"schedule": "quadratic"}, "parameter 'schedule'"),
+    ({"dataset": "moons"}, "parameter 'dataset'"),
+    ({"samples": 5000}, "parameter 'samples'"),
+])
+def test_bad_settings_are_named(params, message):
+    with pytest.raises(ValueError, match=message):
+        S.run(params, 0)
