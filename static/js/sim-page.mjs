@@ -8,11 +8,13 @@ const STAGES = {
 };
 
 function formatValue(value, spec) {
-  // Mirrors the Python format specs used in READOUTS: ".4f", ".2f", ".0%".
+  // Mirrors the Python format specs used in READOUTS: ".4f", ".0%", ".3g" (significant
+  // digits, trailing zeros dropped; exponents print as JavaScript writes them, e.g. 2.4e-9).
   if (value === null || value === undefined) return "–";
-  const match = /^\.(\d+)([f%])$/.exec(spec);
+  const match = /^\.(\d+)([fg%])$/.exec(spec);
   if (!match) return String(value);
   const digits = Number(match[1]);
+  if (match[2] === "g") return String(Number(value.toPrecision(Math.max(1, digits))));
   return match[2] === "%" ? (value * 100).toFixed(digits) + "%" : value.toFixed(digits);
 }
 
