@@ -16,12 +16,12 @@ import numpy as np
 from . import diffusion_process as D
 from . import params as P
 from . import svg
+from .recent import Recent
 from .stepping import last_frame
 
 NAME = "diffusion"
 TITLE = "Diffusion: the forward process and its exact reverse"
 KEEP_EVERY = 10  # reverse snapshots kept every 10 steps: the timeline moves in steps of 10
-CACHE_SIZE = 4
 
 
 def _ring(k: int, radius: float) -> np.ndarray:
@@ -46,18 +46,14 @@ PARAMS = [
      "label": "Points", "help": "Points noised forward, and points denoised by the reverse process."},
 ]
 
-_REVERSED: dict[tuple, dict] = {}
+_REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
 
 
-def _reverse_run(cfg: dict, seed: int) -> dict:
+def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
     key = (cfg["dataset"], cfg["schedule"], cfg["samples"], seed)
     if key not in _REVERSED:
-        mixture, abar = DATASETS[cfg["dataset"]], D.alpha_bar(cfg["schedule"])
         rng = np.random.default_rng([seed, 1])
-        snapshots = D.reverse(mixture, abar, rng.normal(size=(cfg["samples"], 2)), rng, KEEP_EVERY)
-        if len(_REVERSED) >= CACHE_SIZE:
-            _REVERSED.pop(next(iter(_REVERSED)))
-        _REVERSED[key] = snapshots
+        _REVERSED.put(key, D.reverse(DATASETS[cfg["dataset"]], abar, rng.normal(size=(cfg["samples"], 2)), rng, KEEP_EVERY))
     return _REVERSED[key]
 
 
@@ -80,7 +76,7 @@ def steps(params: dict | None, seed: int = 0):
     rng = np.random.default_rng([seed, 0])
     x0 = mixture.sample(rng, cfg["samples"])
     xt = D.forward(x0, rng.normal(size=x0.shape), abar[cfg["t"]])
-    snapshots = _reverse_run(cfg, seed)
+    snapshots = _reverse_run(cfg, seed, abar)
     a = float(abar[cfg["t"]])
     grid = list(range(0, D.T + 1, KEEP_EVERY))
     yield {

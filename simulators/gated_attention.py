@@ -24,6 +24,7 @@ from . import attention_model as A
 from . import nn
 from . import params as P
 from . import svg
+from .recent import Recent
 from .stepping import last_frame
 
 NAME = "gated_attention"
@@ -32,7 +33,6 @@ TITLE = "Gated attention: the attention sink, trained with and without a gate"
 D_HEAD, D_MODEL, BATCH, EVAL_BATCH = 8, 16, 32, 128
 MAX_SHOWN_TOKENS = 24
 SPARSE_BELOW = 0.05
-CACHE_SIZE = 4
 LABELS = {"none": "No gate", "elementwise": "Elementwise gate", "headwise": "Headwise gate",
           "constant": "Constant gate (ablation)"}
 COLOURS = dict(zip(A.VARIANTS, (svg.PALETTE[1], svg.PALETTE[0], svg.PALETTE[2], svg.PALETTE[4])))
@@ -59,7 +59,7 @@ PARAMS = [
      "label": "Learning rate", "help": "Adam learning rate (gradients clipped to norm 1)."},
 ]
 
-_TRAINED: dict[tuple, dict] = {}  # training setting -> the final frame's models and curves
+_TRAINED = Recent(4)  # training setting -> the final models, curves and evaluation
 
 
 # --- the sequence the reader edits ---------------------------------------------------------
@@ -136,11 +136,10 @@ def steps(params: dict | None, seed: int = 0):
     seed = P.validate_seed(seed)
     if cfg["head"] > cfg["heads"]:
         raise ValueError(f"parameter 'head' = {cfg['head']} is out of range: the models have {cfg['heads']} head(s)")
-    labels, x_shown, y_shown = parse_sequence(cfg["sequence"])
-    shown = (x_shown, y_shown)
+    labels, *shown = parse_sequence(cfg["sequence"])
     key = _setting(cfg, seed)
     if key in _TRAINED:
-        yield _frame(cfg, seed, labels, y_shown, shown, **_TRAINED[key])
+        yield _frame(cfg, seed, labels, shown, **_TRAINED[key])
         return
     models = {v: A.AttentionModel(v, cfg["heads"], D_HEAD, D_MODEL, np.random.default_rng([seed, 0])) for v in A.VARIANTS}
     optimisers = {v: nn.Adam(m.layers, cfg["learning_rate"], clip=1.0) for v, m in models.items()}
@@ -158,25 +157,22 @@ def steps(params: dict | None, seed: int = 0):
             optimisers[v].step()
             curves[v].append([t, round(loss, 5)])
         if t == total or t % report == 0 or t == 10:
-            state = {"models": models, "curves": curves, "eval_batch": eval_batch, "step": t}
+            # The evaluation is kept with the models, so a cached re-read only redraws the view.
+            state = {"models": models, "curves": curves, "step": t,
+                     "stats": {v: evaluate(m, eval_batch) for v, m in models.items()}}
             if t == total:
-                if len(_TRAINED) >= CACHE_SIZE:
-                    _TRAINED.pop(next(iter(_TRAINED)))
-                _TRAINED[key] = state
-            yield _frame(cfg, seed, labels, y_shown, shown, **state)
+                _TRAINED.put(key, state)
+            yield _frame(cfg, seed, labels, shown, **state)
 
 
-def _frame(cfg, seed, labels, y_shown, shown, models, curves, eval_batch, step) -> dict:
+def _frame(cfg, seed, labels, shown, models, curves, stats, step) -> dict:
     done = step == cfg["train_steps"]
-    variants = {}
-    for v, model in models.items():
-        variants[v] = evaluate(model, eval_batch)
-        variants[v].update(view(model, shown), loss_curve=_thin(curves[v], 120))
+    variants = {v: {**stats[v], **view(model, shown), "loss_curve": _thin(curves[v], 120)} for v, model in models.items()}
     flat = {f"sink_{v}": variants[v]["sink_ratio"] for v in A.VARIANTS}
     flat.update({f"ask_accuracy_{v}": variants[v]["ask_accuracy"] for v in A.VARIANTS})
     return {"params": cfg, "seed": seed, "done": done, "step": step,
             "progress": round(step / cfg["train_steps"], 4), "phase": "done" if done else "training",
-            "tokens": labels, "targets": y_shown.tolist(), "variants": variants,
+            "tokens": labels, "targets": shown[1].tolist(), "variants": variants,
             "paper_sink": PAPER_SINK, **flat}
 
 

@@ -162,3 +162,14 @@ def test_raster_heatmap_matches_the_vector_colours_and_decodes():
     length = struct.unpack(">I", data[33:37])[0]
     raw = np.frombuffer(zlib.decompress(data[41:41 + length]), dtype=np.uint8).reshape(3, 13)
     assert np.array_equal(raw[:, 1:].reshape(3, 4, 3), pixels)
+
+
+def test_recent_cache_drops_the_oldest_entry():
+    from simulators.recent import Recent
+    cache = Recent(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("a", 10)  # an update does not evict
+    assert dict(cache) == {"a": 10, "b": 2}
+    cache.put("c", 3)
+    assert dict(cache) == {"b": 2, "c": 3}
