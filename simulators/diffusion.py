@@ -53,7 +53,8 @@ def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
     key = (cfg["dataset"], cfg["schedule"], cfg["samples"], seed)
     if key not in _REVERSED:
         rng = np.random.default_rng([seed, 1])
-        _REVERSED.put(key, D.reverse(DATASETS[cfg["dataset"]], abar, rng.normal(size=(cfg["samples"], 2)), rng, KEEP_EVERY))
+        _REVERSED.put(key, D.reverse(D.exact_score(DATASETS[cfg["dataset"]], abar), abar, rng.normal(size=(cfg["samples"], 2)), rng,
+                                       keep_every=KEEP_EVERY))
     return _REVERSED[key]
 
 

@@ -6,6 +6,8 @@ and Nichol & Dhariwal's cosine schedule (s = 0.008, beta clipped at 0.999). With
 noise prediction eps*(x, t) = -sqrt(1 - abar_t) * grad log p_t(x), ancestral sampling
     x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) * eps*) / sqrt(alpha_t) + sqrt(beta_t) z
 returns samples from the data distribution (up to discretisation), which the tests check.
+`reverse` takes any score function, so the trained models of `diffusion_training` sample
+through the same code.
 """
 
 from __future__ import annotations
@@ -64,20 +66,41 @@ class GaussianMixture:
         return (resp @ self.means - x) / self.std**2
 
 
-def reverse(mixture: GaussianMixture, abar: np.ndarray, x_start: np.ndarray, rng: np.random.Generator,
-            keep_every: int = 10) -> dict[int, np.ndarray]:
-    """Ancestral sampling from t = T down to 0 with the exact score; returns snapshots
-    {t: x_t} every `keep_every` steps (and at t = 0 and T)."""
+def reverse(score, abar: np.ndarray, x_start: np.ndarray, rng: np.random.Generator,
+            times=None, keep_every: int = 10, clip: float | None = None) -> dict[int, np.ndarray]:
+    """Ancestral sampling from the first of `times` (default T, T-1, ..., 1) down to t = 0.
+
+    `score(x, t)` estimates grad log p_t. Each step from t to the next time s < t predicts the
+    clean point by Tweedie's formula, x0 = (x_t + (1 - abar_t) score) / sqrt(abar_t), optionally
+    clipped to [-clip, clip] (as DDPM clips images), and moves to the mean of the forward
+    process's posterior q(x_s | x_t, x0) plus noise of variance 1 - abar_t / abar_s. With
+    s = t - 1 and no clipping this is exactly Ho et al.'s step with sigma_t^2 = beta_t (the
+    posterior variance beta~_t left samples measurably too tight at the end, by the tests);
+    strided times take the same step over a larger gap. The last step returns x0 itself. Returns snapshots {t: x_t} at t = 0, at the start, and at
+    every multiple of `keep_every` visited.
+    """
     steps = len(abar) - 1
+    times = list(range(steps, 0, -1)) if times is None else [int(t) for t in times]
+    if any(b >= a for a, b in zip(times, times[1:])) or times[-1] < 1 or times[0] > steps:
+        raise ValueError(f"reverse: times must decrease within 1..{steps}")
     x = x_start.copy()
-    snapshots = {steps: x.copy()}
-    for t in range(steps, 0, -1):
-        alpha = abar[t] / abar[t - 1]
-        beta = 1 - alpha
-        eps = -math.sqrt(1 - abar[t]) * mixture.noised(abar[t]).score(x)
-        x = (x - beta / math.sqrt(1 - abar[t]) * eps) / math.sqrt(alpha)
-        if t > 1:  # no noise on the last step, as in DDPM
-            x = x + math.sqrt(beta) * rng.normal(size=x.shape)
-        if (t - 1) % keep_every == 0:
-            snapshots[t - 1] = x.copy()
+    snapshots = {times[0]: x.copy()}
+    for t, s in zip(times, times[1:] + [0]):
+        at, as_ = abar[t], abar[s]
+        x0 = (x + (1 - at) * score(x, t)) / math.sqrt(at)
+        if clip is not None:
+            x0 = np.clip(x0, -clip, clip)
+        if s == 0:
+            x = x0
+        else:
+            ats = at / as_  # abar of the jump from s to t
+            mean = math.sqrt(as_) * (1 - ats) / (1 - at) * x0 + math.sqrt(ats) * (1 - as_) / (1 - at) * x
+            x = mean + math.sqrt(1 - ats) * rng.normal(size=x.shape)
+        if s % keep_every == 0:
+            snapshots[s] = x.copy()
     return snapshots
+
+
+def exact_score(mixture: GaussianMixture, abar: np.ndarray):
+    """score(x, t) of the noised mixture at time t: what a perfectly trained model would learn."""
+    return lambda x, t: mixture.noised(abar[t]).score(x)
