@@ -1,10 +1,13 @@
-"""Diffusion, the process: noise a 2-D point cloud forward, and denoise it back with the
-exact score, on a timeline the reader scrubs.
+"""Diffusion in two parts, on 2-D Gaussian mixtures.
 
-The data are Gaussian mixtures, whose noised laws and scores are known in closed form
-(`diffusion_process`), so the reverse process here is the ideal one a perfectly trained
-model would run. The reverse trajectory is computed once per setting and cached: moving
-the timeline only re-reads it.
+1. The process: noise a point cloud forward and denoise it back with the exact score, on a
+   timeline the reader scrubs. Mixtures have noised laws and scores in closed form
+   (`diffusion_process`), so this reverse process is the ideal one a perfectly trained model
+   would run. It is computed once per setting and cached: moving the timeline re-reads it.
+2. The generalization window: a random-features score model trained on n points for each n
+   the reader lists (`diffusion_training`); tau_gen and tau_mem are read off its curves and
+   plotted against n. Each n's training is cached too, so switching the n shown or the
+   training time of the samples shown only re-reads it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import math
 import numpy as np
 
 from . import diffusion_process as D
+from . import diffusion_training as W
 from . import params as P
 from . import svg
 from .recent import Recent
 from .stepping import last_frame
 
 NAME = "diffusion"
-TITLE = "Diffusion: the forward process and its exact reverse"
+TITLE = "Diffusion: the process, and when training starts to memorize"
 KEEP_EVERY = 10  # reverse snapshots kept every 10 steps: the timeline moves in steps of 10
 
 
@@ -36,7 +40,7 @@ DATASETS = {
 }
 
 PARAMS = [
-    {"name": "dataset", "kind": "choice", "default": "ring of 8", "choices": list(DATASETS),
+    {"name": "dataset", "kind": "choice", "default": "two blobs", "choices": list(DATASETS),
      "label": "Data", "help": "A Gaussian mixture in the plane: its score is known exactly at every noise level."},
     {"name": "schedule", "kind": "choice", "default": "linear", "choices": list(D.SCHEDULES),
      "label": "Noise schedule", "help": "Linear β from 10⁻⁴ to 0.02 (the paper's code, Ho et al.) or cosine (Nichol & Dhariwal)."},
@@ -44,9 +48,63 @@ PARAMS = [
      "label": "Time step t", "help": "0 is clean data, 1000 is (almost) pure noise. Both panels show time t."},
     {"name": "samples", "kind": "int", "default": 400, "min": 50, "max": 1000, "step": 50,
      "label": "Points", "help": "Points noised forward, and points denoised by the reverse process."},
+    {"name": "sizes", "kind": "text", "default": "8, 16, 24, 32", "max_length": 40,
+     "label": "Training-set sizes n", "help": "2 to 5 sizes from 2 to 128, separated by commas. A model is trained on each."},
+    {"name": "features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64,
+     "label": "Random features p", "help": "Fixed random tanh features per noise level; only their output weights are trained."},
+    {"name": "budget", "kind": "int", "default": 7, "min": 3, "max": 7, "step": 1,
+     "label": "Training budget (10^x steps)", "help": "How long each model trains: 10^x full-batch gradient steps."},
+    {"name": "shown_n", "kind": "int", "default": 8, "min": 2, "max": 128, "step": 1,
+     "label": "n shown", "help": "Which training set's curves and samples to show; must be one of the sizes."},
+    {"name": "view_time", "kind": "float", "default": 3.0, "min": 0.0, "max": 7.0, "step": 0.25,
+     "label": "Samples after 10^x steps", "help": "Training time at which the model generates the samples shown."},
 ]
+SIZE_RANGE, MAX_SIZES = (2, 128), 5
 
 _REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
+_TRAINED = Recent(12)  # (setting, n) -> W.train_curves result, so a re-read costs no training
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'8, 16, 32' -> [8, 16, 32]; a named error for anything else."""
+    sizes = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part.isdigit():
+            raise ValueError(f"parameter 'sizes': {part!r} is not a whole number (write sizes like 8, 16, 32)")
+        n = int(part)
+        if not SIZE_RANGE[0] <= n <= SIZE_RANGE[1]:
+            raise ValueError(f"parameter 'sizes': n = {n} is out of range: allowed {SIZE_RANGE[0]} to {SIZE_RANGE[1]}")
+        sizes.add(n)
+    if not 2 <= len(sizes) <= MAX_SIZES:
+        raise ValueError(f"parameter 'sizes' lists {len(sizes)} different size(s): give 2 to {MAX_SIZES}, to fit a slope")
+    return sorted(sizes)
+
+
+def _trained(cfg: dict, seed: int, n: int, abar: np.ndarray) -> dict:
+    key = (cfg["dataset"], cfg["schedule"], cfg["features"], cfg["budget"], seed, n)
+    if key not in _TRAINED:
+        _TRAINED.put(key, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
+    return _TRAINED[key]
+
+
+def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
+    """The generalization-window part of a frame, from the sizes trained so far."""
+    sweep = [{"n": r["n"], "tau_gen": r["tau_gen"], "tau_mem": r["tau_mem"], "chance": round(r["chance"], 4),
+              "final_f_mem": r["f_mem"][-1]} for r in runs]
+    out = {"sizes": sizes, "sweep": sweep,
+           "tau_gen_slope": W.loglog_slope([s["n"] for s in sweep], [s["tau_gen"] for s in sweep]),
+           "tau_mem_slope": W.loglog_slope([s["n"] for s in sweep], [s["tau_mem"] for s in sweep]),
+           "rules": {"tau_gen": f"test loss has made {W.GEN_SHARE:.0%} of its drop",
+                     "tau_mem": "f_mem halfway from chance to 1"}}
+    shown = next((r for r in runs if r["n"] == cfg["shown_n"]), None)
+    if shown is not None:
+        steps = 10 ** cfg["view_time"]
+        samples = shown["model"].sample(steps, shown["start"], np.random.default_rng([seed, 3]))
+        out["shown"] = {k: shown[k] for k in ("n", "steps", "train_loss", "test_loss", "quality", "f_mem", "chance", "tau_gen", "tau_mem")}
+        out["shown"].update(points=np.round(shown["points"], 4).tolist(), samples=np.round(samples, 4).tolist(),
+                            view_steps=steps, view_f_mem=float(W.memorized(samples, shown["points"]).mean()),
+                            view_quality=W.on_data(DATASETS[cfg["dataset"]], samples))
+    return out
 
 
 def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
@@ -72,6 +130,11 @@ def steps(params: dict | None, seed: int = 0):
     seed = P.validate_seed(seed)
     if cfg["t"] % KEEP_EVERY:
         raise ValueError(f"parameter 't' = {cfg['t']} must be a multiple of {KEEP_EVERY}")
+    sizes = parse_sizes(cfg["sizes"])
+    if cfg["shown_n"] not in sizes:
+        raise ValueError(f"parameter 'shown_n' = {cfg['shown_n']} is not one of the sizes ({', '.join(map(str, sizes))})")
+    if cfg["view_time"] > cfg["budget"]:
+        raise ValueError(f"parameter 'view_time' = {cfg['view_time']} is past the training budget (10^{cfg['budget']} steps)")
     mixture = DATASETS[cfg["dataset"]]
     abar = D.alpha_bar(cfg["schedule"])
     rng = np.random.default_rng([seed, 0])
@@ -80,8 +143,8 @@ def steps(params: dict | None, seed: int = 0):
     snapshots = _reverse_run(cfg, seed, abar)
     a = float(abar[cfg["t"]])
     grid = list(range(0, D.T + 1, KEEP_EVERY))
-    yield {
-        "params": cfg, "seed": seed, "done": True, "progress": 1.0,
+    frame = {
+        "params": cfg, "seed": seed,
         "alpha_bar": a, "signal": math.sqrt(a), "noise_std": math.sqrt(1 - a),
         "snr": a / (1 - a) if a < 1 else None,
         "forward_points": np.round(xt, 4).tolist(),
@@ -91,6 +154,12 @@ def steps(params: dict | None, seed: int = 0):
         "final": quality(mixture, snapshots[0], x0),
         "means": mixture.means.tolist(), "std": mixture.std,
     }
+    # Part 2: one frame per training-set size, so the page shows the sweep filling in.
+    runs: list[dict] = []
+    for i, n in enumerate(sizes):
+        yield {**frame, **window(cfg, seed, runs, sizes), "done": False, "progress": i / len(sizes)}
+        runs.append(_trained(cfg, seed, n, abar))
+    yield {**frame, **window(cfg, seed, runs, sizes), "done": True, "progress": 1.0}
 
 
 def run(params: dict | None, seed: int = 0) -> dict:

@@ -50,6 +50,11 @@ class GaussianMixture:
         which = rng.integers(len(self.means), size=count)
         return self.means[which] + self.std * rng.normal(size=(count, self.means.shape[1]))
 
+    def balanced_sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """`count` points with the components taking turns, so each gets its share (up to one)."""
+        which = (np.arange(count) + rng.integers(len(self.means))) % len(self.means)
+        return self.means[which] + self.std * rng.normal(size=(count, self.means.shape[1]))
+
     def noised(self, abar: float) -> "GaussianMixture":
         """The law of x_t: means shrink by sqrt(abar), variance becomes abar s^2 + 1 - abar."""
         return GaussianMixture(math.sqrt(abar) * self.means, math.sqrt(abar * self.std**2 + 1 - abar))
