@@ -70,16 +70,26 @@ class Panel:
         for v in xticks if xticks is not None else self._ticks(self.x0, self.x1, self.xlog):
             px = self.px(v)
             out.append(f'<line x1="{px:.1f}" y1="{self.y}" x2="{px:.1f}" y2="{self.y + self.h}" stroke="{GRID}" stroke-width="0.6"/>')
-            out.append(text(px, self.y + self.h + 14, fmt(v), "middle", 11, MUTED))
+            out.append(text(px, self.y + self.h + 14, self._label(v, self.xlog), "middle", 11, MUTED))
         for v in yticks if yticks is not None else self._ticks(self.y0, self.y1, self.ylog):
             py = self.py(v)
             out.append(f'<line x1="{self.x}" y1="{py:.1f}" x2="{self.x + self.w}" y2="{py:.1f}" stroke="{GRID}" stroke-width="0.6"/>')
-            out.append(text(self.x - 5, py + 4, fmt(v) if not self.ylog else f"{v:.2g}", "end", 11, MUTED))
+            out.append(text(self.x - 5, py + 4, self._label(v, self.ylog), "end", 11, MUTED))
         out.append(text(self.x + self.w / 2, self.y + self.h + 32, xlabel, "middle", 12, FG))
         out.append(text(self.x - 42, self.y + self.h / 2, ylabel, "middle", 12, FG, rotate=-90))
         if title:
             out.append(text(self.x, self.y - 8, title, "start", 13, FG, "600"))
         return out
+
+    @staticmethod
+    def _label(v: float, log: bool) -> str:
+        """Tick text: powers of ten from 10^3 up (or 10^-3 down) on log axes as 10³, else short numbers."""
+        if not log or 1e-3 < abs(v) < 1e3:
+            return fmt(v)
+        exponent = round(math.log10(v)) if v > 0 else 0
+        if v > 0 and abs(exponent) >= 3 and math.isclose(v, 10.0**exponent):
+            return "10" + str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"{v:.2g}"
 
     @staticmethod
     def _ticks(lo: float, hi: float, log: bool) -> list[float]:

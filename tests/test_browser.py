@@ -149,7 +149,7 @@ LIVE_CASES = {
     "diversity": ("artificial-hivemind/", {"preset": "mottos (two models)", "k": 3}),
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
     "gated_attention": ("gated-attention/", {"train_steps": 60, "head": 2}),
-    "diffusion": ("diffusion-memorization/", {"schedule": "cosine", "t": 450, "dataset": "grid of 9"}),
+    "diffusion": ("diffusion-memorization/", {"schedule": "cosine", "t": 450, "dataset": "grid of 9", "sizes": "9, 18", "budget": 5}),
 }
 
 

@@ -92,7 +92,7 @@ CHEAP = {
     "transductive": {"n_points": 5},
     "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": ""},
     "gated_attention": {"train_steps": 20, "train_length": 8},
-    "diffusion": {"samples": 50},
+    "diffusion": {"samples": 50, "sizes": "8, 16", "budget": 4},
 }
 
 
