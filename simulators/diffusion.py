@@ -80,8 +80,12 @@ def parse_sizes(text: str) -> list[int]:
     return sorted(sizes)
 
 
+def _trained_key(cfg: dict, seed: int, n: int) -> tuple:
+    return (cfg["dataset"], cfg["schedule"], cfg["features"], cfg["budget"], seed, n)
+
+
 def _trained(cfg: dict, seed: int, n: int, abar: np.ndarray) -> dict:
-    key = (cfg["dataset"], cfg["schedule"], cfg["features"], cfg["budget"], seed, n)
+    key = _trained_key(cfg, seed, n)
     if key not in _TRAINED:
         _TRAINED.put(key, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
     return _TRAINED[key]
@@ -157,10 +161,12 @@ def steps(params: dict | None, seed: int = 0):
         "final": quality(mixture, snapshots[0], x0),
         "means": mixture.means.tolist(), "std": mixture.std,
     }
-    # Part 2: one frame per training-set size, so the page shows the sweep filling in.
+    # Part 2: a frame before each size that needs training, so the page shows the sweep
+    # filling in; a setting already trained (scrubbing t, switching n) goes straight to the end.
     runs: list[dict] = []
     for i, n in enumerate(sizes):
-        yield {**frame, **window(cfg, seed, runs, sizes), "done": False, "progress": i / len(sizes)}
+        if _trained_key(cfg, seed, n) not in _TRAINED:
+            yield {**frame, **window(cfg, seed, runs, sizes), "done": False, "progress": i / len(sizes)}
         runs.append(_trained(cfg, seed, n, abar))
     yield {**frame, **window(cfg, seed, runs, sizes), "done": True, "progress": 1.0}
 

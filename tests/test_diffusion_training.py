@@ -135,6 +135,9 @@ def test_frames_fill_the_sweep_one_size_at_a_time():
     assert [f["done"] for f in frames] == [False, False, False, True]
     assert "shown" not in frames[0] and frames[-1]["shown"]["n"] == 8
     assert "<svg" in S.render(frames[0]) and "sizes done" in S.render(frames[0])
+    # Once trained, a redraw (here: another time step) is a single final frame.
+    again = list(S.steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500}, 4))
+    assert len(again) == 1 and again[0]["done"]
 
 
 @pytest.mark.parametrize("params, message", [
