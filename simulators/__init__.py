@@ -9,7 +9,7 @@ it is the only list of simulators.
 
 from __future__ import annotations
 
-from . import diffusion, diversity, gated_attention, passk, superposition, transductive
+from . import diffusion, diversity, gated_attention, passk, superposition, thousand_layer_rl, transductive
 
 REGISTRY = {
     diffusion.NAME: diffusion,
@@ -17,5 +17,6 @@ REGISTRY = {
     gated_attention.NAME: gated_attention,
     passk.NAME: passk,
     superposition.NAME: superposition,
+    thousand_layer_rl.NAME: thousand_layer_rl,
     transductive.NAME: transductive,
 }

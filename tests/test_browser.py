@@ -149,6 +149,7 @@ LIVE_CASES = {
     "diversity": ("artificial-hivemind/", {"preset": "mottos (two models)", "k": 3}),
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
     "gated_attention": ("gated-attention/", {"train_steps": 60, "head": 2}),
+    "thousand_layer_rl": ("thousand-layer-rl/", {"maze": "open room", "train_steps": 100, "depth": 2, "goal": "3,3"}),
     "diffusion": ("diffusion-memorization/", {"schedule": "cosine", "t": 450, "dataset": "grid of 9", "sizes": "9, 18", "budget": 5}),
 }
 

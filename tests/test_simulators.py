@@ -93,6 +93,7 @@ CHEAP = {
     "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": ""},
     "gated_attention": {"train_steps": 20, "train_length": 8},
     "diffusion": {"samples": 50, "sizes": "8, 16", "budget": 4},
+    "thousand_layer_rl": {"maze": "open room", "train_steps": 100, "depth": 2},
 }
 
 
