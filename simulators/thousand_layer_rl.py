@@ -15,6 +15,7 @@ from . import maze as M
 from . import params as P
 from . import svg
 from .recent import Recent
+from .stepping import last_frame
 
 NAME = "thousand_layer_rl"
 TITLE = "Contrastive RL: a goal-reaching agent and its network depth"
@@ -152,10 +153,7 @@ def _view(agent: C.Agent, curves: dict, setting: Setting, start: int, goal: int)
 
 
 def run(params: dict | None, seed: int = 0) -> dict:
-    final = None
-    for final in steps(params, seed):
-        pass
-    return final
+    return last_frame(steps, params, seed)
 
 
 READOUTS = [
