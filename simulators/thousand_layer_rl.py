@@ -38,7 +38,7 @@ PARAMS = [
     {"name": "residual", "kind": "bool", "default": True,
      "label": "Residual connections", "help": "Turn off to see a deep plain stack (Dense, LayerNorm, Swish only) train worse."},
     {"name": "start", "kind": "text", "default": "auto", "max_length": 7,
-     "label": "Start cell (row,col)", "help": "'auto' picks the pair farthest apart; rows and columns count from 0."},
+     "label": "Start cell (row,col)", "help": "'auto' picks a pair half as far apart as the maze allows; rows and columns count from 0."},
     {"name": "goal", "kind": "text", "default": "auto", "max_length": 7,
      "label": "Goal cell (row,col)", "help": "The goal shown in the critic's view and the rollout."},
     {"name": "sweep", "kind": "bool", "default": False,
@@ -109,9 +109,10 @@ def steps(params: dict | None, seed: int = 0):
     seed = P.validate_seed(seed)
     maze = build_maze(cfg)
     setting = Setting(maze, seed)
-    far = np.unravel_index(setting.dist.argmax(), setting.dist.shape)
-    start = parse_cell(cfg["start"], "start", maze, int(far[0]))
-    goal = parse_cell(cfg["goal"], "goal", maze, int(far[1]))
+    # 'auto': the first pair (in cell order) half as far apart as the maze allows.
+    half = np.argwhere(setting.dist == setting.dist.max() // 2)[0]
+    start = parse_cell(cfg["start"], "start", maze, int(half[0]))
+    goal = parse_cell(cfg["goal"], "goal", maze, int(half[1]))
     if setting.dist[start, goal] < 0:
         raise ValueError(f"parameter 'goal': {maze.free[goal]} cannot be reached from {maze.free[start]} in maze '{maze.name}'")
     base = {"params": cfg, "seed": seed, "maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
@@ -209,7 +210,7 @@ def render(result: dict) -> str:
     body += svg.legend(train.x + 8, train.y + 14, [(svg.PALETTE[0], "", "agent"), (svg.MUTED, "4 3", "random walk")])
     sweep = result.get("depth_sweep")
     depths = svg.Panel(680, 40, 200, 150, (0.8, 20), (0, 1), xlog=True)
-    body += depths.axes("depth (layers)", "success", "Depth sweep (this maze, this seed)", xticks=list(SWEEP_DEPTHS), yticks=[0, 0.5, 1])
+    body += depths.axes("depth (layers)", "success", "Depth sweep (this maze, seed)", xticks=list(SWEEP_DEPTHS), yticks=[0, 0.5, 1])
     if sweep:
         xs = [d["depth"] for d in sweep]
         body.append(depths.polyline(xs, [d["success_rate"] for d in sweep], svg.PALETTE[3], 2, "", "success"))
@@ -222,12 +223,12 @@ def render(result: dict) -> str:
     lines = [
         f"Depth {result['params']['depth']}{'' if result['params']['residual'] else ', no residual connections'}: "
         f"{success:.0%} of {result['pairs']} start/goal pairs reached, vs {result['baseline_success_rate']:.0%} for a random walk.",
-        "The paper (its own environments, 1000-step episodes): depth up to 1024 layers raised",
-        "performance 2x to 50x, with jumps at task-specific critical depths (8 on Ant Big Maze,",
-        "64 on Humanoid U-Maze). Its metric is time steps at the goal, not a success percentage.",
+        "The paper (its own robot environments, 1000-step episodes): depth up to 1024 layers raised performance 2x to 50x,",
+        "with jumps at task-specific critical depths (8 on Ant Big Maze, 64 on Humanoid U-Maze). Its metric is time steps at the goal.",
     ]
-    body += [svg.text(410, 240 + 18 * i, line, "start", 11, svg.FG) for i, line in enumerate(lines)]
+    top = y0 + h * cell + 60
+    body += [svg.text(x0, top + 16 * i, line, "start", 11, svg.FG) for i, line in enumerate(lines)]
     desc = (f"Maze '{result['params']['maze']}' with start {tuple(result['start'])} and goal {tuple(result['goal'])}; "
             f"agent of depth {result['params']['depth']} reached {success:.0%} of evaluation pairs (random walk "
             f"{result['baseline_success_rate']:.0%}).")
-    return svg.figure(900, max(y0 + h * cell + 50, 330), TITLE, desc, body)
+    return svg.figure(900, max(top + 16 * len(lines), 260), TITLE, desc, body)
