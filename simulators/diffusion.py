@@ -128,10 +128,9 @@ def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
 def quality(mixture: D.GaussianMixture, points: np.ndarray, reference: np.ndarray) -> dict:
     """How close `points` are to the data law: mean log-density under the true mixture (next
     to the same for fresh data) and the share of points within 3 std of a component mean."""
-    near = np.sqrt(((points[:, None] - mixture.means[None]) ** 2).sum(-1)).min(axis=1) < 3 * mixture.std
     return {"log_density": float(mixture.log_density(points).mean()),
             "data_log_density": float(mixture.log_density(reference).mean()),
-            "on_data": float(near.mean())}
+            "on_data": W.on_data(mixture, points)}
 
 
 def steps(params: dict | None, seed: int = 0):
@@ -185,9 +184,9 @@ READOUTS = [
 
 def table(result: dict) -> dict:
     """The sweep: one row per training-set size (the points are in the JSON/CSV export)."""
-    def steps(v):
+    def rounded(v):
         return "beyond budget" if v is None else round(v)
-    rows = [[s["n"], steps(s["tau_gen"]), steps(s["tau_mem"]), f"{s['chance']:.0%}", f"{s['final_f_mem']:.0%}"] for s in result["sweep"]]
+    rows = [[s["n"], rounded(s["tau_gen"]), rounded(s["tau_mem"]), f"{s['chance']:.0%}", f"{s['final_f_mem']:.0%}"] for s in result["sweep"]]
     return {"caption": f"Generalization window per training-set size (budget 10^{result['params']['budget']} steps)",
             "columns": ["n", "τ_gen (steps)", "τ_mem (steps)", "f_mem of fresh data (chance)", "f_mem at the budget"], "rows": rows}
 

@@ -45,7 +45,8 @@ PARAMS = [
      "label": f"Depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})", "help": "Also train one agent per depth on this maze and seed (slow in the browser)."},
 ]
 
-_AGENTS = Recent(6)  # training setting -> (agent, curves): moving start/goal re-reads it
+_AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving start/goal re-reads it
+_SETTINGS = Recent(4)  # (maze rows, seed) -> Setting
 
 
 def build_maze(cfg: dict) -> M.Maze:
@@ -85,7 +86,7 @@ class Setting:
 
 
 def train(setting: Setting, cfg: dict, depth: int, seed: int):
-    """Yield (agent, curves) every 1/FRAMES of training, the last when done."""
+    """Yield (agent, curves, evaluation) every 1/FRAMES of training, the last when done."""
     rng = np.random.default_rng([seed, 23, depth])
     agent = C.Agent(setting.maze, cfg["width"], depth, rng, cfg["residual"])
     curves = {"step": [], "loss": [], "success_rate": []}
@@ -96,8 +97,9 @@ def train(setting: Setting, cfg: dict, depth: int, seed: int):
         if k in marks:
             curves["step"].append(k)
             curves["loss"].append(float(np.mean(losses[-50:])))
-            curves["success_rate"].append(setting.evaluate(agent)["success_rate"])
-            yield agent, curves
+            metrics = setting.evaluate(agent)
+            curves["success_rate"].append(metrics["success_rate"])
+            yield agent, curves, metrics
 
 
 def _key(cfg: dict, seed: int, depth: int) -> tuple:
@@ -108,7 +110,10 @@ def steps(params: dict | None, seed: int = 0):
     cfg = P.validate(PARAMS, params)
     seed = P.validate_seed(seed)
     maze = build_maze(cfg)
-    setting = Setting(maze, seed)
+    setting_key = (tuple(maze.rows), seed)
+    if setting_key not in _SETTINGS:  # data, pairs and baseline do not change when the goal moves
+        _SETTINGS.put(setting_key, Setting(maze, seed))
+    setting = _SETTINGS[setting_key]
     # 'auto': the first pair (in cell order) half as far apart as the maze allows.
     half = np.argwhere(setting.dist == setting.dist.max() // 2)[0]
     start = parse_cell(cfg["start"], "start", maze, int(half[0]))
@@ -121,12 +126,11 @@ def steps(params: dict | None, seed: int = 0):
             "pairs": len(setting.starts)}
     key = _key(cfg, seed, cfg["depth"])
     if key not in _AGENTS:
-        for agent, curves in train(setting, cfg, cfg["depth"], seed):
-            done = curves["step"][-1] == cfg["train_steps"]
-            if not done:
+        for agent, curves, metrics in train(setting, cfg, cfg["depth"], seed):
+            if curves["step"][-1] < cfg["train_steps"]:
                 yield {**base, **_view(agent, curves, setting, start, goal), "done": False,
                        "progress": 0.9 * curves["step"][-1] / cfg["train_steps"] / (2 if cfg["sweep"] else 1)}
-        _AGENTS.put(key, (agent, curves, setting.evaluate(agent)))
+        _AGENTS.put(key, (agent, curves, metrics))
     agent, curves, metrics = _AGENTS[key]
     frame = {**base, **_view(agent, curves, setting, start, goal), **metrics, "depth_sweep": None}
     if cfg["sweep"]:
@@ -135,9 +139,9 @@ def steps(params: dict | None, seed: int = 0):
             k = _key(cfg, seed, depth)
             if k not in _AGENTS:
                 yield {**frame, "depth_sweep": sweep, "done": False, "progress": 0.5 + 0.5 * i / len(SWEEP_DEPTHS)}
-                for trained, trained_curves in train(setting, cfg, depth, seed):
+                for trained in train(setting, cfg, depth, seed):
                     pass
-                _AGENTS.put(k, (trained, trained_curves, setting.evaluate(trained)))
+                _AGENTS.put(k, trained)
             m = _AGENTS[k][2]
             sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"]})
         frame["depth_sweep"] = sweep
