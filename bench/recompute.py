@@ -3,9 +3,12 @@ change to the first redraw and to the final result, with a warm runtime.
 
     python bench/recompute.py [--sim passk] [--changes 20]
     python bench/recompute.py --sim transductive --sweep preset=thresholds,intervals,gap_example
+    python bench/recompute.py --sim thousand_layer_rl --set depth=16 --changes 2
+    python bench/recompute.py --sim thousand_layer_rl --sweep "goal=0,8;6,0;3,4"
 
 Each change sets a new seed at the page's default settings (so every run does the full work),
-or with --sweep sets one control to each listed value in turn (CPython time per value too).
+or with --sweep sets one control to each listed value in turn (CPython time per value too;
+separate the values with ';' when they contain commas). --set fixes other controls first.
 Changes are timed inside the page with performance.now(), from the input event to the
 attribute the page sets when it has drawn the result.
 """
@@ -60,7 +63,7 @@ def cpython_ms(module, params: dict | None = None, seeds=range(5)) -> float:
 
 def sweep(page, name: str, args) -> None:
     control, values = args.sweep.split("=", 1)
-    values = values.split(",")
+    values = values.split(";" if ";" in values else ",")
     request = 0
     for value in values:
         times = []
@@ -70,8 +73,13 @@ def sweep(page, name: str, args) -> None:
                 _, done = page.evaluate(CHANGE, [name, control, v, request])
                 if v == value:
                     times.append(done)
-        print(f"{name} {control}={value:20s} CPython {cpython_ms(REGISTRY[name], {control: value}, [0] * 5):7.1f} ms | "
+        params = {**fixed_controls(args), control: value}
+        print(f"{name} {control}={value:20s} CPython {cpython_ms(REGISTRY[name], params, [0] * 5):7.1f} ms | "
               f"browser median {statistics.median(times):.0f} ms, max {max(times):.0f} ms")
+
+
+def fixed_controls(args) -> dict:
+    return dict(item.split("=", 1) for item in args.set or [])
 
 
 def main() -> None:
@@ -79,6 +87,7 @@ def main() -> None:
     parser.add_argument("--sim", action="append", help="simulator name (repeatable; default: every one on a page)")
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--sweep", help="control=value1,value2,...: time each value instead of new seeds")
+    parser.add_argument("--set", action="append", help="control=value set before timing (repeatable)")
     args = parser.parse_args()
     with served_site() as (site, base):
         pages = pages_by_simulator(site)
@@ -89,6 +98,8 @@ def main() -> None:
                 page = browser.new_page()
                 page.goto(base + pages[name])
                 page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
+                for request, (control, value) in enumerate(fixed_controls(args).items(), start=10_000):
+                    page.evaluate(CHANGE, [name, control, value, request])
                 if args.sweep:
                     sweep(page, name, args)
                 else:
@@ -97,7 +108,7 @@ def main() -> None:
                         a, b = page.evaluate(CHANGE, [name, "seed", 1000 + i, i])
                         first.append(a)
                         final.append(b)
-                    print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name]):7.1f} ms | browser, {args.changes} changes: "
+                    print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name], fixed_controls(args)):7.1f} ms | browser, {args.changes} changes: "
                           f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
                           f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
                 page.close()

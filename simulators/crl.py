@@ -59,8 +59,9 @@ class ResidualEncoder:
 
 def infonce(phi: np.ndarray, psi: np.ndarray):
     """The critic loss and its gradients with respect to phi (B, e) and psi (B, e)."""
-    diff = phi[:, None, :] - psi[None, :, :]
-    dist = np.sqrt((diff**2).sum(-1) + 1e-12)
+    # |phi_i - psi_j|^2 by expansion: a (B, B) matmul instead of a (B, B, e) difference tensor.
+    squared = (phi**2).sum(1)[:, None] + (psi**2).sum(1)[None, :] - 2 * phi @ psi.T
+    dist = np.sqrt(np.maximum(squared, 0) + 1e-12)
     logits = -dist
     lse = nn.logsumexp(logits, axis=1)
     size = len(phi)

@@ -89,9 +89,8 @@ class Swish(Layer):
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    # Two branches so that neither exp overflows for large |x|.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # The tanh form cannot overflow for large |x| and costs one ufunc pass instead of five.
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

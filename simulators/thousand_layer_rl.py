@@ -1,9 +1,10 @@
 """Goal-reaching with contrastive RL and network depth, for the 1000-Layer RL page.
 
-Agents of a chosen depth learn a goal-conditioned critic from random-walk data with hindsight
-goals (no reward), then act greedily by it. The reader sees the critic's view of the maze
-(how close each cell looks to the goal), the agent's path, success against a random-walk
-baseline on the same start/goal pairs, and optionally a sweep over depth.
+Agents of a chosen depth learn a goal-conditioned critic from hindsight goals (no reward), on
+random walks and then on their own trajectories, and act greedily by it (rl_training.py). The
+reader sees the critic's view of the maze (how close each cell looks to the goal), the agent's
+path, success by goal distance against a random walk on the same start/goal pairs, and a sweep
+over depth: shipped from build time up to 64 layers (rl_sweep.py), or trained live on request.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ import numpy as np
 from . import crl as C
 from . import maze as M
 from . import params as P
+from . import rl_sweep
+from . import rl_training as T
 from . import svg
 from .recent import Recent
 from .stepping import last_frame
 
 NAME = "thousand_layer_rl"
 TITLE = "Contrastive RL: a goal-reaching agent and its network depth"
-SWEEP_DEPTHS = (1, 2, 4, 8, 16)
-EVAL_PAIRS = 48
-BATCH = 128
-FRAMES = 6  # progress frames during training
+SWEEP_DEPTHS = (1, 2, 4, 8, 16)  # the live sweep; the shipped one goes to 64 layers
 
 PARAMS = [
     {"name": "maze", "kind": "choice", "default": "u-maze", "choices": [*M.PRESETS, "random"],
@@ -33,8 +33,9 @@ PARAMS = [
      "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them."},
     {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16,
      "label": "Width", "help": "Units per layer."},
-    {"name": "train_steps", "kind": "int", "default": 800, "min": 100, "max": 3000, "step": 100,
-     "label": "Training steps", "help": f"Adam steps on batches of {BATCH} hindsight pairs."},
+    {"name": "train_steps", "kind": "int", "default": 4000, "min": 100, "max": 8000, "step": 100,
+     "label": "Training steps", "help": f"Adam steps on batches of {T.BATCH} hindsight pairs; the agent collects "
+                                        f"{T.COLLECTED} trajectories of its own {T.ROUNDS} times along the way."},
     {"name": "residual", "kind": "bool", "default": True,
      "label": "Residual connections", "help": "Turn off to see a deep plain stack (Dense, LayerNorm, Swish only) train worse."},
     {"name": "start", "kind": "text", "default": "auto", "max_length": 7,
@@ -42,11 +43,12 @@ PARAMS = [
     {"name": "goal", "kind": "text", "default": "auto", "max_length": 7,
      "label": "Goal cell (row,col)", "help": "The goal shown in the critic's view and the rollout."},
     {"name": "sweep", "kind": "bool", "default": False,
-     "label": f"Depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})", "help": "Also train one agent per depth on this maze and seed (slow in the browser)."},
+     "label": f"Live depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})",
+     "help": "Also train one agent per depth here, at your settings (minutes in a browser). The presets come with a sweep to 64 layers computed at build time."},
 ]
 
 _AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving start/goal re-reads it
-_SETTINGS = Recent(4)  # (maze rows, seed) -> Setting
+_SETTINGS = Recent(4)  # (maze rows, seed) -> rl_training.Setting
 
 
 def build_maze(cfg: dict) -> M.Maze:
@@ -64,44 +66,6 @@ def parse_cell(text: str, name: str, maze: M.Maze, fallback: int) -> int:
     return maze.check_cell((int(parts[0]), int(parts[1])), f"parameter '{name}':")
 
 
-class Setting:
-    """Everything fixed by the maze and seed: data, evaluation pairs, horizon, baseline."""
-
-    def __init__(self, maze: M.Maze, seed: int):
-        self.maze = maze
-        self.dist = maze.all_distances()
-        rng = np.random.default_rng([seed, 21])
-        self.states, self.actions = M.random_walks(maze, rng, 200, 60)
-        pairs = np.argwhere(self.dist > 0)
-        chosen = pairs[rng.choice(len(pairs), size=min(EVAL_PAIRS, len(pairs)), replace=False)]
-        self.starts, self.goals = chosen[:, 0], chosen[:, 1]
-        self.horizon = int(2 * self.dist.max() + 10)
-        walker = np.random.default_rng([seed, 22])
-        path = C.rollouts(maze, lambda s, g: walker.integers(len(M.ACTIONS), size=len(s)), self.starts, self.goals, self.horizon)
-        self.baseline = C.evaluate(path, self.goals, self.dist[self.starts, self.goals])
-
-    def evaluate(self, agent: C.Agent) -> dict:
-        path = C.rollouts(self.maze, agent.act, self.starts, self.goals, self.horizon)
-        return C.evaluate(path, self.goals, self.dist[self.starts, self.goals])
-
-
-def train(setting: Setting, cfg: dict, depth: int, seed: int):
-    """Yield (agent, curves, evaluation) every 1/FRAMES of training, the last when done."""
-    rng = np.random.default_rng([seed, 23, depth])
-    agent = C.Agent(setting.maze, cfg["width"], depth, rng, cfg["residual"])
-    curves = {"step": [], "loss": [], "success_rate": []}
-    losses = []
-    marks = {round(cfg["train_steps"] * (i + 1) / FRAMES) for i in range(FRAMES)}
-    for k in range(1, cfg["train_steps"] + 1):
-        losses.append(agent.train_step(*M.hindsight_batch(setting.states, setting.actions, rng, BATCH, C.GAMMA)))
-        if k in marks:
-            curves["step"].append(k)
-            curves["loss"].append(float(np.mean(losses[-50:])))
-            metrics = setting.evaluate(agent)
-            curves["success_rate"].append(metrics["success_rate"])
-            yield agent, curves, metrics
-
-
 def _key(cfg: dict, seed: int, depth: int) -> tuple:
     return (cfg["maze"], cfg["maze_seed"], cfg["width"], cfg["train_steps"], cfg["residual"], seed, depth)
 
@@ -112,7 +76,7 @@ def steps(params: dict | None, seed: int = 0):
     maze = build_maze(cfg)
     setting_key = (tuple(maze.rows), seed)
     if setting_key not in _SETTINGS:  # data, pairs and baseline do not change when the goal moves
-        _SETTINGS.put(setting_key, Setting(maze, seed))
+        _SETTINGS.put(setting_key, T.Setting(maze, seed))
     setting = _SETTINGS[setting_key]
     # 'auto': the first pair (in cell order) half as far apart as the maze allows.
     half = np.argwhere(setting.dist == setting.dist.max() // 2)[0]
@@ -121,40 +85,53 @@ def steps(params: dict | None, seed: int = 0):
     if setting.dist[start, goal] < 0:
         raise ValueError(f"parameter 'goal': {maze.free[goal]} cannot be reached from {maze.free[start]} in maze '{maze.name}'")
     base = {"params": cfg, "seed": seed, "maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
-            "shortest": int(setting.dist[start, goal]), "horizon": setting.horizon,
+            "shortest": int(setting.dist[start, goal]), "horizon": setting.horizon, "pairs": len(setting.starts),
+            "distance_bands": setting.band_labels(),
             "baseline_success_rate": setting.baseline["success_rate"], "baseline_time_at_goal": setting.baseline["time_at_goal"],
-            "pairs": len(setting.starts)}
+            "baseline_success_by_distance": setting.baseline["success_by_distance"]}
+    share = 0.5 if cfg["sweep"] else 1.0  # of the progress bar taken by the chosen agent
     key = _key(cfg, seed, cfg["depth"])
     if key not in _AGENTS:
-        for agent, curves, metrics in train(setting, cfg, cfg["depth"], seed):
-            if curves["step"][-1] < cfg["train_steps"]:
-                yield {**base, **_view(agent, curves, setting, start, goal), "done": False,
-                       "progress": 0.9 * curves["step"][-1] / cfg["train_steps"] / (2 if cfg["sweep"] else 1)}
+        shown = None  # the last evaluated view; heartbeats between evaluations repeat it
+        for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
+            if metrics is not None or shown is None:
+                shown = {**base, **_view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
+            if step < cfg["train_steps"]:
+                yield {**shown, "done": False, "progress": share * step / cfg["train_steps"]}
         _AGENTS.put(key, (agent, curves, metrics))
     agent, curves, metrics = _AGENTS[key]
-    frame = {**base, **_view(agent, curves, setting, start, goal), **metrics, "depth_sweep": None}
+    frame = {**base, **_view(agent, curves, setting, start, goal), **metrics}
+    shipped = rl_sweep.shipped(cfg["maze"], seed, cfg["width"], cfg["residual"])
+    frame["depth_sweep"] = shipped and shipped["points"]
+    frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"]}
     if cfg["sweep"]:
         sweep = []
         for i, depth in enumerate(SWEEP_DEPTHS):
             k = _key(cfg, seed, depth)
             if k not in _AGENTS:
-                yield {**frame, "depth_sweep": sweep, "done": False, "progress": 0.5 + 0.5 * i / len(SWEEP_DEPTHS)}
-                for trained in train(setting, cfg, depth, seed):
-                    pass
-                _AGENTS.put(k, trained)
+                for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
+                    done = (i + step / cfg["train_steps"]) / len(SWEEP_DEPTHS)
+                    yield {**frame, "done": False, "progress": share + (1 - share) * done}
+                _AGENTS.put(k, (agent_k, curves_k, metrics_k))
             m = _AGENTS[k][2]
-            sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"]})
+            sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"],
+                          "success_by_distance": m["success_by_distance"]})
         frame["depth_sweep"] = sweep
+        frame["depth_sweep_source"] = {"where": "live", "train_steps": cfg["train_steps"]}
     yield {**frame, "done": True, "progress": 1.0}
 
 
-def _view(agent: C.Agent, curves: dict, setting: Setting, start: int, goal: int) -> dict:
+def _train(setting: T.Setting, cfg: dict, depth: int, seed: int):
+    return T.train(setting, cfg["width"], depth, cfg["train_steps"], cfg["residual"], seed)
+
+
+def _view(agent: C.Agent, curves: dict, setting: T.Setting, start: int, goal: int) -> dict:
     """What the figure shows of one agent: the critic's value over cells and the rollout."""
     cells = np.arange(len(setting.maze.free))
     value = agent.critic(cells, np.full(len(cells), goal)).max(axis=1)
     path = C.rollouts(setting.maze, agent.act, np.array([start]), np.array([goal]), setting.horizon)[0]
     return {"value": np.round(value, 4).tolist(), "path": [list(setting.maze.free[i]) for i in path],
-            "curves": {k: list(v) for k, v in curves.items()}, "success_rate_now": curves["success_rate"][-1]}
+            "curves": {k: list(v) for k, v in curves.items()}}
 
 
 def run(params: dict | None, seed: int = 0) -> dict:
@@ -170,12 +147,18 @@ READOUTS = [
 
 
 def table(result: dict) -> dict:
-    rows = [[d["depth"], f"{d['success_rate']:.0%}", f"{d['time_at_goal']:.1f}"] for d in result.get("depth_sweep") or []]
-    if not rows:
-        rows = [[result["params"]["depth"], f"{result.get('success_rate', result['success_rate_now']):.0%}",
-                 f"{result.get('time_at_goal', 0):.1f}"]]
-    return {"caption": f"Depth against success on '{result['params']['maze']}' ({result['pairs']} start/goal pairs, seed {result['seed']})",
-            "columns": ["depth (layers)", "success", "time at goal (steps)"], "rows": rows}
+    far = result["distance_bands"][2]
+    sweep, source = result.get("depth_sweep"), result.get("depth_sweep_source")
+    if sweep:
+        rows = [[d["depth"], f"{d['success_rate']:.0%}", f"{d['success_by_distance'][2]:.0%}", f"{d['time_at_goal']:.1f}"] for d in sweep]
+        where = "computed at build time" if source["where"] == "build" else "trained live"
+        caption = (f"Depth sweep on '{result['params']['maze']}', {where} ({source['train_steps']} steps, seed {result['seed']}, "
+                   f"{result['pairs']} start/goal pairs)")
+    else:
+        rows = [[result["params"]["depth"], f"{result['success_rate']:.0%}", f"{result['success_by_distance'][2]:.0%}",
+                 f"{result['time_at_goal']:.1f}"]]
+        caption = f"This agent on '{result['params']['maze']}' ({result['pairs']} start/goal pairs, seed {result['seed']})"
+    return {"caption": caption, "columns": ["depth (layers)", "success", f"success, goals {far}", "time at goal (steps)"], "rows": rows}
 
 
 def render(result: dict) -> str:
@@ -206,33 +189,66 @@ def render(result: dict) -> str:
     body.append(svg.text(x0, y0 + h * cell + 18, f"Start (green) to goal (red): shortest path {result['shortest']} moves; "
                          f"{'reached' if reached else 'not reached'} in {result['horizon']} steps.", "start", 11, svg.FG))
     body.append(svg.text(x0, y0 + h * cell + 34, "Darker cells: the critic rates them closer to the goal (max over moves of f).", "start", 11, svg.MUTED))
-    curves = result["curves"]
-    train = svg.Panel(410, 40, 200, 150, (0, result["params"]["train_steps"]), (0, 1))
-    body += train.axes("training step", "success", "Success during training")
-    body.append(train.polyline(curves["step"], curves["success_rate"], svg.PALETTE[0], 2, "", "success"))
-    body.append(train.polyline([0, result["params"]["train_steps"]], [result["baseline_success_rate"]] * 2, svg.MUTED, 1.5, "4 3", "random walk"))
-    body += svg.legend(train.x + 8, train.y + 14, [(svg.PALETTE[0], "", "agent"), (svg.MUTED, "4 3", "random walk")])
-    sweep = result.get("depth_sweep")
-    depths = svg.Panel(680, 40, 200, 150, (0.8, 20), (0, 1), xlog=True)
-    body += depths.axes("depth (layers)", "success", "Depth sweep (this maze, seed)", xticks=list(SWEEP_DEPTHS), yticks=[0, 0.5, 1])
-    if sweep:
-        xs = [d["depth"] for d in sweep]
-        body.append(depths.polyline(xs, [d["success_rate"] for d in sweep], svg.PALETTE[3], 2, "", "success"))
-        body += depths.points(xs, [d["success_rate"] for d in sweep], svg.PALETTE[3], 3.5,
-                              [f"depth {d['depth']}: success {d['success_rate']:.0%}, time at goal {d['time_at_goal']:.1f}" for d in sweep])
-    else:
-        body.append(svg.text(depths.x + 10, depths.y + 80, "Tick 'Depth sweep' to train one agent", "start", 11, svg.MUTED))
-        body.append(svg.text(depths.x + 10, depths.y + 96, f"per depth ({', '.join(map(str, SWEEP_DEPTHS))}).", "start", 11, svg.MUTED))
-    success = result.get("success_rate", result["success_rate_now"])
+    body += _training_panel(result) + _distance_panel(result) + _sweep_panel(result)
+    success = result["success_rate"]
     lines = [
         f"Depth {result['params']['depth']}{'' if result['params']['residual'] else ', no residual connections'}: "
         f"{success:.0%} of {result['pairs']} start/goal pairs reached, vs {result['baseline_success_rate']:.0%} for a random walk.",
         "The paper (its own robot environments, 1000-step episodes): depth up to 1024 layers raised performance 2x to 50x,",
         "with jumps at task-specific critical depths (8 on Ant Big Maze, 64 on Humanoid U-Maze). Its metric is time steps at the goal.",
     ]
-    top = y0 + h * cell + 60
+    top = max(y0 + h * cell + 60, 430)
     body += [svg.text(x0, top + 16 * i, line, "start", 11, svg.FG) for i, line in enumerate(lines)]
     desc = (f"Maze '{result['params']['maze']}' with start {tuple(result['start'])} and goal {tuple(result['goal'])}; "
             f"agent of depth {result['params']['depth']} reached {success:.0%} of evaluation pairs (random walk "
-            f"{result['baseline_success_rate']:.0%}).")
-    return svg.figure(900, max(top + 16 * len(lines), 260), TITLE, desc, body)
+            f"{result['baseline_success_rate']:.0%}), {result['success_by_distance'][2]:.0%} of the farthest third.")
+    return svg.figure(900, top + 16 * len(lines), TITLE, desc, body)
+
+
+def _training_panel(result: dict) -> list[str]:
+    curves, steps_total = result["curves"], result["params"]["train_steps"]
+    panel = svg.Panel(410, 40, 200, 150, (0, steps_total), (0, 1))
+    out = panel.axes("training step", "success", "Success during training", yticks=[0, 0.5, 1])
+    out.append(panel.polyline(curves["step"], curves["success_rate"], svg.PALETTE[0], 2, "", "agent"))
+    out += panel.points(curves["step"], curves["success_rate"], svg.PALETTE[0], 2.5,
+                        [f"step {k}: {v:.0%}" for k, v in zip(curves["step"], curves["success_rate"])])
+    out.append(panel.polyline([0, steps_total], [result["baseline_success_rate"]] * 2, svg.MUTED, 1.5, "4 3", "random walk"))
+    out += svg.legend(panel.x + 8, panel.y + 14, [(svg.PALETTE[0], "", "agent"), (svg.MUTED, "4 3", "random walk")])
+    return out
+
+
+def _distance_panel(result: dict) -> list[str]:
+    """Success in thirds of the evaluation pairs by shortest-path length: where depth should help is on the right."""
+    panel = svg.Panel(410, 270, 200, 110, (-0.5, 2.5), (0, 1))
+    out = panel.axes("goal distance (thirds of the pairs)", "success", "Success by goal distance", xticks=[], yticks=[0, 0.5, 1])
+    bar = panel.w / 3 * 0.32
+    for band, label in enumerate(result["distance_bands"]):
+        centre = panel.px(band)
+        out.append(svg.text(centre, panel.y + panel.h + 14, label, "middle", 10, svg.MUTED))
+        for shift, value, colour, who in ((-bar, result["success_by_distance"][band], svg.PALETTE[0], "agent"),
+                                          (0, result["baseline_success_by_distance"][band], svg.MUTED, "random walk")):
+            top = panel.py(value)
+            out.append(f'<rect x="{centre + shift:.1f}" y="{top:.1f}" width="{bar:.1f}" height="{panel.py(0) - top:.1f}" '
+                       f'fill="{colour}"><title>{who}, goals {label}: {value:.0%}</title></rect>')
+    return out
+
+
+def _sweep_panel(result: dict) -> list[str]:
+    sweep, source = result.get("depth_sweep"), result.get("depth_sweep_source")
+    panel = svg.Panel(680, 40, 200, 150, (0.8, 80), (0, 1), xlog=True)
+    out = panel.axes("depth (layers)", "success", "Depth sweep (this maze, seed)", xticks=[1, 2, 4, 8, 16, 32, 64], yticks=[0, 0.5, 1])
+    if not sweep:
+        out.append(svg.text(panel.x + 10, panel.y + 70, "No shipped sweep for this setting:", "start", 11, svg.MUTED))
+        out.append(svg.text(panel.x + 10, panel.y + 86, "tick 'Live depth sweep' to train", "start", 11, svg.MUTED))
+        out.append(svg.text(panel.x + 10, panel.y + 102, f"depths {', '.join(map(str, SWEEP_DEPTHS))} here.", "start", 11, svg.MUTED))
+        return out
+    xs = [d["depth"] for d in sweep]
+    far_label = result["distance_bands"][2]
+    for values, colour, dash, name in (([d["success_rate"] for d in sweep], svg.PALETTE[3], "", "all pairs"),
+                                       ([d["success_by_distance"][2] for d in sweep], svg.PALETTE[1], "5 3", f"goals {far_label}")):
+        out.append(panel.polyline(xs, values, colour, 2, dash, name))
+        out += panel.points(xs, values, colour, 3, [f"depth {x}, {name}: {v:.0%}" for x, v in zip(xs, values)])
+    out += svg.legend(panel.x + 8, panel.y + 14, [(svg.PALETTE[3], "", "all pairs"), (svg.PALETTE[1], "5 3", f"goals {far_label}")])
+    where = "computed at build time" if source["where"] == "build" else "trained live"
+    out.append(svg.text(panel.x, panel.y + panel.h + 48, f"{where}, {source['train_steps']} steps each", "start", 11, svg.MUTED))
+    return out

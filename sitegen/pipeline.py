@@ -65,6 +65,8 @@ def build(options: BuildOptions) -> BuildReport:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
     errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js")
     lap("markdown+math")
+    simulations.refresh_build_data()
+    lap("shipped data")
     errors += simulations.first_frames(bodies)
     if errors:
         raise BuildFailed(errors)

@@ -17,6 +17,15 @@ SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
 RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
 
 
+def refresh_build_data(log=print) -> None:
+    """Let simulators that ship precomputed data (module-level `refresh_build_data`) bring it up
+    to date before their first frames are rendered; each keeps its own hash of inputs."""
+    for module in REGISTRY.values():
+        refresh = getattr(module, "refresh_build_data", None)
+        if refresh is not None:
+            refresh(log)
+
+
 def first_frames(bodies) -> list[ContentError]:
     """Run each page's simulator at its configured defaults under CPython; attach the frame."""
     errors: list[ContentError] = []
@@ -55,10 +64,10 @@ def format_value(value, spec: str) -> str:
 
 
 def package_archive() -> bytes:
-    """The `simulators` package as a deterministic ZIP (fixed timestamps, sorted entries)."""
+    """The `simulators` package and its shipped data as a deterministic ZIP (fixed timestamps, sorted entries)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(SIM_ROOT.rglob("*.py")):
+        for path in sorted([*SIM_ROOT.rglob("*.py"), *SIM_ROOT.glob("data/*.json")]):
             info = zipfile.ZipInfo(f"simulators/{path.relative_to(SIM_ROOT).as_posix()}", date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)

@@ -7,6 +7,8 @@ import pytest
 from simulators import crl as C
 from simulators import maze as M
 from simulators import nn
+from simulators import rl_sweep
+from simulators import rl_training as T
 from simulators import thousand_layer_rl as S
 
 SPLIT = ["..#..",
@@ -118,12 +120,57 @@ def test_agent_reaches_goals_far_above_a_random_walk():
     assert result["time_at_goal"] > 5 * max(result["baseline_time_at_goal"], 0.5)
 
 
-def test_interface_and_sweep():
+def test_interface_and_live_sweep():
     result = S.run({"maze": "open room", "train_steps": 100, "sweep": True}, 1)
-    assert {"success_rate", "time_at_goal", "baseline_success_rate", "depth_sweep"} <= set(result)
+    assert {"success_rate", "time_at_goal", "baseline_success_rate", "depth_sweep", "success_by_distance"} <= set(result)
     assert [d["depth"] for d in result["depth_sweep"]] == list(S.SWEEP_DEPTHS)
-    assert all(set(d) == {"depth", "success_rate", "time_at_goal"} for d in result["depth_sweep"])
-    assert "<svg" in S.render(result)
+    assert all(set(d) == {"depth", "success_rate", "time_at_goal", "success_by_distance"} for d in result["depth_sweep"])
+    assert result["depth_sweep_source"] == {"where": "live", "train_steps": 100}
+    # The live sweep's entry at the chosen depth is the chosen agent itself.
+    chosen = next(d for d in result["depth_sweep"] if d["depth"] == result["params"]["depth"])
+    assert chosen["success_rate"] == result["success_rate"]
+    svg = S.render(result)
+    assert "<svg" in svg and "trained live, 100 steps each" in svg
+
+
+def test_agent_collects_its_own_trajectories_between_phases():
+    maze = M.Maze(M.PRESETS["u-maze"], "u-maze")
+    agent = C.Agent(maze, 16, 1, np.random.default_rng(0))
+    states, actions = T.collect(maze, agent, np.random.default_rng(1), 10, 20, epsilon=0.0)
+    assert states.shape == (10, 21) and actions.shape == (10, 20)
+    assert (states[:, 1:] == maze.next_state[states[:, :-1], actions]).all()  # the moves were taken in the maze
+    # With epsilon 0 every move is the agent's greedy choice toward its episode's goal
+    # (collect draws the start cells, then the goals, from the generator it is given).
+    draws = np.random.default_rng(1)
+    assert np.array_equal(draws.integers(len(maze.free), size=10), states[:, 0])
+    goals = draws.integers(len(maze.free), size=10)
+    assert all(np.array_equal(actions[:, t], agent.act(states[:, t], goals)) for t in range(20))
+    _, noisy = T.collect(maze, agent, np.random.default_rng(1), 200, 20, epsilon=1.0)
+    assert np.bincount(noisy.ravel(), minlength=5).min() > 0.15 * noisy.size  # all random: every move common
+
+    setting = T.Setting(maze, 0)
+    records = list(T.train(setting, 16, 1, 90, True, 0))
+    evaluated = [r for r in records if r[2] is not None]
+    assert len(evaluated) == T.ROUNDS + 1 and evaluated[-1][3] == 90
+    assert evaluated[-1][1]["step"] == [10 * (i + 1) for i in range(T.ROUNDS + 1)]
+
+
+def test_success_is_split_into_thirds_by_goal_distance():
+    setting = T.Setting(M.Maze(M.PRESETS["zigzag"], "zigzag"), 0)
+    low, high = setting.cuts
+    assert low < high
+    assert (setting.shortest[setting.band == 0] <= low).all() and (setting.shortest[setting.band == 2] > high).all()
+    assert setting.band_labels() == [f"≤ {low} moves", f"{low + 1}–{high} moves", f"> {high} moves"]
+    # A policy that only stays put reaches nothing; the oracle that walks shortest paths reaches all.
+    stay = C.rollouts(setting.maze, lambda s, g: np.full(len(s), 4), setting.starts, setting.goals, setting.horizon)
+    assert setting.score(stay)["success_by_distance"] == [0.0, 0.0, 0.0]
+    dist = setting.dist
+
+    def shortest_move(s, g):
+        return np.array([min(range(5), key=lambda a: dist[setting.maze.next_state[si, a], gi]) for si, gi in zip(s, g)])
+
+    oracle = C.rollouts(setting.maze, shortest_move, setting.starts, setting.goals, setting.horizon)
+    assert setting.score(oracle)["success_by_distance"] == [1.0, 1.0, 1.0]
 
 
 def test_moving_the_goal_does_not_retrain():
@@ -152,3 +199,46 @@ def test_unreachable_goal_is_named(monkeypatch):
 def test_bad_settings_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         S.run({"train_steps": 100, **params}, 0)
+
+
+def test_shipped_sweep_matches_the_code_that_trains_agents():
+    assert rl_sweep.load() is not None, (
+        f"{rl_sweep.DATA_FILE.name} is stale or missing: run `python build.py` to retrain it, and commit it")
+    data = rl_sweep.load()
+    assert set(data["sweeps"]) == set(rl_sweep.SETTINGS["mazes"])
+    assert all([d["depth"] for d in points] == rl_sweep.SETTINGS["depths"] for points in data["sweeps"].values())
+    # Retrain one shipped point with the same code: same numbers (a tolerance, in case another
+    # CPU's floating point flips a greedy tie somewhere).
+    again = rl_sweep.one_agent("u-maze", 1)
+    shipped = data["sweeps"]["u-maze"][0]
+    assert again["success_rate"] == pytest.approx(shipped["success_rate"], abs=0.05)
+    assert again["success_by_distance"][2] == pytest.approx(shipped["success_by_distance"][2], abs=0.1)
+
+
+def test_shipped_sweep_shows_deeper_agents_reaching_farther_goals():
+    points = rl_sweep.load()["sweeps"]["u-maze"]
+    far = {d["depth"]: d["success_by_distance"][2] for d in points}
+    near = {d["depth"]: d["success_by_distance"][0] for d in points}
+    assert max(far[d] for d in far if d >= 16) > far[1] + 0.2  # the mechanism the page shows
+    assert all(near[d] > 0.75 for d in near)  # near goals are easy at every depth
+
+
+def test_page_setting_reads_the_shipped_sweep_and_others_do_not():
+    shipped = S.run({"maze": "u-maze", "train_steps": 100}, 0)
+    assert shipped["depth_sweep_source"] == {"where": "build", "train_steps": rl_sweep.SETTINGS["train_steps"]}
+    assert [d["depth"] for d in shipped["depth_sweep"]] == rl_sweep.SETTINGS["depths"]
+    assert "computed at build time" in S.render(shipped) and "computed at build time" in S.table(shipped)["caption"]
+    other = S.run({"maze": "u-maze", "train_steps": 100, "width": 16}, 0)
+    assert other["depth_sweep"] is None and "No shipped sweep" in S.render(other)
+
+
+def test_stale_shipped_sweep_is_recomputed_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "train_steps": 90})
+    assert rl_sweep.load() is None
+    assert rl_sweep.ensure(log=lambda message: None) is True
+    assert [d["depth"] for d in rl_sweep.load()["sweeps"]["open room"]] == [1, 2]
+    assert rl_sweep.ensure(log=lambda message: None) is False  # current: nothing retrained
+    monkeypatch.setitem(rl_sweep.SETTINGS, "train_steps", 100)  # a changed input makes it stale
+    assert rl_sweep.load() is None
+    assert list(rl_sweep.DATA_FILE.parent.iterdir()) == [rl_sweep.DATA_FILE]  # no partial file left

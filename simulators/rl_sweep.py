@@ -1,0 +1,83 @@
+"""The depth sweep shipped with the site: agents up to 64 layers are too slow to train live in a
+browser tab, so `python build.py` trains them once with the same code (rl_training.py) and
+stores the results in simulators/data/rl_depth_sweep.json. The file records a hash of its
+inputs (the training code and the settings below); the build recomputes it only when that hash
+no longer matches, and the page labels these numbers as computed at build time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from . import maze as M
+from . import rl_training as T
+
+HERE = Path(__file__).resolve().parent
+DATA_FILE = HERE / "data" / "rl_depth_sweep.json"
+TRAINING_CODE = ("nn.py", "maze.py", "crl.py", "rl_training.py")  # what the numbers depend on
+SETTINGS = {"mazes": ["u-maze", "zigzag"], "seed": 0, "width": 32, "train_steps": 4000, "residual": True,
+            "depths": [1, 2, 4, 8, 16, 32, 64]}
+
+
+def inputs_hash() -> str:
+    digest = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode())
+    for name in TRAINING_CODE:
+        digest.update((HERE / name).read_bytes())
+    return digest.hexdigest()
+
+
+def one_agent(maze_name: str, depth: int) -> dict:
+    setting = T.Setting(M.Maze(M.PRESETS[maze_name], maze_name), SETTINGS["seed"])
+    for _, _, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], SETTINGS["seed"]):
+        pass  # the last yield is the finished agent's evaluation
+    return {"depth": depth, "success_rate": metrics["success_rate"], "time_at_goal": round(metrics["time_at_goal"], 3),
+            "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels()}
+
+
+def compute(workers: int | None = None) -> dict:
+    from concurrent.futures import ProcessPoolExecutor  # build time only; Pyodide has no processes
+
+    jobs = [(name, depth) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"]]
+    jobs.sort(key=lambda job: -job[1])  # deepest first, so the pool finishes together
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        results = dict(zip(jobs, pool.map(one_agent, *zip(*jobs))))
+    sweeps = {name: [results[(name, depth)] for depth in SETTINGS["depths"]] for name in SETTINGS["mazes"]}
+    return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "sweeps": sweeps}
+
+
+def load() -> dict | None:
+    """The shipped sweep if it matches the current code and settings, else None."""
+    try:
+        data = json.loads(DATA_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if data.get("inputs_hash") == inputs_hash() else None
+
+
+def ensure(log=print) -> bool:
+    """Recompute the shipped sweep if stale (a few minutes). Returns True if it was recomputed."""
+    if load() is not None:
+        return False
+    log(f"{DATA_FILE.relative_to(HERE.parent)} is missing or stale: training the shipped depth sweep "
+        f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']}, {SETTINGS['train_steps']} steps each)")
+    data = compute()
+    DATA_FILE.parent.mkdir(exist_ok=True)
+    partial = DATA_FILE.with_suffix(".tmp")
+    partial.write_text(json.dumps(data, indent=1) + "\n")
+    partial.replace(DATA_FILE)  # never leave a half-written file behind
+    return True
+
+
+def shipped(maze_name: str, seed: int, width: int, residual: bool) -> dict | None:
+    """The shipped sweep for this maze if the reader's setting matches the one it was trained at."""
+    data = load()
+    if data is None or maze_name not in data["sweeps"]:
+        return None
+    s = data["settings"]
+    if (seed, width, residual) != (s["seed"], s["width"], s["residual"]):
+        return None
+    return {"train_steps": s["train_steps"], "seed": s["seed"], "points": data["sweeps"][maze_name]}
+
