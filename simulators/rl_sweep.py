@@ -61,7 +61,7 @@ def ensure(log=print) -> bool:
     """Recompute the shipped sweep if stale (a few minutes). Returns True if it was recomputed."""
     if load() is not None:
         return False
-    log(f"{DATA_FILE.relative_to(HERE.parent)} is missing or stale: training the shipped depth sweep "
+    log(f"{DATA_FILE.name} is missing or stale: training the shipped depth sweep "
         f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']}, {SETTINGS['train_steps']} steps each)")
     data = compute()
     DATA_FILE.parent.mkdir(exist_ok=True)

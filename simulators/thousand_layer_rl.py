@@ -197,7 +197,7 @@ def render(result: dict) -> str:
         "The paper (its own robot environments, 1000-step episodes): depth up to 1024 layers raised performance 2x to 50x,",
         "with jumps at task-specific critical depths (8 on Ant Big Maze, 64 on Humanoid U-Maze). Its metric is time steps at the goal.",
     ]
-    top = max(y0 + h * cell + 60, 430)
+    top = max(y0 + h * cell + 60, 440)
     body += [svg.text(x0, top + 16 * i, line, "start", 11, svg.FG) for i, line in enumerate(lines)]
     desc = (f"Maze '{result['params']['maze']}' with start {tuple(result['start'])} and goal {tuple(result['goal'])}; "
             f"agent of depth {result['params']['depth']} reached {success:.0%} of evaluation pairs (random walk "
@@ -219,7 +219,7 @@ def _training_panel(result: dict) -> list[str]:
 
 def _distance_panel(result: dict) -> list[str]:
     """Success in thirds of the evaluation pairs by shortest-path length: where depth should help is on the right."""
-    panel = svg.Panel(410, 270, 200, 110, (-0.5, 2.5), (0, 1))
+    panel = svg.Panel(680, 270, 200, 110, (-0.5, 2.5), (0, 1.4))  # headroom for the legend
     out = panel.axes("goal distance (thirds of the pairs)", "success", "Success by goal distance", xticks=[], yticks=[0, 0.5, 1])
     bar = panel.w / 3 * 0.32
     for band, label in enumerate(result["distance_bands"]):
@@ -230,13 +230,14 @@ def _distance_panel(result: dict) -> list[str]:
             top = panel.py(value)
             out.append(f'<rect x="{centre + shift:.1f}" y="{top:.1f}" width="{bar:.1f}" height="{panel.py(0) - top:.1f}" '
                        f'fill="{colour}"><title>{who}, goals {label}: {value:.0%}</title></rect>')
+    out += svg.legend(panel.x + 8, panel.y + 13, [(svg.PALETTE[0], "", f"agent (depth {result['params']['depth']})"), (svg.MUTED, "", "random walk")])
     return out
 
 
 def _sweep_panel(result: dict) -> list[str]:
     sweep, source = result.get("depth_sweep"), result.get("depth_sweep_source")
     panel = svg.Panel(680, 40, 200, 150, (0.8, 80), (0, 1), xlog=True)
-    out = panel.axes("depth (layers)", "success", "Depth sweep (this maze, seed)", xticks=[1, 2, 4, 8, 16, 32, 64], yticks=[0, 0.5, 1])
+    out = panel.axes("depth (layers)", "success", "Success against depth", xticks=[1, 2, 4, 8, 16, 32, 64], yticks=[0, 0.5, 1])
     if not sweep:
         out.append(svg.text(panel.x + 10, panel.y + 70, "No shipped sweep for this setting:", "start", 11, svg.MUTED))
         out.append(svg.text(panel.x + 10, panel.y + 86, "tick 'Live depth sweep' to train", "start", 11, svg.MUTED))
@@ -250,5 +251,5 @@ def _sweep_panel(result: dict) -> list[str]:
         out += panel.points(xs, values, colour, 3, [f"depth {x}, {name}: {v:.0%}" for x, v in zip(xs, values)])
     out += svg.legend(panel.x + 8, panel.y + 14, [(svg.PALETTE[3], "", "all pairs"), (svg.PALETTE[1], "5 3", f"goals {far_label}")])
     where = "computed at build time" if source["where"] == "build" else "trained live"
-    out.append(svg.text(panel.x, panel.y + panel.h + 48, f"{where}, {source['train_steps']} steps each", "start", 11, svg.MUTED))
+    out.append(svg.text(panel.x - 40, panel.y + panel.h + 50, f"{where}, {source['train_steps']} steps each, seed {result['seed']}", "start", 11, svg.MUTED))
     return out
