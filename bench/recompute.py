@@ -61,10 +61,9 @@ def cpython_ms(module, params: dict | None = None, seeds=range(5)) -> float:
     return statistics.median(times)
 
 
-def sweep(page, name: str, args) -> None:
+def sweep(page, name: str, args, request: int = 0) -> None:
     control, values = args.sweep.split("=", 1)
     values = values.split(";" if ";" in values else ",")
-    request = 0
     for value in values:
         times = []
         for _ in range(5):  # leave and come back, so every measured change really re-runs
@@ -98,14 +97,15 @@ def main() -> None:
                 page = browser.new_page()
                 page.goto(base + pages[name])
                 page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
-                for request, (control, value) in enumerate(fixed_controls(args).items(), start=10_000):
+                fixed = fixed_controls(args)
+                for request, (control, value) in enumerate(fixed.items(), start=1):  # the page numbers its runs
                     page.evaluate(CHANGE, [name, control, value, request])
                 if args.sweep:
-                    sweep(page, name, args)
+                    sweep(page, name, args, len(fixed))
                 else:
                     first, final = [], []
                     for i in range(1, args.changes + 1):
-                        a, b = page.evaluate(CHANGE, [name, "seed", 1000 + i, i])
+                        a, b = page.evaluate(CHANGE, [name, "seed", 1000 + i, len(fixed) + i])
                         first.append(a)
                         final.append(b)
                     print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name], fixed_controls(args)):7.1f} ms | browser, {args.changes} changes: "
