@@ -242,3 +242,16 @@ def test_stale_shipped_sweep_is_recomputed_whole(tmp_path, monkeypatch):
     monkeypatch.setitem(rl_sweep.SETTINGS, "train_steps", 100)  # a changed input makes it stale
     assert rl_sweep.load() is None
     assert list(rl_sweep.DATA_FILE.parent.iterdir()) == [rl_sweep.DATA_FILE]  # no partial file left
+
+
+def test_heartbeats_between_evaluations_become_renderable_progress_frames(monkeypatch):
+    monkeypatch.setattr(T, "HEARTBEAT", 0.0)  # a heartbeat after every step, as a slow browser would see
+    S._AGENTS.clear()
+    frames = list(S.steps({"maze": "open room", "train_steps": 100, "depth": 1}, 3))
+    progress = [f["progress"] for f in frames]
+    assert len(frames) > 90 and progress == sorted(progress) and progress[-1] == 1.0
+    assert all("success_rate" in f and "success_by_distance" in f for f in frames)
+    assert "<svg" in S.render(frames[0])
+    monkeypatch.setattr(T, "HEARTBEAT", 3.0)
+    S._AGENTS.clear()
+    assert S.run({"maze": "open room", "train_steps": 100, "depth": 1}, 3)["value"] == frames[-1]["value"]  # same training
