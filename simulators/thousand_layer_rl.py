@@ -51,6 +51,11 @@ _AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving s
 _SETTINGS = Recent(4)  # (maze rows, seed) -> rl_training.Setting
 
 
+def refresh_build_data(log=print) -> None:
+    """Called by the site build (sitegen.simulations): retrain the shipped sweep if its inputs changed."""
+    rl_sweep.ensure(log)
+
+
 def build_maze(cfg: dict) -> M.Maze:
     if cfg["maze"] == "random":
         return M.Maze(M.random_maze(cfg["maze_seed"]), f"random #{cfg['maze_seed']}")

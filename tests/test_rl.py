@@ -255,3 +255,15 @@ def test_heartbeats_between_evaluations_become_renderable_progress_frames(monkey
     monkeypatch.setattr(T, "HEARTBEAT", 3.0)
     S._AGENTS.clear()
     assert S.run({"maze": "open room", "train_steps": 100, "depth": 1}, 3)["value"] == frames[-1]["value"]  # same training
+
+
+def test_site_build_refreshes_a_stale_shipped_sweep(tmp_path, monkeypatch):
+    from sitegen import simulations
+
+    monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1], "train_steps": 90})
+    messages = []
+    simulations.refresh_build_data(log=messages.append)  # what `python build.py` runs before first frames
+    assert rl_sweep.load() is not None and len(messages) == 1 and "stale" in messages[0]
+    simulations.refresh_build_data(log=messages.append)
+    assert len(messages) == 1  # current now: the build does not retrain
