@@ -349,10 +349,8 @@ def render(result: dict) -> str:
             continue
         offset = 0 if series == "A" else width
         for b, value in enumerate(share(hist)):
-            x0 = p3.px(b / 10) + 2 + offset
-            y0 = p3.py(value)
-            body.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{width:.1f}" height="{p3.py(0) - y0:.1f}" fill="{colour}">'
-                        f'<title>group {series}, similarity {b / 10:.1f}–{(b + 1) / 10:.1f}: {hist[b]} pairs</title></rect>')
+            body.append(p3.bar(p3.px(b / 10) + 2 + offset, width, value, colour,
+                               f"group {series}, similarity {b / 10:.1f}–{(b + 1) / 10:.1f}: {hist[b]} pairs"))
     entries = [(svg.PALETTE[1], "", f"A: mean {result['mean_pairwise_similarity']:.2f}")]
     if hist_b:
         entries.append((svg.PALETTE[0], "", f"B: mean {result['intra_b']:.2f}"))

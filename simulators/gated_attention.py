@@ -294,10 +294,7 @@ def _sink_panel(result: dict) -> list[str]:
     for c, v in enumerate(A.VARIANTS):
         for shift, (value, fill, who) in enumerate(((result["variants"][v]["sink_ratio"], COLOURS[v], "this toy"),
                                                      (PAPER_SINK[v], svg.MUTED, "paper"))):
-            x0 = panel.px(c + 0.5) - bar + shift * bar
-            y0 = panel.py(value)
-            out.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{bar - 1:.1f}" height="{panel.py(0) - y0:.1f}" fill="{fill}">'
-                       f'<title>{LABELS[v]}, {who}: {value:.1%}</title></rect>')
+            out.append(panel.bar(panel.px(c + 0.5) - bar + shift * bar, bar - 1, value, fill, f"{LABELS[v]}, {who}: {value:.1%}"))
         out.append(svg.text(panel.px(c + 0.5), panel.y + panel.h + 14, LABELS[v].split(" (")[0].replace(" gate", ""), "middle", 11, svg.FG))
     out.append(svg.text(panel.x + panel.w, panel.y - 4 + 16, "left bar: this toy · grey bar: paper, Table 4", "end", 11, svg.MUTED))
     return out

@@ -330,10 +330,8 @@ def render(result: dict) -> str:
     for b, label in enumerate(result["histogram_labels"]):
         for shift, model in enumerate(("base", "rl")):
             count = hist[model][b]
-            x0 = p2.px(b + 0.5) - bar + shift * bar
-            y0 = p2.py(count)
-            body.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{bar:.1f}" height="{p2.py(0) - y0:.1f}" fill="{MODEL_STYLE[model][0]}">'
-                        f'<title>{MODEL_STYLE[model][2]}, accuracy {label}: {count} problems</title></rect>')
+            body.append(p2.bar(p2.px(b + 0.5) - bar + shift * bar, bar, count, MODEL_STYLE[model][0],
+                               f"{MODEL_STYLE[model][2]}, accuracy {label}: {count} problems"))
         if b in (0, 5, 10):
             body.append(svg.text(p2.px(b + 0.5), p2.y + p2.h + 14, "0" if b == 0 else f"{b / 10:.1f}", "middle", 11, svg.MUTED))
 

@@ -117,6 +117,12 @@ class Panel:
         title = f"<title>{escape(label)}</title>" if label else ""
         return f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}>{title}</polyline>'
 
+    def bar(self, x: float, width: float, value: float, colour: str, label: str = "") -> str:
+        """A bar from 0 up to `value`, its left edge at pixel x."""
+        top = self.py(value)
+        title = f"<title>{escape(label)}</title>" if label else ""
+        return f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{self.py(0) - top:.1f}" fill="{colour}">{title}</rect>'
+
     def points(self, xs, ys, colour: str, r: float = 3.5, labels=None) -> list[str]:
         out = []
         for i, (x, y) in enumerate(zip(xs, ys)):

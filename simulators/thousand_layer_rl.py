@@ -232,9 +232,7 @@ def _distance_panel(result: dict) -> list[str]:
         out.append(svg.text(centre, panel.y + panel.h + 14, label, "middle", 10, svg.MUTED))
         for shift, value, colour, who in ((-bar, result["success_by_distance"][band], svg.PALETTE[0], "agent"),
                                           (0, result["baseline_success_by_distance"][band], svg.MUTED, "random walk")):
-            top = panel.py(value)
-            out.append(f'<rect x="{centre + shift:.1f}" y="{top:.1f}" width="{bar:.1f}" height="{panel.py(0) - top:.1f}" '
-                       f'fill="{colour}"><title>{who}, goals {label}: {value:.0%}</title></rect>')
+            out.append(panel.bar(centre + shift, bar, value, colour, f"{who}, goals {label}: {value:.0%}"))
     out += svg.legend(panel.x + 8, panel.y + 13, [(svg.PALETTE[0], "", f"agent (depth {result['params']['depth']})"), (svg.MUTED, "", "random walk")])
     return out
 
