@@ -1,40 +1,75 @@
-"""One entry point for callers outside Python (the browser worker) and for parity tests.
-
-`run_json` and `steps_json` take and return JSON text so the worker moves plain strings
-across the Pyodide boundary, and CPython tests can call exactly what the browser calls.
+"""The one adapter between a simulator and its callers: the site build, the browser worker and
+the tests. It validates params and seed once, runs the simulator, and returns frame envelopes
+(kit.contract.Frame). `run_json` and `frames_json` take and return JSON text, so the worker moves
+plain strings across the Pyodide boundary and CPython tests call exactly what the browser calls.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+from contextlib import contextmanager
+from typing import Iterator
 
-from . import REGISTRY
+from . import REGISTRY, register
+from .kit import params as P
+from .kit.contract import Frame, Simulator
 
 
-def _module(name: str):
+def simulator(name: str, module: str | None = None) -> Simulator:
+    """The registered simulator `name`; `module` names where to import it from when it was
+    registered outside this package (the worker then registers it on first use)."""
+    if name not in REGISTRY and module:
+        register(importlib.import_module(module))
     if name not in REGISTRY:
         raise ValueError(f"unknown simulator '{name}' (known: {', '.join(sorted(REGISTRY))})")
     return REGISTRY[name]
 
 
-def package(module, result: dict) -> str:
-    payload = {"result": result, "svg": module.render(result)}
-    if hasattr(module, "table"):
-        payload["table"] = module.table(result)
-    return json.dumps(payload, allow_nan=False)
+def frames(name: str, params: dict | None, seed, module: str | None = None) -> Iterator[Frame]:
+    """Validate, then yield a frame per partial result; the last frame is the final one."""
+    sim, cfg, seed = _prepare(name, params, seed, module)
+    with _labelled(sim):
+        for result in sim.results(cfg, seed):
+            yield sim.frame(result)
 
 
-def run_json(name: str, params_json: str, seed) -> str:
-    module = _module(name)
-    return package(module, module.run(json.loads(params_json), seed))
+def frame(name: str, params: dict | None, seed, module: str | None = None) -> Frame:
+    """The final frame, computed without drawing the partial ones."""
+    sim, cfg, seed = _prepare(name, params, seed, module)
+    with _labelled(sim):
+        return sim.frame(sim.run(cfg, seed))
 
 
-def steps_json(name: str, params_json: str, seed):
-    """Yield JSON payloads: partial results while computing, the final result last."""
-    module = _module(name)
-    params = json.loads(params_json)
-    if hasattr(module, "steps"):
-        for partial in module.steps(params, seed):
-            yield package(module, partial)
-    else:
-        yield package(module, module.run(params, seed))
+def _prepare(name: str, params: dict | None, seed, module: str | None):
+    sim = simulator(name, module)
+    return sim, P.validate(sim.params, params), P.validate_seed(seed)
+
+
+@contextmanager
+def _labelled(sim: Simulator):
+    """A simulator's own check (one control against another) names the control; add its label."""
+    try:
+        yield
+    except P.ParamError as error:
+        error.label = error.label or P.label_of(sim.params, error.name)
+        raise
+
+
+def result(name: str, params: dict | None = None, seed=0) -> dict:
+    """The final result alone, for tests and benchmarks."""
+    return frame(name, params, seed).result
+
+
+def run_json(name: str, params_json: str, seed, module: str | None = None) -> str:
+    return frame(name, json.loads(params_json), seed, module).to_json()
+
+
+def frames_json(name: str, params_json: str, seed, module: str | None = None) -> Iterator[str]:
+    for each in frames(name, json.loads(params_json), seed, module):
+        yield each.to_json()
+
+
+def error_json(error: BaseException) -> str:
+    """What the page shows for a failed run: the message, and the control to point at if known."""
+    return json.dumps({"message": str(error), "param": getattr(error, "name", None) if isinstance(error, P.ParamError) else None})

@@ -19,9 +19,10 @@ import math
 
 import numpy as np
 
-from . import params as P
-from . import svg
-from .stepping import last_frame
+from .kit import svg
+from .kit.contract import Readout
+from .kit.nn import softmax
+from .kit.params import ParamError
 
 NAME = "passk"
 TITLE = "Pass@k explorer: RL sharpens, distillation expands"
@@ -103,11 +104,6 @@ def make_world(cfg: dict, rng: np.random.Generator) -> dict:
     teacher_logits = 2.0 * skill[None, :] + 3.0 * solves + rng.normal(0.0, 0.5, size=(p, s_all))
     return {"difficulty": difficulty, "solves": solves, "base_logits": base_logits,
             "teacher_logits": teacher_logits}
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
 
 
 def sample_paths(probs: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -212,15 +208,13 @@ def crossover(base: np.ndarray, rl: np.ndarray) -> int | None:
     return int(last_ahead[-1] + 2) if last_ahead.size else 1
 
 
-def steps(params: dict | None, seed: int = 0):
+def steps(cfg: dict, seed: int):
     """Yield partial results during RL and distillation, then the final result."""
-    cfg = P.validate(PARAMS, params)
-    seed = P.validate_seed(seed)
     p, n, group = cfg["n_problems"], cfg["samples"], cfg["group_size"]
     work = p * group * cfg["rl_steps"] + p * cfg["distill_steps"] + 3 * p * n
     if work > MAX_WORK:
-        raise ValueError(f"parameter 'n_problems' = {p}: with these steps and group size the run would take "
-                         f"{work:,} samples (at most {MAX_WORK:,}); use fewer problems, steps or a smaller group")
+        raise ParamError("n_problems", f"= {p} with these steps and group size would take {work:,} samples "
+                                       f"(at most {MAX_WORK:,}); use fewer problems, steps or a smaller group")
     world = make_world(cfg, np.random.default_rng([seed, 0]))
     solves = world["solves"]
     base, rl, distilled = (Policy(world["base_logits"]) for _ in range(3))
@@ -255,7 +249,8 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
                     int(solves[j, BASE_STRATEGIES:].sum())] + [int(scored[m]["correct"][j]) for m in scored]
                    for j in range(cfg["n_problems"])]
     # pass@n is exactly coverage (1 when any of the n samples is correct), so it is kept once.
-    coverage = {m: round(float((s["correct"] > 0).mean()), 5) for m, s in scored.items()}
+    # A model not trained yet (distillation, while RL runs) has coverage None: every frame has the same keys.
+    coverage = {m: round(float((scored[m]["correct"] > 0).mean()), 5) if m in scored else None for m in models}
     done = phase == "done"
     return {
         "params": cfg, "seed": seed, "done": done, "phase": phase, "progress": round(progress, 4),
@@ -271,24 +266,17 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
         "reward_curve": reward_curve,
         "per_problem": per_problem,
         "models": list(scored),
-        # flat copies for the readouts
-        "rl_pass1": curves["rl"][0], "base_pass1": curves["base"][0],
-        "rl_coverage": coverage["rl"], "base_coverage": coverage["base"], "distilled_coverage": coverage.get("distilled"),
     }
 
 
-def run(params: dict | None, seed: int = 0) -> dict:
-    return last_frame(steps, params, seed)
-
-
 READOUTS = [
-    {"key": "base_pass1", "label": "Base pass@1", "format": ".1%"},
-    {"key": "rl_pass1", "label": "RL pass@1", "format": ".1%"},
-    {"key": "base_coverage", "label": "Base coverage (solved at k = n)", "format": ".1%"},
-    {"key": "rl_coverage", "label": "RL coverage (solved at k = n)", "format": ".1%"},
-    {"key": "distilled_coverage", "label": "Distilled coverage (solved at k = n)", "format": ".1%"},
-    {"key": "crossover_k", "label": "Base overtakes RL from k =", "format": ".0f"},
-    {"key": "sampling_gap", "label": "ΔSE: base pass@256 − RL pass@1", "format": ".1%"},
+    Readout("pass_at_1.base", "Base pass@1", ".1%"),
+    Readout("pass_at_1.rl", "RL pass@1", ".1%"),
+    Readout("coverage.base", "Base coverage (solved at k = n)", ".1%"),
+    Readout("coverage.rl", "RL coverage (solved at k = n)", ".1%"),
+    Readout("coverage.distilled", "Distilled coverage (solved at k = n)", ".1%"),
+    Readout("crossover_k", "Base overtakes RL from k =", ".0f"),
+    Readout("sampling_gap", "ΔSE: base pass@256 − RL pass@1", ".1%"),
 ]
 
 MODEL_STYLE = {"base": (svg.PALETTE[0], "", "base"), "rl": (svg.PALETTE[1], "", "RL (GRPO)"),
@@ -304,46 +292,8 @@ def table(result: dict) -> dict:
 
 
 def render(result: dict) -> str:
-    cfg = result["params"]
-    n = cfg["samples"]
-    body: list[str] = []
-
-    # Panel 1: pass@k against k (log axis) for each model, crossover marked.
-    ks = result["ks"]
-    p1 = svg.Panel(60, 40, 330, 230, (1, max(2, n)), (0, 1), xlog=True)
-    body += p1.axes("k (samples allowed)", "pass@k", "pass@k: mean over problems")
-    for model in result["models"]:
-        colour, dash, label = MODEL_STYLE[model]
-        body.append(p1.polyline(ks, result["pass_at_k"][model], colour, 2.2, dash, label))
-    cross = result["crossover_k"]
-    if cross is not None:
-        x = p1.px(cross)
-        body.append(f'<line x1="{x:.1f}" y1="{p1.y}" x2="{x:.1f}" y2="{p1.y + p1.h}" stroke="{svg.FG}" stroke-width="1" stroke-dasharray="3 3"/>')
-        body.append(svg.text(x - 4, p1.y + 14, f"base ≥ RL from k = {cross}", "end", 11, svg.FG))
-    body += svg.legend(p1.x + p1.w - 105, p1.y + p1.h - 44, [MODEL_STYLE[m] for m in result["models"]])
-
-    # Panel 2: per-problem accuracy histogram, base vs RL (the paper's Fig. 5 shape).
-    hist = result["histogram"]
-    p2 = svg.Panel(450, 40, 230, 230, (0, 11), (0, max(1, max(max(h) for h in hist.values())) * 1.1))
-    body += p2.axes("accuracy c/n per problem", "problems", "Accuracy histogram", xticks=[], yticks=None)
-    bar = p2.w / 11 / 2.4
-    for b, label in enumerate(result["histogram_labels"]):
-        for shift, model in enumerate(("base", "rl")):
-            count = hist[model][b]
-            body.append(p2.bar(p2.px(b + 0.5) - bar + shift * bar, bar, count, MODEL_STYLE[model][0],
-                               f"{MODEL_STYLE[model][2]}, accuracy {label}: {count} problems"))
-        if b in (0, 5, 10):
-            body.append(svg.text(p2.px(b + 0.5), p2.y + p2.h + 14, "0" if b == 0 else f"{b / 10:.1f}", "middle", 11, svg.MUTED))
-
-    body += svg.legend(p2.x + p2.w - 80, p2.y + 16, [(MODEL_STYLE[m][0], "", MODEL_STYLE[m][2]) for m in ("base", "rl")])
-
-    # Panel 3: mean reward of the RL model's training samples.
-    curve = result["reward_curve"]
-    p3 = svg.Panel(740, 40, 140, 230, (0, max(1, cfg["rl_steps"])), (0, 1))
-    body += p3.axes("RL step", "mean reward", "RL training reward")
-    if curve:
-        body.append(p3.polyline([c[0] for c in curve], [c[1] for c in curve], svg.PALETTE[1], 1.5, "", "mean reward per step"))
-
+    cfg, n = result["params"], result["params"]["samples"]
+    body = _pass_at_k_panel(result) + _histogram_panel(result) + _reward_panel(result)
     # The paper's numbers and this toy's, side by side and labelled.
     base1, rl1 = result["pass_at_1"]["base"], result["pass_at_1"]["rl"]
     toy = (f"This toy (seed {result['seed']}): pass@1 {base1:.1%} → {rl1:.1%} after RL; coverage at k = {n}: "
@@ -354,9 +304,50 @@ def render(result: dict) -> str:
     body.append(svg.text(20, 346, toy, "start", 11, svg.FG))
     if not result["done"]:
         body.append(svg.text(880, 20, f"{result['phase']}…", "end", 11, svg.MUTED))
-
+    cross = result["crossover_k"]
     desc = (f"Pass@k for {cfg['n_problems']} problems with n = {n} samples each. "
             f"Base pass@1 {base1:.1%}, RL pass@1 {rl1:.1%}; base coverage {result['coverage']['base']:.1%}, "
             f"RL coverage {result['coverage']['rl']:.1%}"
             + (f"; the base model overtakes RL from k = {cross}." if cross else "; no crossover in this run."))
     return svg.figure(900, 360, TITLE, desc, body)
+
+
+def _pass_at_k_panel(result: dict) -> list[str]:
+    """pass@k against k (log axis) for each model, the crossover marked."""
+    ks = result["ks"]
+    panel = svg.Panel(60, 40, 330, 230, (1, max(2, result["params"]["samples"])), (0, 1), xlog=True)
+    body = panel.axes("k (samples allowed)", "pass@k", "pass@k: mean over problems")
+    for model in result["models"]:
+        colour, dash, label = MODEL_STYLE[model]
+        body.append(panel.polyline(ks, result["pass_at_k"][model], colour, 2.2, dash, label))
+    cross = result["crossover_k"]
+    if cross is not None:
+        body.append(panel.vline(cross, svg.FG, 1, "3 3"))
+        body.append(svg.text(panel.px(cross) - 4, panel.y + 14, f"base ≥ RL from k = {cross}", "end", 11, svg.FG))
+    return body + svg.legend(panel.x + panel.w - 105, panel.y + panel.h - 44, [MODEL_STYLE[m] for m in result["models"]])
+
+
+def _histogram_panel(result: dict) -> list[str]:
+    """Per-problem accuracy histogram, base against RL (the paper's Fig. 5 shape)."""
+    hist = result["histogram"]
+    panel = svg.Panel(450, 40, 230, 230, (0, 11), (0, max(1, max(max(h) for h in hist.values())) * 1.1))
+    body = panel.axes("accuracy c/n per problem", "problems", "Accuracy histogram", xticks=[], yticks=None)
+    bar = panel.w / 11 / 2.4
+    for b, label in enumerate(result["histogram_labels"]):
+        for shift, model in enumerate(("base", "rl")):
+            count = hist[model][b]
+            body.append(panel.bar(panel.px(b + 0.5) - bar + shift * bar, bar, count, MODEL_STYLE[model][0],
+                                  f"{MODEL_STYLE[model][2]}, accuracy {label}: {count} problems"))
+        if b in (0, 5, 10):
+            body.append(svg.text(panel.px(b + 0.5), panel.y + panel.h + 14, "0" if b == 0 else f"{b / 10:.1f}", "middle", 11, svg.MUTED))
+    return body + svg.legend(panel.x + panel.w - 80, panel.y + 16, [(MODEL_STYLE[m][0], "", MODEL_STYLE[m][2]) for m in ("base", "rl")])
+
+
+def _reward_panel(result: dict) -> list[str]:
+    """Mean reward of the RL model's training samples."""
+    curve = result["reward_curve"]
+    panel = svg.Panel(740, 40, 140, 230, (0, max(1, result["params"]["rl_steps"])), (0, 1))
+    body = panel.axes("RL step", "mean reward", "RL training reward")
+    if curve:
+        body.append(panel.polyline([c[0] for c in curve], [c[1] for c in curve], svg.PALETTE[1], 1.5, "", "mean reward per step"))
+    return body

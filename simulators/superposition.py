@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from . import params as P
-from . import svg
-from .stepping import last_frame
+from .kit import nn, svg
+from .kit.contract import Readout
+from .kit.params import ParamError
 
 NAME = "superposition"
 TITLE = "Superposition and scaling: a toy model trained in your browser"
@@ -68,32 +68,43 @@ def sweep_widths(n: int) -> list[int]:
     return [int(w) for w in np.unique(np.round(np.geomspace(top / 5, top, 6)).astype(int))]
 
 
+class TiedAutoencoder(nn.Layer):
+    """y = ReLU(x W Wᵀ + b): the paper's toy model, as a kit layer so the kit's Adam trains it."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray):
+        super().__init__()
+        self.add_param("W", W)
+        self.add_param("b", b)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W = self.params["W"]
+        self.x, self.h = x, x @ W
+        self.z = self.h @ W.T + self.params["b"]
+        return np.maximum(self.z, 0.0)
+
+    def backward(self, dy: np.ndarray) -> None:
+        W = self.params["W"]
+        dz = dy * (self.z > 0)
+        self.grads["W"] += dz.T @ self.h + self.x.T @ (dz @ W)
+        self.grads["b"] += dz.sum(axis=0)
+
+
 def train(n: int, m: int, alpha: float, gamma: float, steps: int, batch: int, lr: float,
           rng: np.random.Generator, report_every: int = 0):
     """Train one model; yield (step, W, b, train_loss) every `report_every` steps and at the end."""
     p = feature_probabilities(n, alpha)
-    W = rng.normal(0.0, 1.0 / math.sqrt(m), size=(n, m))
-    b = np.zeros(n)
-    mW, vW, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    model = TiedAutoencoder(rng.normal(0.0, 1.0 / math.sqrt(m), size=(n, m)), np.zeros(n))
+    W, b = model.params["W"], model.params["b"]
+    adam = nn.Adam([model], lr)
     warmup = max(1, steps // 20)
     for t in range(1, steps + 1):
         x = sample(rng, p, batch)
-        h = x @ W
-        z = h @ W.T + b
-        y = np.maximum(z, 0.0)
-        diff = y - x
-        dz = (2.0 / batch) * diff * (z > 0)
-        grad_W = dz.T @ h + x.T @ (dz @ W)
-        grad_b = dz.sum(axis=0)
+        diff = model.forward(x) - x
+        adam.zero_grad()
+        model.backward((2.0 / batch) * diff)
         rate = lr * (t / warmup if t <= warmup else 0.5 * (1 + math.cos(math.pi * (t - warmup) / max(1, steps - warmup))))
-        mW = beta1 * mW + (1 - beta1) * grad_W
-        vW = beta2 * vW + (1 - beta2) * grad_W**2
-        mb = beta1 * mb + (1 - beta1) * grad_b
-        vb = beta2 * vb + (1 - beta2) * grad_b**2
-        c1, c2 = 1 - beta1**t, 1 - beta2**t
-        W -= rate * (mW / c1) / (np.sqrt(vW / c2) + eps)
-        b -= rate * (mb / c1) / (np.sqrt(vb / c2) + eps)
+        adam.step(rate)
+        # The paper's decay (gamma >= 0) or growth toward unit-norm rows (gamma < 0), after the step.
         if gamma >= 0:
             W -= rate * gamma * W
         else:
@@ -141,13 +152,11 @@ def fit_exponent(ms: list[int], losses: list[float]) -> float | None:
     return float(-slope)
 
 
-def steps(params: dict | None, seed: int = 0):
-    """Yield partial results while training, then the final result (the same dict `run` returns)."""
-    cfg = P.validate(PARAMS, params)
-    seed = P.validate_seed(seed)
+def steps(cfg: dict, seed: int):
+    """Yield partial results while training, then the final result."""
     n, m = cfg["n_features"], cfg["m_dims"]
     if m >= n:
-        raise ValueError(f"parameter 'm_dims' = {m} must be smaller than 'n_features' = {n}")
+        raise ParamError("m_dims", f"must be smaller than Features n (n_features) = {n}, got {m}")
     p = feature_probabilities(n, cfg["alpha"])
     eval_x = sample(np.random.default_rng([seed, 1]), p, EVAL_SAMPLES)
     rng = np.random.default_rng([seed, 0])
@@ -188,15 +197,11 @@ def steps(params: dict | None, seed: int = 0):
     yield result
 
 
-def run(params: dict | None, seed: int = 0) -> dict:
-    return last_frame(steps, params, seed)
-
-
 READOUTS = [
-    {"key": "loss", "label": "Reconstruction loss", "format": ".4f"},
-    {"key": "fraction_represented", "label": "Features represented (‖Wᵢ‖ > ½)", "format": ".0%"},
-    {"key": "mean_interference", "label": "Mean interference (squared overlap)", "format": ".4f"},
-    {"key": "scaling_exponent", "label": "Fitted scaling exponent α_m", "format": ".2f"},
+    Readout("loss", "Reconstruction loss", ".4f"),
+    Readout("fraction_represented", "Features represented (‖Wᵢ‖ > ½)", ".0%"),
+    Readout("mean_interference", "Mean interference (squared overlap)", ".4f"),
+    Readout("scaling_exponent", "Fitted scaling exponent α_m", ".2f"),
 ]
 
 
@@ -210,55 +215,56 @@ def table(result: dict) -> dict:
 
 def render(result: dict) -> str:
     cfg = result["params"]
-    n, m = cfg["n_features"], cfg["m_dims"]
-    width, height = 900, 345
-    body: list[str] = []
-
-    # Panel 1: rows of W in the plane of its two main directions; colour = frequency rank.
-    proj = np.array(result["projection"]) if result["projection"] else np.zeros((1, 2))
-    lim = float(max(np.abs(proj).max(), 1e-3)) * 1.1
-    p1 = svg.Panel(60, 40, 230, 230, (-lim, lim), (-lim, lim))
-    body += p1.axes("direction 1", "direction 2", "Feature directions (rows of W)", xticks=[], yticks=[])
-    cx, cy = p1.px(0), p1.py(0)
-    for rank in range(len(proj) - 1, -1, -1):
-        x, y = proj[rank]
-        t = rank / max(1, n - 1)
-        colour = f"hsl({int(10 + 220 * t)}, 75%, {int(40 + 15 * t)}%)"
-        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{p1.px(x):.1f}" y2="{p1.py(y):.1f}" stroke="{colour}" stroke-width="1" opacity="0.55"/>')
-        body.append(f'<circle cx="{p1.px(x):.1f}" cy="{p1.py(y):.1f}" r="2.4" fill="{colour}"><title>feature {rank + 1}: ‖W‖ = {result["norms"][rank]:.2f}</title></circle>')
-    body.append(svg.text(60, 335, "colour: frequent features orange, rare features blue", "start", 11, svg.MUTED))
-
-    # Panel 2: W W^T for the 24 most frequent features (interference between them).
+    body = _directions_panel(result)
     body += svg.heatmap(340, 40, 230, result["overlap_top"], 1.0, "Overlaps W Wᵀ, top 24 features")
     body.append(svg.text(340, 290, "diagonal: ‖Wᵢ‖²; off-diagonal: interference", "start", 11, svg.MUTED))
-
-    # Panel 3: loss against width, log-log, with the paper's reference predictions.
-    sweep = result["scaling"]
-    p3x, p3y, p3w, p3h = 660, 40, 220, 230
-    if sweep:
-        ms = [s["m"] for s in sweep]
-        losses = [s["loss"] for s in sweep]
-        weak = [s["weak_prediction"] for s in sweep]
-        positive = [v for v in losses + weak if v > 0] or [1e-3, 1]
-        p3 = svg.Panel(p3x, p3y, p3w, p3h, (min(ms) / 1.2, max(ms) * 1.2), (min(positive) / 1.5, max(positive) * 1.5), xlog=True, ylog=True)
-        body += p3.axes("width m", "loss", "Loss vs width (log-log)")
-        body.append(p3.polyline(ms, weak, svg.PALETTE[2], 1.5, "5 4", "weak-regime formula"))
-        anchor = losses[0] * ms[0]
-        body.append(p3.polyline(ms, [anchor / w for w in ms], svg.PALETTE[3], 1.5, "2 3", "slope −1 guide (L ∝ 1/m)"))
-        body.append(p3.polyline(ms, losses, svg.PALETTE[1], 2.2, "", "trained models"))
-        body += p3.points(ms, losses, svg.PALETTE[1], 3.5, [f"m = {a}: loss {b:.4f}" for a, b in zip(ms, losses)])
-        exponent = result["scaling_exponent"]
-        body += svg.legend(p3x + 8, p3y + 16, [(svg.PALETTE[1], "", f"trained: α_m = {exponent:.2f}" if exponent is not None else "trained"),
-                                            (svg.PALETTE[2], "5 4", "(4/3)Σ_{i>m} pᵢ (weak)"),
-                                            (svg.PALETTE[3], "2 3", "∝ 1/m (strong)")])
-    else:
-        body.append(f'<rect x="{p3x}" y="{p3y}" width="{p3w}" height="{p3h}" fill="none" stroke="{svg.GRID}"/>')
-        message = "scaling sweep running…" if cfg["scaling_sweep"] and not result["done"] else "scaling sweep off"
-        body.append(svg.text(p3x + p3w / 2, p3y + p3h / 2, message, "middle", 12, svg.MUTED))
-        body.append(svg.text(p3x, p3y - 8, "Loss vs width (log-log)", "start", 13, svg.FG, "600"))
-
-    desc = (f"Toy model with n = {n} features in m = {m} dimensions, alpha = {cfg['alpha']}, weight decay {cfg['weight_decay']}. "
-            f"Loss {result['loss']:.4f}; {result['fraction_represented']:.0%} of features represented; "
-            f"mean squared overlap {result['mean_interference']:.4f}"
+    body += _scaling_panel(result)
+    desc = (f"Toy model with n = {cfg['n_features']} features in m = {cfg['m_dims']} dimensions, alpha = {cfg['alpha']}, "
+            f"weight decay {cfg['weight_decay']}. Loss {result['loss']:.4f}; {result['fraction_represented']:.0%} of features "
+            f"represented; mean squared overlap {result['mean_interference']:.4f}"
             + (f"; fitted scaling exponent {result['scaling_exponent']:.2f}." if result["scaling_exponent"] is not None else "."))
-    return svg.figure(width, height, TITLE, desc, body)
+    return svg.figure(900, 345, TITLE, desc, body)
+
+
+def _directions_panel(result: dict) -> list[str]:
+    """Rows of W in the plane of its two main directions; colour = frequency rank."""
+    n = result["params"]["n_features"]
+    proj = np.array(result["projection"]) if result["projection"] else np.zeros((1, 2))
+    lim = float(max(np.abs(proj).max(), 1e-3)) * 1.1
+    panel = svg.Panel(60, 40, 230, 230, (-lim, lim), (-lim, lim))
+    body = panel.axes("direction 1", "direction 2", "Feature directions (rows of W)", xticks=[], yticks=[])
+    cx, cy = panel.px(0), panel.py(0)
+    for rank in range(len(proj) - 1, -1, -1):
+        x, y = panel.px(proj[rank][0]), panel.py(proj[rank][1])
+        t = rank / max(1, n - 1)
+        colour = f"hsl({int(10 + 220 * t)}, 75%, {int(40 + 15 * t)}%)"
+        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="1" opacity="0.55"/>')
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.4" fill="{colour}"><title>feature {rank + 1}: ‖W‖ = {result["norms"][rank]:.2f}</title></circle>')
+    body.append(svg.text(60, 335, "colour: frequent features orange, rare features blue", "start", 11, svg.MUTED))
+    return body
+
+
+def _scaling_panel(result: dict) -> list[str]:
+    """Loss against width, log-log, with the paper's reference predictions."""
+    sweep = result["scaling"]
+    x, y, w, h = 660, 40, 220, 230
+    if not sweep:
+        panel = svg.Panel(x, y, w, h, (0, 1), (0, 1))
+        message = "scaling sweep running…" if result["params"]["scaling_sweep"] and not result["done"] else "scaling sweep off"
+        return [panel.outline(), svg.text(x + w / 2, y + h / 2, message, "middle", 12, svg.MUTED),
+                svg.text(x, y - 8, "Loss vs width (log-log)", "start", 13, svg.FG, "600")]
+    ms = [s["m"] for s in sweep]
+    losses = [s["loss"] for s in sweep]
+    weak = [s["weak_prediction"] for s in sweep]
+    positive = [v for v in losses + weak if v > 0] or [1e-3, 1]
+    panel = svg.Panel(x, y, w, h, (min(ms) / 1.2, max(ms) * 1.2), (min(positive) / 1.5, max(positive) * 1.5), xlog=True, ylog=True)
+    body = panel.axes("width m", "loss", "Loss vs width (log-log)")
+    body.append(panel.polyline(ms, weak, svg.PALETTE[2], 1.5, "5 4", "weak-regime formula"))
+    anchor = losses[0] * ms[0]
+    body.append(panel.polyline(ms, [anchor / m for m in ms], svg.PALETTE[3], 1.5, "2 3", "slope −1 guide (L ∝ 1/m)"))
+    body.append(panel.polyline(ms, losses, svg.PALETTE[1], 2.2, "", "trained models"))
+    body += panel.points(ms, losses, svg.PALETTE[1], 3.5, [f"m = {a}: loss {b:.4f}" for a, b in zip(ms, losses)])
+    exponent = result["scaling_exponent"]
+    return body + svg.legend(x + 8, y + 16, [(svg.PALETTE[1], "", f"trained: α_m = {exponent:.2f}" if exponent is not None else "trained"),
+                                             (svg.PALETTE[2], "5 4", "(4/3)Σ_{i>m} pᵢ (weak)"),
+                                             (svg.PALETTE[3], "2 3", "∝ 1/m (strong)")])

@@ -56,16 +56,8 @@ def _load_site(content_dir: Path, root: Path, errors: list[ContentError]):
         return None, shown, {}
     problems = schema.validate(data if data is not None else {}, schema.SITE_SCHEMA)
     for field, message in problems:
-        errors.append(ContentError(shown, _line(lines, field), field, message))
+        errors.append(ContentError(shown, frontmatter.line_of(lines, field), field, message))
     return (None if problems else data), shown, lines
-
-
-def _line(lines: dict[str, int], field: str) -> int:
-    while field:
-        if field in lines:
-            return lines[field]
-        field = field.rpartition(".")[0]
-    return 1
 
 
 def _load_topics(folder: Path, root: Path, simulator_names: set[str], errors: list[ContentError],
@@ -134,4 +126,4 @@ def _cross_check(site: dict, site_file: str, site_lines: dict[str, int], topics:
         for i, slug in enumerate(path.get("topics", [])):
             if slug not in by_slug and slug not in broken_slugs:
                 field = f"quick_start.{p}.topics.{i}"
-                errors.append(ContentError(site_file, _line(site_lines, field), field, f"quick-start topic '{slug}' does not exist"))
+                errors.append(ContentError(site_file, frontmatter.line_of(site_lines, field), field, f"quick-start topic '{slug}' does not exist"))

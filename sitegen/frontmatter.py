@@ -15,12 +15,16 @@ class Document:
     key_lines: dict[str, int] = field(default_factory=dict)  # "a.b" -> 1-based line
 
     def line_of(self, key: str) -> int:
-        """Line of `key`, or of its nearest parent that has one, or 1."""
-        while key:
-            if key in self.key_lines:
-                return self.key_lines[key]
-            key = key.rpartition(".")[0]
-        return 1
+        return line_of(self.key_lines, key)
+
+
+def line_of(key_lines: dict[str, int], key: str) -> int:
+    """Line of `key` ("a.b.c"), or of its nearest parent that has one, or 1."""
+    while key:
+        if key in key_lines:
+            return key_lines[key]
+        key = key.rpartition(".")[0]
+    return 1
 
 
 class FrontMatterError(ValueError):

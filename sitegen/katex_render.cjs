@@ -10,8 +10,8 @@ process.stdin.on("end", () => {
   const katex = require(request.katex);
   const out = request.items.map(({ tex, display }) => {
     try {
-      // output "html" keeps pages small; an aria-hidden copy of the TeX is not needed
-      // because KaTeX's htmlAndMathml mode already gives screen readers MathML.
+      // htmlAndMathml: the HTML is what readers see, the MathML beside it is what screen
+      // readers read, so no separate text copy of the TeX is needed.
       return { html: katex.renderToString(tex, { displayMode: display, throwOnError: true, output: "htmlAndMathml", strict: "ignore" }) };
     } catch (err) {
       return { error: String(err.message || err) };

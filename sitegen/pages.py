@@ -68,17 +68,20 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
     return out
 
 
-def _sim_config(simulator: dict, runtime: dict, root: str) -> dict:
-    """What the page script needs, as JSON: schema, values, seed, and runtime URLs."""
+def _sim_config(page, runtime: dict, root: str) -> dict:
+    """What the page script needs, as JSON: which simulator, its controls, defaults and seed, and
+    the runtime's URLs. Frames are not here: the first one is in the HTML, later ones come from
+    the worker in the same envelope."""
     runtime = dict(runtime)
     if not runtime["external"]:
         runtime["indexURL"] = root + runtime["indexURL"]
     runtime["archive"] = root + runtime["archive"]
+    module = page.simulator.module.__name__
     return {
-        "name": simulator["name"],
-        "schema": simulator["schema"],
-        "defaults": simulator["values"],
-        "seed": simulator["seed"],
-        "readouts": [{k: r[k] for k in ("key", "label", "format")} for r in simulator["readouts"]],
+        "name": page.name,
+        "module": None if module.startswith("simulators.") else module,  # registered from outside the package
+        "schema": page.simulator.params,
+        "defaults": page.values,
+        "seed": page.seed,
         "runtime": runtime,
     }

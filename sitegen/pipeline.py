@@ -7,8 +7,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from simulators import REGISTRY
+
+from . import browser_bundle, first_frames, links, markdown_render, mathtex, pages, shipped_data, vendor, writer
 from . import content as content_mod
-from . import links, markdown_render, mathtex, pages, simulations, vendor, writer
 from .errors import BuildFailed, ContentError
 
 
@@ -50,8 +52,6 @@ def build(options: BuildOptions) -> BuildReport:
         timings[name] = now - clock
         clock = now
 
-    from simulators import REGISTRY  # imported late: the registry may pull in NumPy
-
     loaded, errors = content_mod.load(options.content_dir, options.project_root, set(REGISTRY))
     if errors:
         raise BuildFailed(errors)
@@ -64,10 +64,13 @@ def build(options: BuildOptions) -> BuildReport:
     except vendor.VendorError as exc:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
     errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js")
+    errors += first_frames.check_settings(bodies)
+    if errors:  # content, math, sections and simulator settings: all reported before anything runs
+        raise BuildFailed(errors)
     lap("markdown+math")
-    simulations.refresh_build_data()
+    shipped_data.refresh()
     lap("shipped data")
-    errors += simulations.first_frames(bodies)
+    errors = first_frames.render(bodies)
     if errors:
         raise BuildFailed(errors)
     lap("first frames")
@@ -77,7 +80,7 @@ def build(options: BuildOptions) -> BuildReport:
         runtime = None
         if any(b.simulator for b in bodies.values()):
             try:
-                runtime = simulations.write_runtime(staging, loaded.site, options.pyodide_url)
+                runtime = browser_bundle.write(staging, loaded.site, options.pyodide_url)
             except vendor.VendorError as exc:
                 field = "runtime.pyodide"
                 raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
@@ -99,7 +102,7 @@ class Body:
     topic: content_mod.Topic
     rendered: markdown_render.RenderedBody
     spans: list[mathtex.MathSpan]
-    simulator: dict | None = None  # first frame and page config, set by simulations.first_frames
+    simulator: first_frames.PageSimulator | None = None  # set by first_frames.check_settings
 
 
 def _render_bodies(loaded: content_mod.Content):

@@ -55,10 +55,6 @@ def sri_of(path: Path, algorithm: str = "sha512") -> str:
     return f"{algorithm}-{base64.b64encode(digest.digest()).decode()}"
 
 
-def sha256_of_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def fetch_tarball(pin: NpmPin) -> Path:
     """Return the verified tarball for `pin`, downloading it with `npm pack` if needed."""
     folder = cache_dir() / "npm"

@@ -7,17 +7,6 @@ const STAGES = {
   simulators: "Installing the simulator (2 of 2)…",
 };
 
-function formatValue(value, spec) {
-  // Mirrors the Python format specs used in READOUTS: ".4f", ".0%", ".3g" (significant
-  // digits, trailing zeros dropped; exponents print as JavaScript writes them, e.g. 2.4e-9).
-  if (value === null || value === undefined) return "–";
-  const match = /^\.(\d+)([fg%])$/.exec(spec);
-  if (!match) return String(value);
-  const digits = Number(match[1]);
-  if (match[2] === "g") return String(Number(value.toPrecision(Math.max(1, digits))));
-  return match[2] === "%" ? (value * 100).toFixed(digits) + "%" : value.toFixed(digits);
-}
-
 function download(filename, type, text) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const link = Object.assign(document.createElement("a"), { href: url, download: filename });
@@ -42,7 +31,7 @@ class Simulator {
     this.message = root.querySelector("[data-sim-message]");
     this.progress = root.querySelector("[data-sim-progress]");
     this.requestId = 0;
-    this.lastPayload = null;
+    this.lastFrame = null;
     this.ready = false;
     this.readFromURL();
   }
@@ -58,7 +47,6 @@ class Simulator {
     this.urlParams = {};
     for (const [key, value] of query) {
       if (key === "seed" || key in this.schema) this.urlParams[key] = value;
-      else this.unknownURLParam = key;
     }
   }
 
@@ -174,34 +162,34 @@ class Simulator {
     this.root.dataset.simRequest = String(this.requestId);
     this.armWatchdog();
     this.setStatus("live", "Computing…");
-    this.worker.postMessage({ type: "run", id: this.requestId, sim: this.name, ...request });
+    this.worker.postMessage({ type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request });
   }
 
-  show(payload, final) {
-    const { result, svg, table } = payload;
-    this.lastPayload = payload;
-    this.root.querySelector("[data-sim-svg]").innerHTML = svg;
+  show(frame, final) {
+    // `frame` is the envelope the adapter made (simulators.bridge): text is already formatted.
+    this.lastFrame = frame;
+    const box = this.root.querySelector("[data-sim-svg]");
+    box.innerHTML = frame.svg;
     if (this.focusAfterRedraw) {
       // Keyboard players keep their place: refocus the same move button, or the first one.
-      const box = this.root.querySelector("[data-sim-svg]");
       const again = box.querySelector(`[id="${this.focusAfterRedraw}"]`) || box.querySelector("[data-param]");
       if (again) again.focus();
       if (final) this.focusAfterRedraw = null;
     }
-    for (const readout of this.config.readouts) {
-      const cell = this.root.querySelector(`[data-readout="${readout.key}"]`);
-      if (cell) cell.textContent = formatValue(result[readout.key], readout.format);
+    for (const [path, text] of Object.entries(frame.readouts)) {
+      const cell = this.root.querySelector(`[data-readout="${path}"]`);
+      if (cell) cell.textContent = text;
     }
-    if (table) this.showTable(table);
-    this.progress.style.width = final ? "0" : `${Math.round(100 * (result.progress ?? 0))}%`;
+    this.showTable(frame.table);
+    this.progress.style.width = final ? "0" : `${Math.round(100 * frame.progress)}%`;
     const elapsed = Math.round(performance.now() - this.requestedAt);
     if (final) {
       clearTimeout(this.watchdog);
       this.root.dataset.simDone = String(this.requestId);
-      this.setStatus("live", `Computed in your browser in ${(elapsed / 1000).toFixed(1)} s (seed ${result.seed}).`);
+      this.setStatus("live", `Computed in your browser in ${(elapsed / 1000).toFixed(1)} s (seed ${frame.result.seed}).`);
     } else {
       this.root.dataset.simFirstFrame = String(this.requestId);
-      this.setStatus("live", `Computing… ${result.phase ?? ""}`.trim());
+      this.setStatus("live", `Computing… ${frame.phase}`);
     }
   }
 
@@ -250,8 +238,8 @@ class Simulator {
       },
       "export-svg": () => download(`${this.name}.svg`, "image/svg+xml", this.root.querySelector("[data-sim-svg]").innerHTML),
       "export-json": () => download(`${this.name}.json`, "application/json",
-        JSON.stringify(this.lastPayload ? this.lastPayload.result : {}, null, 1)),
-      "export-csv": () => { if (this.lastPayload && this.lastPayload.table) download(`${this.name}.csv`, "text/csv", toCSV(this.lastPayload.table)); },
+        JSON.stringify(this.lastFrame ? this.lastFrame.result : {}, null, 1)),
+      "export-csv": () => { if (this.lastFrame && this.lastFrame.table) download(`${this.name}.csv`, "text/csv", toCSV(this.lastFrame.table)); },
     };
     for (const button of this.root.querySelectorAll("[data-action]")) {
       button.addEventListener("click", () => actions[button.dataset.action]());

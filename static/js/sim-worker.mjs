@@ -1,9 +1,11 @@
 // Simulator worker: boots Pyodide + NumPy, installs the simulators package, runs requests.
 //
-// Page -> worker: {type: "init", runtime}  then  {type: "run", id, sim, params, seed}
+// Page -> worker: {type: "init", runtime}  then  {type: "run", id, sim, module, params, seed}
 // Worker -> page: {type: "stage", stage}, {type: "ready", timings},
 //                 {type: "partial"|"result", id, payload}, {type: "error", id, message},
 //                 {type: "fatal", message}
+// A payload is a frame envelope as JSON text, made by simulators.bridge: the same shape the
+// build put in the page ({svg, table, readouts, progress, phase, done, result}).
 // Only the newest run matters: an older run stops at its next step, a queued one never starts.
 
 let bridge = null;
@@ -55,14 +57,14 @@ async function init(runtime) {
 function pythonMessage(err) {
   // A PythonError's message is the whole traceback; the reader needs its last line.
   const lines = String((err && err.message) || err).trim().split("\n");
-  return lines[lines.length - 1].replace(/^(ValueError|TypeError): /, "");
+  return lines[lines.length - 1].replace(/^[\w.]*(Error|Exception): /, "");
 }
 
-async function run({ id, sim, params, seed }) {
+async function run({ id, sim, module, params, seed }) {
   if (id !== latestId) return; // superseded before it started
   let generator = null;
   try {
-    generator = bridge.steps_json(sim, JSON.stringify(params), seed);
+    generator = bridge.frames_json(sim, JSON.stringify(params), seed, module ?? null);
     let last = null;
     for (;;) {
       const step = generator.next();

@@ -1,6 +1,6 @@
 """The depth sweep shipped with the site: agents up to 64 layers are too slow to train live in a
-browser tab, so `python build.py` trains them once with the same code (rl_training.py) and
-stores the results in simulators/data/rl_depth_sweep.json. The file records a hash of its
+browser tab, so `python build.py` trains them once with the same code (training.py) and
+stores the results in data/depth_sweep.json beside this file. The file records a hash of its
 inputs (the training code and the settings below); the build recomputes it only when that hash
 no longer matches, and the page labels these numbers as computed at build time.
 """
@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 
 from . import maze as M
-from . import rl_training as T
+from . import training as T
 
-HERE = Path(__file__).resolve().parent
-DATA_FILE = HERE / "data" / "rl_depth_sweep.json"
-TRAINING_CODE = ("nn.py", "maze.py", "crl.py", "rl_training.py")  # what the numbers depend on
+SIMULATORS = Path(__file__).resolve().parent.parent
+DATA_FILE = SIMULATORS / "thousand_layer_rl" / "data" / "depth_sweep.json"
+# What the numbers depend on, by path under simulators/ (the hash covers these files' bytes).
+TRAINING_CODE = ("kit/nn.py", "thousand_layer_rl/maze.py", "thousand_layer_rl/crl.py", "thousand_layer_rl/training.py")
 SETTINGS = {"mazes": ["u-maze", "zigzag"], "seed": 0, "width": 32, "train_steps": 4000, "residual": True,
             "depths": [1, 2, 4, 8, 16, 32, 64]}
 
@@ -25,7 +26,7 @@ SETTINGS = {"mazes": ["u-maze", "zigzag"], "seed": 0, "width": 32, "train_steps"
 def inputs_hash() -> str:
     digest = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode())
     for name in TRAINING_CODE:
-        digest.update((HERE / name).read_bytes())
+        digest.update((SIMULATORS / name).read_bytes())
     return digest.hexdigest()
 
 

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from . import diffusion_process as D
+from . import process as D
 
 # Noise levels (DDPM time steps) the models are trained at; sampling visits them in this order.
 LEVELS = (1000, 600, 400, 280, 200, 140, 100, 70, 50, 35, 25, 18, 12)

@@ -2,7 +2,7 @@
 and disappear with the paper's query-dependent gate, by training four copies of one tiny
 model side by side on the same data.
 
-The task and model are in `attention_model`; this module trains, measures and draws.
+The task and model are in `model`, the figure in `figure`; this module trains and measures.
 Measured on a fixed evaluation batch (query positions 1.. only, since position 0 can only
 attend to itself):
     sink ratio        mean attention weight on the first token (the paper's metric)
@@ -20,22 +20,17 @@ from html import escape
 
 import numpy as np
 
-from . import attention_model as A
-from . import nn
-from . import params as P
-from . import svg
-from .recent import Recent
-from .stepping import last_frame
+from ..kit import nn
+from ..kit.cache import Recent
+from ..kit.contract import Readout
+from ..kit.params import ParamError
+from . import model as A
+from .figure import LABELS, TITLE, render
 
 NAME = "gated_attention"
-TITLE = "Gated attention: the attention sink, trained with and without a gate"
 
 D_HEAD, D_MODEL, BATCH, EVAL_BATCH = 8, 16, 32, 128
 MAX_SHOWN_TOKENS = 24
-SPARSE_BELOW = 0.05
-LABELS = {"none": "No gate", "elementwise": "Elementwise gate", "headwise": "Headwise gate",
-          "constant": "Constant gate (ablation)"}
-COLOURS = dict(zip(A.VARIANTS, (svg.PALETTE[1], svg.PALETTE[0], svg.PALETTE[2], svg.PALETTE[4])))
 # Table 4 of the paper (15B MoE, first-token attention averaged over layers), via papers.md §2.
 PAPER_SINK = {"none": 0.467, "elementwise": 0.048, "headwise": 0.073, "constant": 0.364}
 
@@ -95,7 +90,7 @@ def attention_stats(attn: np.ndarray) -> dict:
     return {"sink_ratio": float(rows[..., 0].mean()),
             "entropy": float(row_entropy.mean()),
             "effective_tokens": float(np.exp(row_entropy).mean()),
-            "sparsity": float((rows[visible] < SPARSE_BELOW).mean())}
+            "sparsity": float((rows[visible] < A.SPARSE_BELOW).mean())}
 
 
 def evaluate(model: A.AttentionModel, batch) -> dict:
@@ -130,12 +125,10 @@ def _setting(cfg: dict, seed: int) -> tuple:
     return (seed, cfg["heads"], cfg["train_length"], cfg["ask_share"], cfg["train_steps"], cfg["learning_rate"])
 
 
-def steps(params: dict | None, seed: int = 0):
+def steps(cfg: dict, seed: int):
     """Train the four variants in lockstep on the same batches; yield frames while training."""
-    cfg = P.validate(PARAMS, params)
-    seed = P.validate_seed(seed)
     if cfg["head"] > cfg["heads"]:
-        raise ValueError(f"parameter 'head' = {cfg['head']} is out of range: the models have {cfg['heads']} head(s)")
+        raise ParamError("head", f"must be at most Heads (heads) = {cfg['heads']}, got {cfg['head']}")
     labels, *shown = parse_sequence(cfg["sequence"])
     key = _setting(cfg, seed)
     if key in _TRAINED:
@@ -168,12 +161,10 @@ def steps(params: dict | None, seed: int = 0):
 def _frame(cfg, seed, labels, shown, models, curves, stats, step) -> dict:
     done = step == cfg["train_steps"]
     variants = {v: {**stats[v], **view(model, shown), "loss_curve": _thin(curves[v], 120)} for v, model in models.items()}
-    flat = {f"sink_{v}": variants[v]["sink_ratio"] for v in A.VARIANTS}
-    flat.update({f"ask_accuracy_{v}": variants[v]["ask_accuracy"] for v in A.VARIANTS})
     return {"params": cfg, "seed": seed, "done": done, "step": step,
             "progress": round(step / cfg["train_steps"], 4), "phase": "done" if done else "training",
             "tokens": labels, "targets": shown[1].tolist(), "variants": variants,
-            "paper_sink": PAPER_SINK, **flat}
+            "paper_sink": PAPER_SINK}
 
 
 def _thin(curve: list, most: int) -> list:
@@ -184,18 +175,8 @@ def _thin(curve: list, most: int) -> list:
     return curve[::stride] + ([curve[-1]] if (len(curve) - 1) % stride else [])
 
 
-def run(params: dict | None, seed: int = 0) -> dict:
-    return last_frame(steps, params, seed)
-
-
-READOUTS = [
-    {"key": "sink_none", "label": "Sink ratio, no gate", "format": ".1%"},
-    {"key": "sink_elementwise", "label": "Sink ratio, elementwise gate", "format": ".1%"},
-    {"key": "sink_headwise", "label": "Sink ratio, headwise gate", "format": ".1%"},
-    {"key": "sink_constant", "label": "Sink ratio, constant gate", "format": ".1%"},
-    {"key": "ask_accuracy_none", "label": "Asks answered, no gate", "format": ".1%"},
-    {"key": "ask_accuracy_elementwise", "label": "Asks answered, elementwise gate", "format": ".1%"},
-]
+READOUTS = [Readout(f"variants.{v}.sink_ratio", f"Sink ratio, {LABELS[v].split(' (')[0].lower()}", ".1%") for v in A.VARIANTS] + [
+    Readout(f"variants.{v}.ask_accuracy", f"Asks answered, {LABELS[v].lower()}", ".1%") for v in ("none", "elementwise")]
 
 
 def _answer(cls: int) -> str:
@@ -218,83 +199,3 @@ def table(result: dict) -> dict:
                        + [f"weight on start token ({LABELS[v]})" for v in A.VARIANTS]
                        + [f"gate ({LABELS[v]})" for v in A.VARIANTS if v != "none"],
             "rows": rows}
-
-
-# --- drawing --------------------------------------------------------------------------------
-
-COLUMN_W, MAP_SIZE, TOP = 215, 176, 78
-
-
-def render(result: dict) -> str:
-    cfg = result["params"]
-    head = cfg["head"] - 1
-    tokens = result["tokens"]
-    n = len(tokens)
-    cell = MAP_SIZE / n
-    font = 9 if n <= 16 else 7
-    body: list[str] = [svg.text(20, 22, f"Attention of head {head + 1} on the sequence shown (rows: queries; columns: keys)", "start", 13, svg.FG, "600")]
-    for h in range(cfg["heads"]):
-        body.append(svg.button(620 + h * 62, 8, 56, f"head {h + 1}", "head", str(h + 1), f"ga-head-{h + 1}", pressed=h == head))
-
-    for c, v in enumerate(A.VARIANTS):
-        stats = result["variants"][v]
-        x0 = 40 + c * COLUMN_W
-        body.append(svg.text(x0, TOP - 24, LABELS[v], "start", 12, COLOURS[v], "700"))
-        matrix = np.array(stats["attention"][head])
-        body += svg.raster_heatmap(x0, TOP - 10, MAP_SIZE, matrix, 1.0,
-                                   label=f"{LABELS[v]}, head {head + 1}: attention weights (darker red = more weight)")
-        for i, token in enumerate(tokens):  # key labels under each map, query labels left of the first
-            body.append(svg.text(x0 + (i + 0.5) * cell, TOP - 10 + MAP_SIZE + 10, token, "end", font, svg.MUTED, rotate=-60))
-            if c == 0:
-                body.append(svg.text(x0 - 3, TOP - 10 + (i + 0.7) * cell, token, "end", font, svg.MUTED))
-        gate_y = TOP - 10 + MAP_SIZE + 48
-        if v == "none":
-            body.append(svg.text(x0, gate_y + 11, "no gate: output × 1", "start", 11, svg.MUTED))
-        else:
-            body.append(svg.text(x0, gate_y - 3, "gate per query token", "start", 10, svg.MUTED))
-            for i, g in enumerate(stats["gate"][head]):
-                body.append(f'<rect x="{x0 + i * cell:.2f}" y="{gate_y}" width="{cell + 0.3:.2f}" height="14" fill="{svg.diverging(-g)}">'
-                            f'<title>{escape(tokens[i])}: gate {g:.2f}</title></rect>')
-            body.append(f'<rect x="{x0}" y="{gate_y}" width="{MAP_SIZE}" height="14" fill="none" stroke="{svg.GRID}"/>')
-        per_head = stats["per_head"][head]
-        lines = [f"sink ratio {stats['sink_ratio']:.1%} (this head here {per_head['sink_ratio']:.0%})",
-                 f"entropy {stats['entropy']:.2f} nats, eff. tokens {stats['effective_tokens']:.1f}",
-                 f"sparsity {stats['sparsity']:.0%} of weights < {SPARSE_BELOW}",
-                 f"asks answered {stats['ask_accuracy']:.0%}, loss {stats['final_loss']:.3f}"]
-        if v != "none":
-            lines.append(f"mean gate: stores {stats['gate_at_stores']:.2f}, asks {stats['gate_at_asks']:.2f}")
-        for k, line in enumerate(lines):
-            body.append(svg.text(x0, gate_y + 34 + 15 * k, line, "start", 11, svg.FG))
-
-    body += _loss_panel(result) + _sink_panel(result)
-    if not result["done"]:
-        body.append(svg.text(880, 40, f"training… step {result['step']} of {cfg['train_steps']}", "end", 11, svg.MUTED))
-    sinks = ", ".join(f"{LABELS[v].lower()} {result['variants'][v]['sink_ratio']:.1%}" for v in A.VARIANTS)
-    desc = (f"Four copies of a one-layer attention model with {cfg['heads']} head(s) trained for {result['step']} steps "
-            f"on key-value recall. Mean attention on the first token: {sinks}. Paper (15B MoE): 46.7% without a gate, "
-            f"4.8% with the elementwise gate.")
-    return svg.figure(900, 650, TITLE, desc, body)
-
-
-def _loss_panel(result: dict) -> list[str]:
-    curves = {v: result["variants"][v]["loss_curve"] for v in A.VARIANTS}
-    top = max(max((p[1] for p in c), default=1.0) for c in curves.values())
-    panel = svg.Panel(60, 470, 360, 140, (0, max(1, result["params"]["train_steps"])), (1e-3, max(top, 2e-3)), ylog=True)
-    out = panel.axes("training step", "loss (MSE)", "Training loss (same batches for all four)")
-    for v, curve in curves.items():
-        if curve:
-            out.append(panel.polyline([p[0] for p in curve], [max(p[1], 1e-3) for p in curve], COLOURS[v], 1.6, "", LABELS[v]))
-    return out
-
-
-def _sink_panel(result: dict) -> list[str]:
-    panel = svg.Panel(520, 470, 360, 140, (0, 4), (0, 1))
-    out = panel.axes("", "first-token attention", "Sink ratio: this toy vs the paper's 15B MoE", xticks=[], yticks=[0, 0.25, 0.5, 0.75, 1])
-    bar = panel.w / 4 / 3
-    for c, v in enumerate(A.VARIANTS):
-        for shift, (value, fill, who) in enumerate(((result["variants"][v]["sink_ratio"], COLOURS[v], "this toy"),
-                                                     (PAPER_SINK[v], svg.MUTED, "paper"))):
-            out.append(panel.bar(panel.px(c + 0.5) - bar + shift * bar, bar - 1, value, fill, f"{LABELS[v]}, {who}: {value:.1%}"))
-        out.append(svg.text(panel.px(c + 0.5), panel.y + panel.h + 14, LABELS[v].split(" (")[0].replace(" gate", ""), "middle", 11, svg.FG))
-    out.append(svg.text(panel.x + panel.w, panel.y - 4 + 16, "left bar: this toy · grey bar: paper, Table 4", "end", 11, svg.MUTED))
-    return out

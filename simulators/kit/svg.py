@@ -117,6 +117,27 @@ class Panel:
         title = f"<title>{escape(label)}</title>" if label else ""
         return f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}>{title}</polyline>'
 
+    def outline(self) -> str:
+        """The panel's frame alone (axes() draws it too)."""
+        return f'<rect x="{self.x}" y="{self.y}" width="{self.w}" height="{self.h}" fill="none" stroke="{GRID}"/>'
+
+    def vline(self, value: float, colour: str = GRID, width: float = 1, dash: str = "", label: str = "") -> str:
+        """A vertical rule across the panel at data x = value."""
+        x = self.px(value)
+        return _line(x, self.y, x, self.y + self.h, colour, width, dash, label)
+
+    def hline(self, value: float, colour: str = GRID, width: float = 1, dash: str = "", label: str = "") -> str:
+        """A horizontal rule across the panel at data y = value."""
+        y = self.py(value)
+        return _line(self.x, y, self.x + self.w, y, colour, width, dash, label)
+
+    def band(self, x0: float, x1: float, colour: str, opacity: float = 0.15, label: str = "") -> str:
+        """A full-height shaded span between data x0 and x1."""
+        left, right = sorted((self.px(x0), self.px(x1)))
+        title = f"<title>{escape(label)}</title>" if label else ""
+        return (f'<rect x="{left:.1f}" y="{self.y}" width="{right - left:.1f}" height="{self.h}" fill="{colour}" '
+                f'fill-opacity="{opacity}">{title}</rect>')
+
     def bar(self, x: float, width: float, value: float, colour: str, label: str = "") -> str:
         """A bar from 0 up to `value`, its left edge at pixel x."""
         top = self.py(value)
@@ -129,6 +150,20 @@ class Panel:
             label = f"<title>{escape(labels[i])}</title>" if labels else ""
             out.append(f'<circle cx="{self.px(x):.1f}" cy="{self.py(y):.1f}" r="{r}" fill="{colour}">{label}</circle>')
         return out
+
+
+def rect(x: float, y: float, w: float, h: float, fill: str, label: str = "", opacity: float | None = None) -> str:
+    """A filled rectangle in pixels (maze cells, table cells), with an optional tooltip."""
+    title = f"<title>{escape(label)}</title>" if label else ""
+    alpha = f' fill-opacity="{opacity:.2f}"' if opacity is not None else ""
+    return f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}"{alpha}>{title}</rect>'
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float, dash: str, label: str) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    title = f"<title>{escape(label)}</title>" if label else ""
+    return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="{width}"{dash_attr}>'
+            f'{title}</line>')
 
 
 def legend(x: float, y: float, entries: list[tuple[str, str, str]]) -> list[str]:

@@ -1,7 +1,9 @@
-"""A small bounded cache for simulators that keep expensive work (trained models, reverse
+"""Bounded caches for simulators that keep expensive work (trained models, reverse
 trajectories) between runs in the same worker, so a view-only change re-reads it."""
 
 from __future__ import annotations
+
+_ALL: list["Recent"] = []  # every cache made, so tests (and a reset) can empty them in one call
 
 
 class Recent(dict):
@@ -10,9 +12,16 @@ class Recent(dict):
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+        _ALL.append(self)
 
     def put(self, key, value):
         if key not in self and len(self) >= self.size:
             del self[next(iter(self))]
         self[key] = value
         return value
+
+
+def clear_all() -> None:
+    """Empty every simulator cache: the next run computes from scratch."""
+    for cache in _ALL:
+        cache.clear()

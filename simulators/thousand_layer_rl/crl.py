@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import maze as M
-from . import nn
+from ..kit import nn
 
 REGULARISER = 0.1  # the paper's logsumexp penalty coefficient
 GAMMA = 0.9  # hindsight goals Delta steps ahead with probability ~ gamma^Delta (paper: 0.99 over 1000-step episodes)

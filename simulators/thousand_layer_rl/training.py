@@ -16,6 +16,7 @@ import numpy as np
 from . import crl as C
 from . import maze as M
 
+SWEEP_DEPTHS = (1, 2, 4, 8, 16)  # the live sweep; the shipped one (sweep.py) goes to 64 layers
 BATCH = 128  # hindsight pairs per Adam step
 WALKS, WALK_LENGTH = 200, 60  # the random-walk buffer the agent starts from
 ROUNDS = 8  # times the agent collects its own trajectories during training

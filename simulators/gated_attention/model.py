@@ -22,9 +22,10 @@ import string
 
 import numpy as np
 
-from . import nn
+from ..kit import nn
 
 VARIANTS = ("none", "elementwise", "headwise", "constant")
+SPARSE_BELOW = 0.05  # an attention weight below this counts toward sparsity
 KEYS = string.ascii_uppercase  # A..Z
 N_VALUES = 8  # values 0..7
 BOS, STORE, ASK = 0, 1, 2  # token types

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from . import nn
+from ..kit import nn
 
 T = 1000
 SCHEDULES = ("linear", "cosine")

@@ -1,0 +1,184 @@
+"""Diffusion in two parts, on 2-D Gaussian mixtures.
+
+1. The process: noise a point cloud forward and denoise it back with the exact score, on a
+   timeline the reader scrubs. Mixtures have noised laws and scores in closed form
+   (`process`), so this reverse process is the ideal one a perfectly trained model
+   would run. It is computed once per setting and cached: moving the timeline re-reads it.
+2. The generalization window: a random-features score model trained on n points for each n
+   the reader lists (`training`); tau_gen and tau_mem are read off its curves and
+   plotted against n. Each n's training is cached too, so switching the n shown or the
+   training time of the samples shown only re-reads it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..kit.cache import Recent
+from ..kit.contract import Readout
+from ..kit.params import ParamError
+from . import process as D
+from . import training as W
+from .figure import TITLE, render
+
+NAME = "diffusion"
+KEEP_EVERY = 10  # reverse snapshots kept every 10 steps: the timeline moves in steps of 10
+
+
+def _ring(k: int, radius: float) -> np.ndarray:
+    angles = np.arange(k) * 2 * math.pi / k
+    return radius * np.c_[np.cos(angles), np.sin(angles)]
+
+
+DATASETS = {
+    "ring of 8": D.GaussianMixture(_ring(8, 2.0), 0.15),
+    "two blobs": D.GaussianMixture([[-1.5, 0.0], [1.5, 0.0]], 0.4),
+    "grid of 9": D.GaussianMixture([[x, y] for x in (-2.0, 0.0, 2.0) for y in (-2.0, 0.0, 2.0)], 0.2),
+}
+
+PARAMS = [
+    {"name": "dataset", "kind": "choice", "default": "two blobs", "choices": list(DATASETS),
+     "label": "Data", "help": "A Gaussian mixture in the plane: its score is known exactly at every noise level."},
+    {"name": "schedule", "kind": "choice", "default": "linear", "choices": list(D.SCHEDULES),
+     "label": "Noise schedule", "help": "Linear β from 10⁻⁴ to 0.02 (the paper's code, Ho et al.) or cosine (Nichol & Dhariwal)."},
+    {"name": "t", "kind": "int", "default": 300, "min": 0, "max": D.T, "step": KEEP_EVERY,
+     "label": "Time step t", "help": "0 is clean data, 1000 is (almost) pure noise. Both panels show time t."},
+    {"name": "samples", "kind": "int", "default": 400, "min": 50, "max": 1000, "step": 50,
+     "label": "Points", "help": "Points noised forward, and points denoised by the reverse process."},
+    {"name": "sizes", "kind": "text", "default": "8, 16, 24, 32", "max_length": 40,
+     "label": "Training-set sizes n", "help": "2 to 5 sizes from 2 to 128, separated by commas. A model is trained on each."},
+    {"name": "features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64,
+     "label": "Random features p", "help": "Fixed random tanh features per noise level; only their output weights are trained."},
+    {"name": "budget", "kind": "int", "default": 7, "min": 3, "max": 7, "step": 1,
+     "label": "Training budget (10^x steps)", "help": "How long each model trains: 10^x full-batch gradient steps."},
+    {"name": "shown_n", "kind": "int", "default": 8, "min": 2, "max": 128, "step": 1,
+     "label": "n shown", "help": "Which training set's curves and samples to show (the nearest of the sizes)."},
+    {"name": "view_time", "kind": "float", "default": 3.0, "min": 0.0, "max": 7.0, "step": 0.25,
+     "label": "Samples after 10^x steps", "help": "Training time at which the model generates the samples shown."},
+]
+SIZE_RANGE, MAX_SIZES = (2, 128), 5
+
+_REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
+_TRAINED = Recent(12)  # (setting, n) -> W.train_curves result, so a re-read costs no training
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'8, 16, 32' -> [8, 16, 32]; a named error for anything else."""
+    sizes = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part.isdigit():
+            raise ParamError("sizes", f"must list whole numbers like 8, 16, 32, got {part!r}")
+        n = int(part)
+        if not SIZE_RANGE[0] <= n <= SIZE_RANGE[1]:
+            raise ParamError("sizes", f"must list sizes between {SIZE_RANGE[0]} and {SIZE_RANGE[1]}, got {n}")
+        sizes.add(n)
+    if not 2 <= len(sizes) <= MAX_SIZES:
+        raise ParamError("sizes", f"must list 2 to {MAX_SIZES} different sizes, to fit a slope; got {len(sizes)}")
+    return sorted(sizes)
+
+
+def _trained_key(cfg: dict, seed: int, n: int) -> tuple:
+    return (cfg["dataset"], cfg["schedule"], cfg["features"], cfg["budget"], seed, n)
+
+
+def _trained(cfg: dict, seed: int, n: int, abar: np.ndarray) -> dict:
+    key = _trained_key(cfg, seed, n)
+    if key not in _TRAINED:
+        _TRAINED.put(key, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
+    return _TRAINED[key]
+
+
+def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
+    """The generalization-window part of a frame, from the sizes trained so far."""
+    sweep = [{"n": r["n"], "tau_gen": r["tau_gen"], "tau_mem": r["tau_mem"], "chance": round(r["chance"], 4),
+              "final_f_mem": r["f_mem"][-1]} for r in runs]
+    out = {"sizes": sizes, "sweep": sweep,
+           "tau_gen_slope": W.loglog_slope([s["n"] for s in sweep], [s["tau_gen"] for s in sweep]),
+           "tau_mem_slope": W.loglog_slope([s["n"] for s in sweep], [s["tau_mem"] for s in sweep]),
+           "rules": {"tau_gen": f"test loss has made {W.GEN_SHARE:.0%} of its drop",
+                     "tau_mem": "f_mem halfway from chance to 1"}}
+    # Editing the sizes can drop the n shown: show the nearest listed one rather than fail.
+    nearest = min(sizes, key=lambda n: (abs(n - cfg["shown_n"]), n))
+    shown = next((r for r in runs if r["n"] == nearest), None)
+    if shown is not None:
+        steps = 10 ** cfg["view_time"]
+        views = shown.setdefault("views", {})  # kept with the model: scrubbing t must not resample
+        if steps not in views:
+            views[steps] = shown["model"].sample(steps, shown["start"], np.random.default_rng([seed, 3]))
+        samples = views[steps]
+        out["shown"] = {k: shown[k] for k in ("n", "steps", "train_loss", "test_loss", "quality", "f_mem", "chance", "tau_gen", "tau_mem")}
+        out["shown"].update(points=np.round(shown["points"], 4).tolist(), samples=np.round(samples, 4).tolist(),
+                            view_steps=steps, view_f_mem=float(W.memorized(samples, shown["points"]).mean()),
+                            view_quality=W.on_data(DATASETS[cfg["dataset"]], samples))
+    return out
+
+
+def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
+    key = (cfg["dataset"], cfg["schedule"], cfg["samples"], seed)
+    if key not in _REVERSED:
+        rng = np.random.default_rng([seed, 1])
+        _REVERSED.put(key, D.reverse(D.exact_score(DATASETS[cfg["dataset"]], abar), abar, rng.normal(size=(cfg["samples"], 2)), rng,
+                                       keep_every=KEEP_EVERY))
+    return _REVERSED[key]
+
+
+def quality(mixture: D.GaussianMixture, points: np.ndarray, reference: np.ndarray) -> dict:
+    """How close `points` are to the data law: mean log-density under the true mixture (next
+    to the same for fresh data) and the share of points within 3 std of a component mean."""
+    return {"log_density": float(mixture.log_density(points).mean()),
+            "data_log_density": float(mixture.log_density(reference).mean()),
+            "on_data": W.on_data(mixture, points)}
+
+
+def steps(cfg: dict, seed: int):
+    if cfg["t"] % KEEP_EVERY:
+        raise ParamError("t", f"must be a multiple of {KEEP_EVERY}, got {cfg['t']}")
+    sizes = parse_sizes(cfg["sizes"])
+    if cfg["view_time"] > cfg["budget"]:
+        raise ParamError("view_time", f"must be within the training budget (10^{cfg['budget']} steps), got 10^{cfg['view_time']}")
+    mixture = DATASETS[cfg["dataset"]]
+    abar = D.alpha_bar(cfg["schedule"])
+    rng = np.random.default_rng([seed, 0])
+    x0 = mixture.sample(rng, cfg["samples"])
+    xt = D.forward(x0, rng.normal(size=x0.shape), abar[cfg["t"]])
+    snapshots = _reverse_run(cfg, seed, abar)
+    a = float(abar[cfg["t"]])
+    grid = list(range(0, D.T + 1, KEEP_EVERY))
+    frame = {
+        "params": cfg, "seed": seed,
+        "alpha_bar": a, "signal": math.sqrt(a), "noise_std": math.sqrt(1 - a),
+        "snr": a / (1 - a) if a < 1 else None,
+        "forward_points": np.round(xt, 4).tolist(),
+        "reverse_points": np.round(snapshots[cfg["t"]], 4).tolist(),
+        "curve_t": grid,
+        "alpha_bar_curves": {s: [round(float(v), 6) for v in D.alpha_bar(s)[grid]] for s in D.SCHEDULES},
+        "final": quality(mixture, snapshots[0], x0),
+        "means": mixture.means.tolist(), "std": mixture.std,
+    }
+    # Part 2: a frame before each size that needs training, so the page shows the sweep
+    # filling in; a setting already trained (scrubbing t, switching n) goes straight to the end.
+    runs: list[dict] = []
+    for i, n in enumerate(sizes):
+        if _trained_key(cfg, seed, n) not in _TRAINED:
+            yield {**frame, **window(cfg, seed, runs, sizes), "done": False, "progress": i / len(sizes)}
+        runs.append(_trained(cfg, seed, n, abar))
+    yield {**frame, **window(cfg, seed, runs, sizes), "done": True, "progress": 1.0}
+
+
+READOUTS = [
+    Readout("alpha_bar", "ᾱ_t (signal variance kept)", ".4f"),
+    Readout("signal", "√ᾱ_t (scale of the data)", ".3f"),
+    Readout("noise_std", "√(1−ᾱ_t) (noise std)", ".3f"),
+    Readout("snr", "SNR = ᾱ_t / (1−ᾱ_t)", ".3g"),
+]
+
+
+def table(result: dict) -> dict:
+    """The sweep: one row per training-set size (the points are in the JSON/CSV export)."""
+    def rounded(v):
+        return "beyond budget" if v is None else round(v)
+    rows = [[s["n"], rounded(s["tau_gen"]), rounded(s["tau_mem"]), f"{s['chance']:.0%}", f"{s['final_f_mem']:.0%}"] for s in result["sweep"]]
+    return {"caption": f"Generalization window per training-set size (budget 10^{result['params']['budget']} steps)",
+            "columns": ["n", "τ_gen (steps)", "τ_mem (steps)", "f_mem of fresh data (chance)", "f_mem at the budget"], "rows": rows}

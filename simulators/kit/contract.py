@@ -1,0 +1,148 @@
+"""The simulator contract: what a simulator module declares, checked once when it is registered,
+and the frame envelope that every caller (the site build, the browser worker, the tests) receives.
+
+A simulator is a module (or package) with:
+    NAME      the name a topic's front matter uses
+    TITLE     the figure's title
+    PARAMS    the controls (see kit.params)
+    READOUTS  numbers shown beside the figure: [Readout(path, label, format), ...]
+    run(cfg, seed) -> result dict, and/or steps(cfg, seed) -> partial results, the final one last
+    render(result) -> SVG text
+    table(result) -> {"caption", "columns", "rows"}: the data behind the figure
+Optionally, refresh_build_data(log): bring data the simulator ships (precomputed at build time
+by its own code) up to date; the site build calls it before rendering first frames.
+`cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
+carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from types import ModuleType
+from typing import Callable, Iterator
+
+from . import params as P
+
+
+class ContractError(TypeError):
+    """A simulator module does not keep the contract; the message names it and the missing piece."""
+
+
+@dataclass(frozen=True)
+class Readout:
+    path: str  # into the result, dotted for nested values: "coverage.rl", "variants.none.sink_ratio"
+    label: str  # as the reader sees it
+    format: str  # a Python format spec: ".1%", ".3g"
+
+    def text(self, result: dict) -> str:
+        value = lookup(result, self.path)
+        return "–" if value is None else format(value, self.format)
+
+
+def lookup(result, path: str):
+    """The value at a dotted path (dict keys, or list indices); KeyError names the part missing.
+    A None on the way (an optional group left out) gives None: the reader sees "–"."""
+    value = result
+    for part in path.split("."):
+        if value is None:
+            return None
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise KeyError(f"result has no '{path}' (stops at '{part}')")
+    return value
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame, the only shape there is: at build time, in the browser, in the tests."""
+
+    svg: str
+    table: dict
+    readouts: dict[str, str]  # readout path -> formatted text
+    progress: float
+    phase: str
+    done: bool
+    result: dict
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), allow_nan=False)
+
+
+@dataclass(frozen=True)
+class Simulator:
+    name: str
+    title: str
+    params: list[dict]
+    readouts: tuple[Readout, ...]
+    render: Callable[[dict], str]
+    table: Callable[[dict], dict]
+    module: ModuleType
+    run_fn: Callable | None = None
+    steps_fn: Callable | None = None
+    refresh_build_data: Callable | None = None
+
+    def defaults(self) -> dict:
+        return P.defaults(self.params)
+
+    def results(self, cfg: dict, seed: int) -> Iterator[dict]:
+        """Partial results while computing (if the simulator animates), the final result last."""
+        if self.steps_fn is not None:
+            yield from self.steps_fn(cfg, seed)
+        else:
+            yield self.run_fn(cfg, seed)
+
+    def run(self, cfg: dict, seed: int) -> dict:
+        if self.run_fn is not None:
+            return self.run_fn(cfg, seed)
+        final = None
+        for final in self.steps_fn(cfg, seed):
+            pass
+        return final
+
+    def frame(self, result: dict) -> Frame:
+        done = result.get("done")
+        if not isinstance(done, bool):
+            raise ContractError(f"simulator '{self.name}': a result must carry 'done' (true or false)")
+        try:
+            readouts = {r.path: r.text(result) for r in self.readouts}
+        except KeyError as missing:
+            raise ContractError(f"simulator '{self.name}': readout {missing.args[0]}") from None
+        return Frame(svg=self.render(result), table=self.table(result), readouts=readouts,
+                     progress=float(result.get("progress", 1.0 if done else 0.0)),
+                     phase=str(result.get("phase", "done" if done else "computing")), done=done, result=result)
+
+
+def from_module(module: ModuleType) -> Simulator:
+    """Check `module` against the contract, once, and describe it; raise ContractError naming
+    the simulator and what is missing or wrong."""
+    who = f"simulator module '{module.__name__}'"
+
+    def need(attribute: str, kind: type | None = None, what: str = ""):
+        if not hasattr(module, attribute):
+            raise ContractError(f"{who} is missing {attribute}{what}")
+        value = getattr(module, attribute)
+        if kind is None and not callable(value) or kind is not None and not isinstance(value, kind):
+            raise ContractError(f"{who}: {attribute} must be {'callable' if kind is None else kind.__name__}")
+        return value
+
+    name, title, schema = need("NAME", str), need("TITLE", str), need("PARAMS", list)
+    readouts = need("READOUTS", list, " (a list of kit.contract.Readout, which may be empty)")
+    render, table = need("render", what=" (result -> SVG text)"), need("table", what=" (result -> data table)")
+    run_fn, steps_fn = getattr(module, "run", None), getattr(module, "steps", None)
+    refresh = getattr(module, "refresh_build_data", None)
+    if not callable(run_fn) and not callable(steps_fn):
+        raise ContractError(f"{who} is missing run(cfg, seed) or steps(cfg, seed)")
+    try:
+        P.check_schema(schema)
+    except ValueError as error:
+        raise ContractError(f"{who}: {error}") from None
+    for readout in readouts:
+        if not isinstance(readout, Readout):
+            raise ContractError(f"{who}: READOUTS holds {readout!r}, not a Readout")
+    return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table,
+                     module=module, run_fn=run_fn if callable(run_fn) else None,
+                     steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None)

@@ -1,0 +1,129 @@
+"""Control schemas and their validation, shared by every simulator.
+
+A simulator declares `PARAMS`, a list of dicts, one per control:
+    {"name", "kind": "int"|"float"|"choice"|"text"|"bool", "default", "label", "help",
+     "min"/"max"/"step" (numbers), "choices" (choice), "max_length" (text), "unit" (optional),
+     "scale": "log" (optional, numbers shown on a log slider)}
+The adapter (`simulators.bridge`) calls `validate` and `validate_seed` once per request, so a
+simulator's `run` and `steps` receive a complete, typed dict and an int seed. Every problem is a
+`ParamError` that names the control as the reader sees it.
+"""
+
+from __future__ import annotations
+
+import math
+
+SEED_MAX = 2**32 - 1
+SEED_LABEL = "Seed"
+KINDS = ("int", "float", "choice", "text", "bool")
+
+
+class ParamError(ValueError):
+    """A bad value for one control. Reads "Samples per problem n (n_problems) must be between
+    2 and 1024, got 5000"; a simulator may raise it without the label, which the adapter adds."""
+
+    def __init__(self, name: str, problem: str, label: str | None = None):
+        super().__init__(name, problem)
+        self.name, self.problem, self.label = name, problem, label
+
+    def __str__(self) -> str:
+        space = "" if self.problem.startswith(":") else " "  # "Moves so far (moves): move 2 …"
+        who = f"{self.label} ({self.name})" if self.label else f"'{self.name}'"
+        return f"{who}{space}{self.problem}"
+
+
+def defaults(schema: list[dict]) -> dict:
+    return {p["name"]: p["default"] for p in schema}
+
+
+def label_of(schema: list[dict], name: str) -> str | None:
+    if name == "seed":
+        return SEED_LABEL
+    return next((p["label"] for p in schema if p["name"] == name), None)
+
+
+def validate(schema: list[dict], params: dict | None) -> dict:
+    """Merge `params` over the defaults and check every value; raise ParamError on the first problem."""
+    params = dict(params or {})
+    by_name = {p["name"]: p for p in schema}
+    unknown = sorted(set(params) - set(by_name))
+    if unknown:
+        raise ParamError(unknown[0], f"is not a setting of this simulator (settings: {', '.join(by_name)})")
+    return {name: coerce(spec, params[name]) if name in params else spec["default"] for name, spec in by_name.items()}
+
+
+def coerce(spec: dict, value):
+    """Check one value against its spec; accept numeric and boolean strings (they come from URLs)."""
+    kind = spec["kind"]
+
+    def reject(problem: str):
+        return ParamError(spec["name"], problem, spec.get("label"))
+
+    if kind in ("int", "float"):
+        number = _to_number(value, kind, reject)
+        low, high = spec["min"], spec["max"]
+        if not (low <= number <= high):
+            raise reject(f"must be between {low} and {high}, got {value!r}")
+        return number
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "1", 1):
+            return True
+        if value in ("false", "0", 0):
+            return False
+        raise reject(f"must be true or false, got {value!r}")
+    if kind == "choice":
+        if value not in spec["choices"]:
+            raise reject(f"must be one of {', '.join(map(str, spec['choices']))}, got {value!r}")
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise reject(f"must be text, got {type(value).__name__}")
+        if len(value) > spec["max_length"]:
+            raise reject(f"must be at most {spec['max_length']} characters long, got {len(value)}")
+        return value
+    raise reject(f"has unknown kind {kind!r}")
+
+
+def _to_number(value, kind: str, reject):
+    if isinstance(value, bool):
+        raise reject(f"must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value) if kind == "float" or "." in value or "e" in value.lower() else int(value)
+        except ValueError:
+            raise reject(f"must be a number, got {value!r}") from None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise reject(f"must be a finite number, got {value!r}")
+    if kind == "int":
+        if float(value) != int(value):
+            raise reject(f"must be a whole number, got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def validate_seed(seed) -> int:
+    spec = {"name": "seed", "label": SEED_LABEL, "kind": "int", "min": 0, "max": SEED_MAX}
+    try:
+        return coerce(spec, seed)
+    except ParamError:
+        raise ParamError("seed", f"must be a whole number between 0 and {SEED_MAX}, got {seed!r}", SEED_LABEL) from None
+
+
+def check_schema(schema: list[dict]) -> None:
+    """Raise ValueError if a PARAMS declaration itself is inconsistent (checked at registration)."""
+    seen = set()
+    for spec in schema:
+        name = spec.get("name")
+        if not name or name in seen or name == "seed":
+            raise ValueError(f"PARAMS: missing, duplicate or reserved name {name!r}")
+        seen.add(name)
+        if spec.get("kind") not in KINDS:
+            raise ValueError(f"PARAMS '{name}': kind must be one of {KINDS}")
+        required = ("label", "help", "default") + {"int": ("min", "max", "step"), "float": ("min", "max", "step"),
+                                                   "choice": ("choices",), "text": ("max_length",)}.get(spec["kind"], ())
+        for key in required:
+            if key not in spec:
+                raise ValueError(f"PARAMS '{name}': missing '{key}'")
+        coerce(spec, spec["default"])  # the default must itself be valid

@@ -1,0 +1,162 @@
+"""Goal-reaching with contrastive RL and network depth, for the 1000-Layer RL page.
+
+Agents of a chosen depth learn a goal-conditioned critic from hindsight goals (no reward), on
+random walks and then on their own trajectories, and act greedily by it (training.py). The
+reader sees the critic's view of the maze (how close each cell looks to the goal), the agent's
+path, success by goal distance against a random walk on the same start/goal pairs, and a sweep
+over depth: shipped from build time up to 64 layers (sweep.py), or trained live on request.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kit.cache import Recent
+from ..kit.contract import Readout
+from ..kit.params import ParamError
+from . import crl as C
+from . import maze as M
+from . import sweep as shipped_sweep
+from . import training as T
+from .figure import TITLE, render
+from .training import SWEEP_DEPTHS
+
+NAME = "thousand_layer_rl"
+
+PARAMS = [
+    {"name": "maze", "kind": "choice", "default": "u-maze", "choices": [*M.PRESETS, "random"],
+     "label": "Maze", "help": "Presets from an open room to a long zigzag; 'random' carves a 9x9 maze from the maze seed."},
+    {"name": "maze_seed", "kind": "int", "default": 0, "min": 0, "max": 999, "step": 1,
+     "label": "Maze seed", "help": "Which random maze (used when Maze is 'random')."},
+    {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1,
+     "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them."},
+    {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16,
+     "label": "Width", "help": "Units per layer."},
+    {"name": "train_steps", "kind": "int", "default": 4000, "min": 100, "max": 8000, "step": 100,
+     "label": "Training steps", "help": f"Adam steps on batches of {T.BATCH} hindsight pairs; the agent collects "
+                                        f"{T.COLLECTED} trajectories of its own {T.ROUNDS} times along the way."},
+    {"name": "residual", "kind": "bool", "default": True,
+     "label": "Residual connections", "help": "Turn off to see a deep plain stack (Dense, LayerNorm, Swish only) train worse."},
+    {"name": "start", "kind": "text", "default": "auto", "max_length": 7,
+     "label": "Start cell (row,col)", "help": "'auto' picks a pair half as far apart as the maze allows; rows and columns count from 0."},
+    {"name": "goal", "kind": "text", "default": "auto", "max_length": 7,
+     "label": "Goal cell (row,col)", "help": "The goal shown in the critic's view and the rollout."},
+    {"name": "sweep", "kind": "bool", "default": False,
+     "label": f"Live depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})",
+     "help": "Also train one agent per depth here, at your settings (minutes in a browser). The presets come with a sweep to 64 layers computed at build time."},
+]
+
+_AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving start/goal re-reads it
+_SETTINGS = Recent(4)  # (maze rows, seed) -> rl_training.Setting
+
+
+def refresh_build_data(log=print) -> None:
+    """Called by the site build before first frames: retrain the shipped sweep if its inputs changed."""
+    shipped_sweep.ensure(log)
+
+
+def build_maze(cfg: dict) -> M.Maze:
+    if cfg["maze"] == "random":
+        return M.Maze(M.random_maze(cfg["maze_seed"]), f"random #{cfg['maze_seed']}")
+    return M.Maze(M.PRESETS[cfg["maze"]], cfg["maze"])
+
+
+def parse_cell(text: str, name: str, maze: M.Maze, fallback: int) -> int:
+    if text.strip() == "auto":
+        return fallback
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().lstrip("-").isdigit() for p in parts):
+        raise ParamError(name, f"must be a cell as row,col (for example 0,3) or auto, got {text!r}")
+    try:
+        return maze.check_cell((int(parts[0]), int(parts[1])), "cell")
+    except ValueError as error:
+        raise ParamError(name, f"must be a floor cell of the maze: {error}") from None
+
+
+def _key(cfg: dict, seed: int, depth: int) -> tuple:
+    return (cfg["maze"], cfg["maze_seed"], cfg["width"], cfg["train_steps"], cfg["residual"], seed, depth)
+
+
+def steps(cfg: dict, seed: int):
+    maze = build_maze(cfg)
+    setting_key = (tuple(maze.rows), seed)
+    if setting_key not in _SETTINGS:  # data, pairs and baseline do not change when the goal moves
+        _SETTINGS.put(setting_key, T.Setting(maze, seed))
+    setting = _SETTINGS[setting_key]
+    # 'auto': the first pair (in cell order) half as far apart as the maze allows.
+    half = np.argwhere(setting.dist == setting.dist.max() // 2)[0]
+    start = parse_cell(cfg["start"], "start", maze, int(half[0]))
+    goal = parse_cell(cfg["goal"], "goal", maze, int(half[1]))
+    if setting.dist[start, goal] < 0:
+        raise ParamError("goal", f"must be reachable from the start {maze.free[start]} in maze '{maze.name}', got {maze.free[goal]}")
+    base = {"params": cfg, "seed": seed, "maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
+            "shortest": int(setting.dist[start, goal]), "horizon": setting.horizon, "pairs": len(setting.starts),
+            "distance_bands": setting.band_labels(),
+            "baseline_success_rate": setting.baseline["success_rate"], "baseline_time_at_goal": setting.baseline["time_at_goal"],
+            "baseline_success_by_distance": setting.baseline["success_by_distance"]}
+    share = 0.5 if cfg["sweep"] else 1.0  # of the progress bar taken by the chosen agent
+    key = _key(cfg, seed, cfg["depth"])
+    if key not in _AGENTS:
+        shown = None  # the last evaluated view; heartbeats between evaluations repeat it
+        for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
+            if metrics is not None or shown is None:
+                shown = {**base, **_view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
+            if step < cfg["train_steps"]:
+                yield {**shown, "done": False, "progress": share * step / cfg["train_steps"]}
+        _AGENTS.put(key, (agent, curves, metrics))
+    agent, curves, metrics = _AGENTS[key]
+    frame = {**base, **_view(agent, curves, setting, start, goal), **metrics}
+    shipped = shipped_sweep.shipped(cfg["maze"], seed, cfg["width"], cfg["residual"])
+    frame["depth_sweep"] = shipped and shipped["points"]
+    frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"]}
+    if cfg["sweep"]:
+        sweep = []
+        for i, depth in enumerate(SWEEP_DEPTHS):
+            k = _key(cfg, seed, depth)
+            if k not in _AGENTS:
+                for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
+                    done = (i + step / cfg["train_steps"]) / len(SWEEP_DEPTHS)
+                    yield {**frame, "done": False, "progress": share + (1 - share) * done}
+                _AGENTS.put(k, (agent_k, curves_k, metrics_k))
+            m = _AGENTS[k][2]
+            sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"],
+                          "success_by_distance": m["success_by_distance"]})
+        frame["depth_sweep"] = sweep
+        frame["depth_sweep_source"] = {"where": "live", "train_steps": cfg["train_steps"]}
+    yield {**frame, "done": True, "progress": 1.0}
+
+
+def _train(setting: T.Setting, cfg: dict, depth: int, seed: int):
+    return T.train(setting, cfg["width"], depth, cfg["train_steps"], cfg["residual"], seed)
+
+
+def _view(agent: C.Agent, curves: dict, setting: T.Setting, start: int, goal: int) -> dict:
+    """What the figure shows of one agent: the critic's value over cells and the rollout."""
+    cells = np.arange(len(setting.maze.free))
+    value = agent.critic(cells, np.full(len(cells), goal)).max(axis=1)
+    path = C.rollouts(setting.maze, agent.act, np.array([start]), np.array([goal]), setting.horizon)[0]
+    return {"value": np.round(value, 4).tolist(), "path": [list(setting.maze.free[i]) for i in path],
+            "curves": {k: list(v) for k, v in curves.items()}}
+
+
+READOUTS = [
+    Readout("success_rate", "Success (pairs reached)", ".0%"),
+    Readout("time_at_goal", "Time at goal (steps, the paper's metric)", ".1f"),
+    Readout("baseline_success_rate", "Random walk: success", ".0%"),
+    Readout("path_ratio", "Steps to goal ÷ shortest path", ".2f"),
+]
+
+
+def table(result: dict) -> dict:
+    far = result["distance_bands"][2]
+    sweep, source = result.get("depth_sweep"), result.get("depth_sweep_source")
+    if sweep:
+        rows = [[d["depth"], f"{d['success_rate']:.0%}", f"{d['success_by_distance'][2]:.0%}", f"{d['time_at_goal']:.1f}"] for d in sweep]
+        where = "computed at build time" if source["where"] == "build" else "trained live"
+        caption = (f"Depth sweep on '{result['params']['maze']}', {where} ({source['train_steps']} steps, seed {result['seed']}, "
+                   f"{result['pairs']} start/goal pairs)")
+    else:
+        rows = [[result["params"]["depth"], f"{result['success_rate']:.0%}", f"{result['success_by_distance'][2]:.0%}",
+                 f"{result['time_at_goal']:.1f}"]]
+        caption = f"This agent on '{result['params']['maze']}' ({result['pairs']} start/goal pairs, seed {result['seed']})"
+    return {"caption": caption, "columns": ["depth (layers)", "success", f"success, goals {far}", "time at goal (steps)"], "rows": rows}

@@ -1,0 +1,60 @@
+"""What the browser needs to run simulators: the `simulators` package as one hashed archive,
+and (unless a CDN is configured) the vendored Pyodide runtime."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from simulators import REGISTRY
+
+from .pyodide_runtime import PyodidePins, vendor_runtime
+
+SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
+RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
+
+
+def archive_files() -> dict[str, Path]:
+    """Archive name -> source file: the package's code and shipped data, plus any simulator
+    registered from a module outside the package (shipped at the top level, imported by name)."""
+    files = {f"simulators/{p.relative_to(SIM_ROOT).as_posix()}": p
+             for p in [*SIM_ROOT.rglob("*.py"), *SIM_ROOT.rglob("data/*.json")]}
+    for simulator in REGISTRY.values():
+        source = Path(simulator.module.__file__).resolve()
+        if not source.is_relative_to(SIM_ROOT):
+            if source.name == "__init__.py":
+                folder = source.parent
+                files.update({f"{folder.name}/{p.relative_to(folder).as_posix()}": p for p in folder.rglob("*.py")})
+            else:
+                files[source.name] = source
+    return files
+
+
+def package_archive() -> bytes:
+    """A deterministic ZIP (fixed timestamps, sorted entries), so its hash changes only with its content."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in sorted(archive_files().items()):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
+    """Write the archive and the runtime; return what pages embed (URLs relative to the site root)."""
+    archive = package_archive()
+    digest = hashlib.sha256(archive).hexdigest()
+    name = f"static/sim/simulators-{digest[:16]}.zip"
+    target = staging / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(archive)
+    config = site["runtime"]["pyodide"]
+    url = pyodide_url or config.get("url")
+    if not url:
+        vendor_runtime(PyodidePins.from_config(config), staging / "static" / "pyodide")
+        url = "static/pyodide/"
+    return {"indexURL": url, "archive": name, "archiveSha256": digest,
+            "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url"))}
