@@ -15,6 +15,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()
+
 from sitegen.errors import BuildFailed  # noqa: E402
 from sitegen.pipeline import build, default_options  # noqa: E402
 

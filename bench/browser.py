@@ -18,6 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402

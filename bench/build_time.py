@@ -17,6 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+
 from sitegen.pipeline import build, default_options  # noqa: E402
 
 

@@ -2,7 +2,7 @@
 
     python bench/diffusion_training.py [--sizes 8,16,24,32,64] [--features 128,256,512] [--repeats 3]
 
-Each line times `diffusion_training.train_curves` (13 noise levels: build features, eigendecompose,
+Each line times `diffusion.training.train_curves` (13 noise levels: build features, eigendecompose,
 then 29 checkpoints of losses and 300 generated samples) at the page's defaults otherwise.
 For the browser, `python bench/recompute.py --sim diffusion` times a full default run, and
 `--sweep view_time=...` or `--sweep t=...` the redraws that only re-read the cache.
@@ -18,7 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulators import diffusion, diffusion_process, diffusion_training  # noqa: E402
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+
+from simulators import diffusion  # noqa: E402
+from simulators.diffusion import process as diffusion_process  # noqa: E402
+from simulators.diffusion import training as diffusion_training  # noqa: E402
 
 
 def main() -> None:

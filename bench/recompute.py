@@ -23,10 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
-from simulators import REGISTRY  # noqa: E402
+from simulators import bridge  # noqa: E402
 
 CHANGE = """async ([name, control, value, i]) => {
   const root = document.querySelector(`[data-sim=${name}]`);
@@ -50,13 +54,13 @@ def pct(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def cpython_ms(module, params: dict | None = None, seeds=range(5)) -> float:
+def cpython_ms(name: str, params: dict | None = None, seeds=range(5)) -> float:
     """Median CPython run time over `seeds` (repeat one seed to time what a simulator's own
     cache makes of a re-run, as the page sees it when a sweep revisits a setting)."""
     times = []
     for seed in seeds:
         start = time.perf_counter()
-        module.run(params or {}, seed)
+        bridge.frame(name, params or {}, seed)  # through the adapter, figure included, as the page gets it
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -73,7 +77,7 @@ def sweep(page, name: str, args, request: int = 0) -> None:
                 if v == value:
                     times.append(done)
         params = {**fixed_controls(args), control: value}
-        print(f"{name} {control}={value:20s} CPython {cpython_ms(REGISTRY[name], params, [0] * 5):7.1f} ms | "
+        print(f"{name} {control}={value:20s} CPython {cpython_ms(name, params, [0] * 5):7.1f} ms | "
               f"browser median {statistics.median(times):.0f} ms, max {max(times):.0f} ms")
 
 
@@ -108,7 +112,7 @@ def main() -> None:
                         a, b = page.evaluate(CHANGE, [name, "seed", 1000 + i, len(fixed) + i])
                         first.append(a)
                         final.append(b)
-                    print(f"{name:14s} CPython run {cpython_ms(REGISTRY[name], fixed_controls(args)):7.1f} ms | browser, {args.changes} changes: "
+                    print(f"{name:14s} CPython run {cpython_ms(name, fixed_controls(args)):7.1f} ms | browser, {args.changes} changes: "
                           f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
                           f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
                 page.close()

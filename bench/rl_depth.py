@@ -2,7 +2,7 @@
 
     python bench/rl_depth.py [--maze u-maze] [--depths 1,4,16] [--steps 4000] [--seeds 0] [--offline]
 
-Each line trains one agent with `rl_training.train` (random walks, then ROUNDS rounds of the
+Each line trains one agent with `training.train` (random walks, then ROUNDS rounds of the
 agent's own trajectories) and prints its wall time, success on all evaluation pairs and per third
 by goal distance. `--offline` sets ROUNDS to 0: the same number of steps on the random walks
 only, the control for "does the data the agent collects matter". For the browser,
@@ -18,8 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulators import maze as M  # noqa: E402
-from simulators import rl_training as T  # noqa: E402
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+
+from simulators.thousand_layer_rl import maze as M  # noqa: E402
+from simulators.thousand_layer_rl import training as T  # noqa: E402
 
 
 def main() -> None:

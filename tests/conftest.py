@@ -11,7 +11,19 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()  # before NumPy: see sitegen/blas.py
+
 from sitegen.pipeline import build, default_options  # noqa: E402
+from simulators.kit.cache import clear_all  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_simulator_caches():
+    """Every test starts with empty simulator caches, so none depends on what ran before it."""
+    clear_all()
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ and Nichol & Dhariwal's cosine schedule (s = 0.008, beta clipped at 0.999). With
 noise prediction eps*(x, t) = -sqrt(1 - abar_t) * grad log p_t(x), ancestral sampling
     x_{t-1} = (x_t - beta_t / sqrt(1 - abar_t) * eps*) / sqrt(alpha_t) + sqrt(beta_t) z
 returns samples from the data distribution (up to discretisation), which the tests check.
-`reverse` takes any score function, so the trained models of `diffusion_training` sample
+`reverse` takes any score function, so the trained models of `training` sample
 through the same code.
 """
 

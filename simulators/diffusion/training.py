@@ -15,7 +15,7 @@ feature covariance U:  B_k = (V Q / lambda) (1 - (1 - 2 eta lambda)^k),  A_k = B
 That is the paper's mechanism in miniature: directions with large eigenvalues (the shape of
 the distribution) are learned early, directions with small ones (the particular training
 points) late. Any step count k costs the same to evaluate, so curves over 10^0..10^7 steps
-are cheap; `tests/test_diffusion_training.py` checks the closed form against plain iteration.
+are cheap; `tests/simulators/test_diffusion_training.py` checks the closed form against plain iteration.
 """
 
 from __future__ import annotations

@@ -63,9 +63,9 @@ def parse_sequence(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """'A=3 ?A' -> (labels with the start token, one-hot features (1, L, F), targets (L,))."""
     words = text.split()
     if not words:
-        raise ValueError("parameter 'sequence' is empty: write tokens such as A=3 (store) or ?A (ask)")
+        raise ParamError("sequence", "must not be empty: write tokens such as A=3 (store) or ?A (ask)")
     if len(words) > MAX_SHOWN_TOKENS:
-        raise ValueError(f"parameter 'sequence' has {len(words)} tokens: at most {MAX_SHOWN_TOKENS} are shown")
+        raise ParamError("sequence", f"must have at most {MAX_SHOWN_TOKENS} tokens, got {len(words)}")
     types, keys, values = [A.BOS], [-1], [-1]
     for n, word in enumerate(words, start=1):
         w = word.upper()
@@ -74,7 +74,7 @@ def parse_sequence(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         elif len(w) == 3 and w[0] in A.KEYS and w[1] == "=" and w[2].isdigit() and int(w[2]) < A.N_VALUES:
             types.append(A.STORE), keys.append(A.KEYS.index(w[0])), values.append(int(w[2]))
         else:
-            raise ValueError(f"parameter 'sequence': token {n} {word!r} is not K=v (key A–Z, value 0–{A.N_VALUES - 1}) or ?K")
+            raise ParamError("sequence", f": token {n} {word!r} is not K=v (key A–Z, value 0–{A.N_VALUES - 1}) or ?K")
     t, k, v = (np.array([a]) for a in (types, keys, values))
     return ["⟨s⟩"] + [w.upper() for w in words], A.encode(t, k, v), A.targets_of(t, k, v)[0]
 

@@ -63,7 +63,8 @@ def coerce(spec: dict, value):
         number = _to_number(value, kind, reject)
         low, high = spec["min"], spec["max"]
         if not (low <= number <= high):
-            raise reject(f"must be between {low} and {high}, got {value!r}")
+            shown = number if isinstance(value, str) else value  # "got 5000", also when 5000 came from a URL
+            raise reject(f"must be between {low} and {high}, got {shown!r}")
         return number
     if kind == "bool":
         if isinstance(value, bool):

@@ -47,7 +47,7 @@ PARAMS = [
 ]
 
 _AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving start/goal re-reads it
-_SETTINGS = Recent(4)  # (maze rows, seed) -> rl_training.Setting
+_SETTINGS = Recent(4)  # (maze rows, seed) -> training.Setting
 
 
 def refresh_build_data(log=print) -> None:

@@ -1,19 +1,25 @@
 """Gated-attention simulator: the task, the metrics, and the paper's qualitative result."""
 
+import re
 import math
 
 import numpy as np
 import pytest
 
-from simulators import attention_model as A
+from sim_helpers import runner
+from simulators.kit.cache import clear_all
+from simulators.kit.params import ParamError
 from simulators import gated_attention as G
+from simulators.gated_attention import model as A
+
+run, steps = runner("gated_attention")
 
 SEEDS = range(6)
 
 
 @pytest.fixture(scope="module")
 def default_runs():
-    return {seed: G.run({}, seed) for seed in SEEDS}
+    return {seed: run({}, seed) for seed in SEEDS}
 
 
 def decode(x):
@@ -45,28 +51,29 @@ def test_parse_sequence():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "parameter 'sequence' is empty"),
-    ("   ", "parameter 'sequence' is empty"),
-    ("A=3 " * 25, "has 25 tokens: at most 24"),
-    ("A=3 B=9", "token 2 'B=9'"),
+    ("", "Sequence shown (sequence) must not be empty"),
+    ("   ", "Sequence shown (sequence) must not be empty"),
+    ("A=3 " * 25, "Sequence shown (sequence) must have at most 24 tokens, got 25"),
+    ("A=3 B=9", "Sequence shown (sequence): token 2 'B=9'"),
     ("A=3 ?AB", "token 2 '?AB'"),
     ("<script>", "token 1 '<script>'"),
 ])
 def test_bad_sequences_are_named(text, message):
-    with pytest.raises(ValueError, match=message.replace("?", r"\?")):
-        G.run({"sequence": text}, 0)
+    with pytest.raises(ParamError, match=re.escape(message)) as error:
+        run({"sequence": text}, 0)
+    assert error.value.name == "sequence"
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"head": 3}, "parameter 'head' = 3 is out of range: the models have 2 head"),
-    ({"train_length": 40}, "parameter 'train_length'"),
-    ({"train_steps": 5000}, "parameter 'train_steps'"),
-    ({"learning_rate": 0}, "parameter 'learning_rate'"),
-    ({"heads": 9}, "parameter 'heads'"),
+    ({"head": 3}, "Head shown (head) must be at most Heads (heads) = 2, got 3"),
+    ({"train_length": 40}, "Training sequence length (train_length) must be between 6 and 24, got 40"),
+    ({"train_steps": 5000}, "Training steps (train_steps) must be between"),
+    ({"learning_rate": 0}, "Learning rate (learning_rate) must be between"),
+    ({"heads": 9}, "Heads (heads) must be between 1 and 4, got 9"),
 ])
 def test_bad_settings_are_named(params, message):
-    with pytest.raises(ValueError, match=message):
-        G.run(params, 0)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        run(params, 0)
 
 
 def test_attention_stats_on_hand_made_matrices():
@@ -122,16 +129,15 @@ def test_gates_close_for_stores_and_open_for_asks(default_runs):
 
 
 def test_training_animates_then_caches():
-    G._TRAINED.clear()
-    frames = list(G.steps({"train_steps": 40}, 3))
+    frames = list(steps({"train_steps": 40}, 3))
     assert len(frames) >= 3 and [f["done"] for f in frames] == [False] * (len(frames) - 1) + [True]
     assert [f["progress"] for f in frames] == sorted(f["progress"] for f in frames)
     # Switching heads or editing the sequence reuses the trained models: one final frame, same numbers.
-    again = list(G.steps({"train_steps": 40, "head": 2, "sequence": "A=1 ?A"}, 3))
+    again = list(steps({"train_steps": 40, "head": 2, "sequence": "A=1 ?A"}, 3))
     assert len(again) == 1
     assert again[0]["variants"]["none"]["sink_ratio"] == frames[-1]["variants"]["none"]["sink_ratio"]
-    G._TRAINED.clear()
-    fresh = G.run({"train_steps": 40}, 3)
+    clear_all()
+    fresh = run({"train_steps": 40}, 3)
     assert fresh["variants"] == frames[-1]["variants"]
 
 

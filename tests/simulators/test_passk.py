@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import itertools
 import math
 from fractions import Fraction
@@ -9,7 +10,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from sim_helpers import runner
+from simulators.kit.params import ParamError
 from simulators import passk as K
+
+run, steps = runner("passk")
 
 
 def exact(n: int, c: int, k: int) -> float:
@@ -104,29 +109,29 @@ def test_grpo_ignores_groups_without_signal():
 
 def test_result_interface_and_determinism():
     params = {"n_problems": 30, "samples": 64, "rl_steps": 40, "distill_steps": 40}
-    a, b = K.run(params, 5), K.run(params, 5)
+    a, b = run(params, 5), run(params, 5)
     assert a == b
     assert a["ks"] == list(range(1, 65))
     assert set(a["pass_at_k"]) == {"base", "rl", "distilled"}
     assert all(len(curve) == 64 for curve in a["pass_at_k"].values())
-    assert K.run(params, 6)["pass_at_k"] != a["pass_at_k"]
+    assert run(params, 6)["pass_at_k"] != a["pass_at_k"]
 
 
 def test_zero_rl_steps_gives_the_base_model():
-    result = K.run({"rl_steps": 0, "n_problems": 40}, 3)
+    result = run({"rl_steps": 0, "n_problems": 40}, 3)
     assert result["pass_at_k"]["rl"] == result["pass_at_k"]["base"]
     assert result["crossover_k"] is None
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"n_problems": 0}, "parameter 'n_problems' = 0 is out of range: allowed 1 to 400"),
-    ({"samples": 2048}, "parameter 'samples' = 2048 is out of range: allowed 2 to 1024"),
-    ({"group_size": 1}, "parameter 'group_size' = 1 is out of range"),
-    ({"n_problems": 400, "rl_steps": 1000, "distill_steps": 1000, "group_size": 64}, "parameter 'n_problems' = 400: with these steps"),
+    ({"n_problems": 0}, "Problems (n_problems) must be between 1 and 400, got 0"),
+    ({"samples": 2048}, "Samples per problem n (samples) must be between 2 and 1024, got 2048"),
+    ({"group_size": 1}, "Group size G (group_size) must be between 2 and 64, got 1"),
+    ({"n_problems": 400, "rl_steps": 1000, "distill_steps": 1000, "group_size": 64}, "Problems (n_problems) = 400 with these steps and group size would take"),
 ])
 def test_bad_parameters_are_named(params, message):
-    with pytest.raises(ValueError, match=message):
-        K.run(params, 0)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        run(params, 0)
 
 
 class TestThePapersPicture:
@@ -136,7 +141,7 @@ class TestThePapersPicture:
 
     @pytest.fixture(scope="class")
     def runs(self):
-        return {seed: K.run({}, seed) for seed in self.SEEDS}
+        return {seed: run({}, seed) for seed in self.SEEDS}
 
     def test_rl_wins_at_k_1_and_loses_at_k_n(self, runs):
         for seed, r in runs.items():
@@ -157,6 +162,6 @@ class TestThePapersPicture:
             assert rl[-1] > base[-1] and rl[0] > base[0], seed
 
     def test_more_rl_steps_narrow_coverage(self):
-        coverage = {steps: np.mean([K.run({"rl_steps": steps, "distill_steps": 0}, s)["rl_coverage"] for s in self.SEEDS])
+        coverage = {steps: np.mean([run({"rl_steps": steps, "distill_steps": 0}, s)["coverage"]["rl"] for s in self.SEEDS])
                     for steps in (0, 50, 150)}
         assert coverage[0] > coverage[50] > coverage[150], coverage

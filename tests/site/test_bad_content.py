@@ -175,3 +175,39 @@ def test_cli_exits_nonzero_and_prints_every_error(content_copy, tmp_path):
     assert "site.yaml:" in proc.stderr and "base_path" in proc.stderr
     assert "build failed: 2 error(s); the previous site was left untouched" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_simulator_rejecting_its_params_at_run_time_is_a_content_error(content_copy, tmp_path):
+    """A check between controls happens inside the simulator; it still reads file:line: field: message."""
+    path = content_copy / "topics" / "superposition-scaling.md"
+    edit(path, "  name: superposition\n", "  name: superposition\n  params: {m_dims: 50, n_features: 40}\n")
+    [error] = errors_of(content_copy, tmp_path)
+    assert error.file == shown(content_copy, "topics/superposition-scaling.md")
+    assert error.field == "simulator.params.m_dims" and error.line == line_of(path, "params: {m_dims: 50")
+    assert error.message == "Hidden dimensions m (m_dims) must be smaller than Features n (n_features) = 40, got 50"
+
+
+def test_bad_simulator_param_and_seed_are_named(content_copy, tmp_path):
+    path = content_copy / "topics" / "superposition-scaling.md"
+    edit(path, "  seed: 0\n", "  seed: 0\n  params:\n    alpha: 9\n")
+    other = content_copy / "topics" / "rlvr-reasoning.md"
+    edit(other, "  seed: 0\n", "  seed: -3\n")
+    errors = sorted(errors_of(content_copy, tmp_path), key=lambda e: e.field)
+    assert [e.field for e in errors] == ["simulator.params.alpha", "simulator.seed"]
+    assert errors[0].line == line_of(path, "alpha: 9")
+    assert errors[0].message == "Frequency exponent α (alpha) must be between 0.5 and 3.0, got 9"
+    assert errors[1].line == line_of(other, "seed: -3")
+    assert errors[1].message.startswith("Seed (seed) must be a whole number between 0 and 4294967295, got -3")
+
+
+def test_content_errors_stop_the_build_before_any_simulator_runs(content_copy, tmp_path, monkeypatch):
+    from sitegen import first_frames, shipped_data
+
+    ran = []
+    monkeypatch.setattr(shipped_data, "refresh", lambda log=print: ran.append("shipped data"))
+    monkeypatch.setattr(first_frames, "render", lambda bodies: ran.append("first frames") or [])
+    edit(topic(content_copy), "## Deep dive\n", "## Deeper dive\n")
+    edit(content_copy / "topics" / "rlvr-reasoning.md", "## Background\n", "## Background\n\nBroken $\\frac{1}{$ math.\n")
+    errors = errors_of(content_copy, tmp_path)
+    assert {e.field for e in errors} == {"body"} and len(errors) == 2
+    assert ran == []

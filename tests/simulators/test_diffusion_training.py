@@ -1,14 +1,20 @@
 """Diffusion part 2: the random-features score model, its closed-form training, the
 memorization criterion, and the generalization window measured over n."""
 
+import re
 import math
 
 import numpy as np
 import pytest
 
+from sim_helpers import runner
+from simulators import REGISTRY
+from simulators.kit.params import ParamError
 from simulators import diffusion as S
-from simulators import diffusion_process as D
-from simulators import diffusion_training as W
+from simulators.diffusion import process as D
+from simulators.diffusion import training as W
+
+run, steps = runner("diffusion")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +87,7 @@ def test_reading_times_off_curves():
 
 @pytest.fixture(scope="module")
 def default_runs():
-    return [S.run({}, seed) for seed in (0, 1, 2)]
+    return [run({}, seed) for seed in (0, 1, 2)]
 
 
 def test_sweep_interface(default_runs):
@@ -95,7 +101,7 @@ def test_sweep_interface(default_runs):
 def test_tau_mem_grows_with_n_while_tau_gen_stays_nearly_flat(default_runs):
     """At the defaults, over three seeds: the window opens at about the same time for every n
     and closes much later for more data."""
-    budget = 10 ** S.P.defaults(S.PARAMS)["budget"]
+    budget = 10 ** REGISTRY["diffusion"].defaults()["budget"]
     for result in default_runs:
         sweep = result["sweep"]
         mem = [s["tau_mem"] if s["tau_mem"] is not None else 10 * budget for s in sweep]  # beyond the budget
@@ -108,52 +114,51 @@ def test_tau_mem_grows_with_n_while_tau_gen_stays_nearly_flat(default_runs):
 
 
 def test_samples_generalize_inside_the_window_and_copy_after_it():
-    early = S.run({"view_time": 2.0}, 0)["shown"]   # 100 steps: inside the window for n = 8
-    late = S.run({"view_time": 7.0}, 0)["shown"]    # the whole budget
+    early = run({"view_time": 2.0}, 0)["shown"]   # 100 steps: inside the window for n = 8
+    late = run({"view_time": 7.0}, 0)["shown"]    # the whole budget
     assert early["tau_gen"] < 100 < early["tau_mem"]
     assert early["view_f_mem"] < early["chance"] + 0.15 and early["view_quality"] > 0.85
     assert late["view_f_mem"] > 0.6
 
 
 def test_switching_the_shown_n_or_time_does_not_retrain():
-    S._TRAINED.clear()
-    first = S.run({"sizes": "8, 16", "budget": 4, "samples": 50}, 3)
+    first = run({"sizes": "8, 16", "budget": 4, "samples": 50}, 3)
     models = {id(v["model"]) for v in S._TRAINED.values()}
-    second = S.run({"sizes": "8, 16", "budget": 4, "samples": 50, "shown_n": 16, "view_time": 4}, 3)
+    second = run({"sizes": "8, 16", "budget": 4, "samples": 50, "shown_n": 16, "view_time": 4}, 3)
     assert {id(v["model"]) for v in S._TRAINED.values()} == models and len(models) == 2
     assert second["shown"]["n"] == 16 and first["sweep"] == second["sweep"]
 
 
 def test_the_nearest_size_is_shown_when_the_sizes_change():
-    assert S.run({"sizes": "16, 32", "budget": 3, "samples": 50}, 0)["shown"]["n"] == 16
-    assert S.run({"sizes": "8, 16", "budget": 3, "samples": 50, "shown_n": 13}, 0)["shown"]["n"] == 16
+    assert run({"sizes": "16, 32", "budget": 3, "samples": 50}, 0)["shown"]["n"] == 16
+    assert run({"sizes": "8, 16", "budget": 3, "samples": 50, "shown_n": 13}, 0)["shown"]["n"] == 16
 
 
 def test_frames_fill_the_sweep_one_size_at_a_time():
-    frames = list(S.steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50}, 4))
+    frames = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50}, 4))
     assert [len(f["sweep"]) for f in frames] == [0, 1, 2, 3]
     assert [f["done"] for f in frames] == [False, False, False, True]
     assert "shown" not in frames[0] and frames[-1]["shown"]["n"] == 8
     assert "<svg" in S.render(frames[0]) and "sizes done" in S.render(frames[0])
     # Once trained, a redraw (here: another time step) is a single final frame.
-    again = list(S.steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500}, 4))
+    again = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500}, 4))
     assert len(again) == 1 and again[0]["done"]
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"sizes": "8, x"}, "parameter 'sizes': 'x' is not a whole number"),
-    ({"sizes": "8, 500"}, "parameter 'sizes': n = 500 is out of range: allowed 2 to 128"),
-    ({"sizes": "1, 8"}, "n = 1 is out of range"),
-    ({"sizes": "8"}, "lists 1 different size"),
-    ({"sizes": "8, 8"}, "lists 1 different size"),
-    ({"sizes": "2, 4, 8, 16, 32, 64"}, "lists 6 different size"),
-    ({"view_time": 6.0, "budget": 5}, "parameter 'view_time' = 6.0 is past the training budget"),
-    ({"budget": 9}, "parameter 'budget'"),
-    ({"features": 4}, "parameter 'features'"),
+    ({"sizes": "8, x"}, "Training-set sizes n (sizes) must list whole numbers like 8, 16, 32, got 'x'"),
+    ({"sizes": "8, 500"}, "Training-set sizes n (sizes) must list sizes between 2 and 128, got 500"),
+    ({"sizes": "1, 8"}, "must list sizes between 2 and 128, got 1"),
+    ({"sizes": "8"}, "must list 2 to 5 different sizes, to fit a slope; got 1"),
+    ({"sizes": "8, 8"}, "must list 2 to 5 different sizes, to fit a slope; got 1"),
+    ({"sizes": "2, 4, 8, 16, 32, 64"}, "must list 2 to 5 different sizes, to fit a slope; got 6"),
+    ({"view_time": 6.0, "budget": 5}, "Samples after 10^x steps (view_time) must be within the training budget (10^5 steps), got 10^6.0"),
+    ({"budget": 9}, "Training budget (10^x steps) (budget) must be between 3 and 7, got 9"),
+    ({"features": 4}, "Random features p (features) must be between 64 and 512, got 4"),
 ])
 def test_bad_training_settings_are_named(params, message):
-    with pytest.raises(ValueError, match=message):
-        S.run(params, 0)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        run(params, 0)
 
 
 def test_table_lists_the_sweep(default_runs):

@@ -1,15 +1,21 @@
 """1000-layer RL simulator: the maze environment, hindsight data, the InfoNCE critic and its
 gradients, deterministic training, and an agent that beats a random walk."""
 
+import re
 import numpy as np
 import pytest
 
-from simulators import crl as C
-from simulators import maze as M
-from simulators import nn
-from simulators import rl_sweep
-from simulators import rl_training as T
+from sim_helpers import runner
+from simulators.kit.cache import clear_all
+from simulators.kit.params import ParamError
 from simulators import thousand_layer_rl as S
+from simulators.kit import nn
+from simulators.thousand_layer_rl import crl as C
+from simulators.thousand_layer_rl import maze as M
+from simulators.thousand_layer_rl import sweep as rl_sweep
+from simulators.thousand_layer_rl import training as T
+
+run, steps = runner("thousand_layer_rl")
 
 SPLIT = ["..#..",
          "..#..",
@@ -107,21 +113,21 @@ def test_encoder_gradients_through_the_critic_loss(residual):
 
 def test_training_is_deterministic_per_seed():
     params = {"maze": "open room", "train_steps": 100, "depth": 2}
-    a, b = S.run(params, 5), S.run(params, 5)
-    S._AGENTS.clear()
-    c = S.run(params, 5)
+    a, b = run(params, 5), run(params, 5)
+    clear_all()
+    c = run(params, 5)
     assert a["value"] == c["value"] and a["success_rate"] == c["success_rate"] == b["success_rate"]
 
 
 def test_agent_reaches_goals_far_above_a_random_walk():
-    result = S.run({"maze": "open room", "train_steps": 400, "depth": 4}, 0)
+    result = run({"maze": "open room", "train_steps": 400, "depth": 4}, 0)
     assert result["success_rate"] >= 0.6
     assert result["success_rate"] >= 2 * result["baseline_success_rate"]  # a random walk is lucky in an open room
     assert result["time_at_goal"] > 5 * max(result["baseline_time_at_goal"], 0.5)
 
 
 def test_interface_and_live_sweep():
-    result = S.run({"maze": "open room", "train_steps": 100, "sweep": True}, 1)
+    result = run({"maze": "open room", "train_steps": 100, "sweep": True}, 1)
     assert {"success_rate", "time_at_goal", "baseline_success_rate", "depth_sweep", "success_by_distance"} <= set(result)
     assert [d["depth"] for d in result["depth_sweep"]] == list(S.SWEEP_DEPTHS)
     assert all(set(d) == {"depth", "success_rate", "time_at_goal", "success_by_distance"} for d in result["depth_sweep"])
@@ -174,31 +180,30 @@ def test_success_is_split_into_thirds_by_goal_distance():
 
 
 def test_moving_the_goal_does_not_retrain():
-    S._AGENTS.clear()
-    S.run({"maze": "open room", "train_steps": 100}, 2)
+    run({"maze": "open room", "train_steps": 100}, 2)
     before = {id(v[0]) for v in S._AGENTS.values()}
-    frames = list(S.steps({"maze": "open room", "train_steps": 100, "goal": "3,3"}, 2))
+    frames = list(steps({"maze": "open room", "train_steps": 100, "goal": "3,3"}, 2))
     assert len(frames) == 1 and {id(v[0]) for v in S._AGENTS.values()} == before
     assert frames[0]["goal"] == [3, 3]
 
 
 def test_unreachable_goal_is_named(monkeypatch):
     monkeypatch.setitem(M.PRESETS, "open room", SPLIT)
-    with pytest.raises(ValueError, match=r"parameter 'goal': \(0, 4\) cannot be reached from \(0, 0\)"):
-        S.run({"maze": "open room", "start": "0,0", "goal": "0,4", "train_steps": 100}, 0)
+    with pytest.raises(ParamError, match=re.escape("Goal cell (row,col) (goal) must be reachable from the start (0, 0) in maze 'open room', got (0, 4)")):
+        run({"maze": "open room", "start": "0,0", "goal": "0,4", "train_steps": 100}, 0)
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"start": "2,0", "maze": "u-maze"}, "parameter 'start': \\(2, 0\\) is on a wall"),
-    ({"goal": "9,9", "maze": "open room"}, "is outside the 7x7 maze"),
-    ({"goal": "north"}, "write a cell as row,col"),
-    ({"depth": 65}, "parameter 'depth'"),
-    ({"depth": 0}, "parameter 'depth'"),
-    ({"maze": "labyrinth"}, "parameter 'maze'"),
+    ({"start": "2,0", "maze": "u-maze"}, "Start cell (row,col) (start) must be a floor cell of the maze: cell (2, 0) is on a wall"),
+    ({"goal": "9,9", "maze": "open room"}, "Goal cell (row,col) (goal) must be a floor cell of the maze: cell (9, 9) is outside the 7x7 maze"),
+    ({"goal": "north"}, "Goal cell (row,col) (goal) must be a cell as row,col (for example 0,3) or auto, got 'north'"),
+    ({"depth": 65}, "Depth (layers) (depth) must be between 1 and 64, got 65"),
+    ({"depth": 0}, "Depth (layers) (depth) must be between 1 and 64, got 0"),
+    ({"maze": "labyrinth"}, "Maze (maze) must be one of"),
 ])
 def test_bad_settings_are_named(params, message):
-    with pytest.raises(ValueError, match=message):
-        S.run({"train_steps": 100, **params}, 0)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        run({"train_steps": 100, **params}, 0)
 
 
 def test_shipped_sweep_matches_the_code_that_trains_agents():
@@ -224,11 +229,11 @@ def test_shipped_sweep_shows_deeper_agents_reaching_farther_goals():
 
 
 def test_page_setting_reads_the_shipped_sweep_and_others_do_not():
-    shipped = S.run({"maze": "u-maze", "train_steps": 100}, 0)
+    shipped = run({"maze": "u-maze", "train_steps": 100}, 0)
     assert shipped["depth_sweep_source"] == {"where": "build", "train_steps": rl_sweep.SETTINGS["train_steps"]}
     assert [d["depth"] for d in shipped["depth_sweep"]] == rl_sweep.SETTINGS["depths"]
     assert "computed at build time" in S.render(shipped) and "computed at build time" in S.table(shipped)["caption"]
-    other = S.run({"maze": "u-maze", "train_steps": 100, "width": 16}, 0)
+    other = run({"maze": "u-maze", "train_steps": 100, "width": 16}, 0)
     assert other["depth_sweep"] is None and "No shipped sweep" in S.render(other)
 
 
@@ -246,24 +251,23 @@ def test_stale_shipped_sweep_is_recomputed_whole(tmp_path, monkeypatch):
 
 def test_heartbeats_between_evaluations_become_renderable_progress_frames(monkeypatch):
     monkeypatch.setattr(T, "HEARTBEAT", 0.0)  # a heartbeat after every step, as a slow browser would see
-    S._AGENTS.clear()
-    frames = list(S.steps({"maze": "open room", "train_steps": 100, "depth": 1}, 3))
+    frames = list(steps({"maze": "open room", "train_steps": 100, "depth": 1}, 3))
     progress = [f["progress"] for f in frames]
     assert len(frames) > 90 and progress == sorted(progress) and progress[-1] == 1.0
     assert all("success_rate" in f and "success_by_distance" in f for f in frames)
     assert "<svg" in S.render(frames[0])
     monkeypatch.setattr(T, "HEARTBEAT", 3.0)
-    S._AGENTS.clear()
-    assert S.run({"maze": "open room", "train_steps": 100, "depth": 1}, 3)["value"] == frames[-1]["value"]  # same training
+    clear_all()
+    assert run({"maze": "open room", "train_steps": 100, "depth": 1}, 3)["value"] == frames[-1]["value"]  # same training
 
 
 def test_site_build_refreshes_a_stale_shipped_sweep(tmp_path, monkeypatch):
-    from sitegen import simulations
+    from sitegen import shipped_data
 
     monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
     monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1], "train_steps": 90})
     messages = []
-    simulations.refresh_build_data(log=messages.append)  # what `python build.py` runs before first frames
+    shipped_data.refresh(log=messages.append)  # what `python build.py` runs before first frames
     assert rl_sweep.load() is not None and len(messages) == 1 and "stale" in messages[0]
-    simulations.refresh_build_data(log=messages.append)
+    shipped_data.refresh(log=messages.append)
     assert len(messages) == 1  # current now: the build does not retrain

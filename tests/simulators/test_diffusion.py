@@ -1,13 +1,18 @@
 """Diffusion simulator: schedules, forward moments, the exact score, and the ideal reverse process."""
 
+import re
 import math
 
 import numpy as np
 import pytest
 
+from sim_helpers import runner
 from simulators import diffusion as S
-from simulators import diffusion_process as D
-from simulators import nn
+from simulators.kit.params import ParamError
+from simulators.diffusion import process as D
+from simulators.kit import nn
+
+run, steps = runner("diffusion")
 
 
 def test_schedules():
@@ -73,7 +78,7 @@ def test_exact_score_reverse_process_returns_the_data_distribution(name, schedul
 
 
 def test_timeline_ends():
-    start, end = S.run({"t": 0}, 5), S.run({"t": 1000}, 5)
+    start, end = run({"t": 0}, 5), run({"t": 1000}, 5)
     assert start["alpha_bar"] == 1.0 and start["snr"] is None
     assert start["final"]["on_data"] > 0.95
     noise = np.array(end["forward_points"])
@@ -83,20 +88,19 @@ def test_timeline_ends():
 
 
 def test_scrubbing_reuses_the_reverse_run():
-    S._REVERSED.clear()
-    a = S.run({"t": 200}, 7)
+    a = run({"t": 200}, 7)
     assert len(S._REVERSED) == 1
-    b = S.run({"t": 600}, 7)
+    b = run({"t": 600}, 7)
     assert len(S._REVERSED) == 1 and a["final"] == b["final"]
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"t": 305}, "parameter 't' = 305 must be a multiple of 10"),
-    ({"t": 1010}, "parameter 't'"),
-    ({"schedule": "quadratic"}, "parameter 'schedule'"),
-    ({"dataset": "moons"}, "parameter 'dataset'"),
-    ({"samples": 5000}, "parameter 'samples'"),
+    ({"t": 305}, "Time step t (t) must be a multiple of 10, got 305"),
+    ({"t": 1010}, "Time step t (t) must be between 0 and 1000, got 1010"),
+    ({"schedule": "quadratic"}, "Noise schedule (schedule) must be one of linear, cosine, got 'quadratic'"),
+    ({"dataset": "moons"}, "Data (dataset) must be one of"),
+    ({"samples": 5000}, "Points (samples) must be between 50 and 1000, got 5000"),
 ])
 def test_bad_settings_are_named(params, message):
-    with pytest.raises(ValueError, match=message):
-        S.run(params, 0)
+    with pytest.raises(ParamError, match=re.escape(message)):
+        run(params, 0)

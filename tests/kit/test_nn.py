@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from simulators import attention_model as A
-from simulators import nn
+from simulators.gated_attention import model as A
+from simulators.kit import nn
 
 TOLERANCE = 1e-6
 

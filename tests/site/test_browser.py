@@ -104,14 +104,14 @@ def test_first_frame_is_there_before_the_runtime(page, site_url):
 
 
 def bridge_result(params: dict, seed: int) -> dict:
-    return json.loads(bridge.run_json("superposition", json.dumps(params), seed))["result"]
+    return bridge.result("superposition", params, seed)
 
 
 def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     page.goto(site_url + "superposition-scaling/" + QUICK)
     assert wait_status(page, "live", "error") == "live"
     page.wait_for_selector(f'{SIM}[data-sim-done="1"]', state="attached", timeout=60_000)
-    browser_result = page.evaluate("document.querySelector('[data-sim]').simulator.lastPayload.result")
+    browser_result = page.evaluate("document.querySelector('[data-sim]').simulator.lastFrame.result")
     cpython = bridge_result(QUICK_PARAMS, 0)
     assert browser_result["params"] == cpython["params"]
     for key in ("loss", "fraction_represented", "mean_interference"):
@@ -150,7 +150,8 @@ LIVE_CASES = {
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
     "gated_attention": ("gated-attention/", {"train_steps": 60, "head": 2}),
     "thousand_layer_rl": ("thousand-layer-rl/", {"maze": "open room", "train_steps": 100, "depth": 2, "goal": "3,3"}),
-    "diffusion": ("diffusion-memorization/", {"schedule": "cosine", "t": 450, "dataset": "grid of 9", "sizes": "9, 18", "budget": 5}),
+    # t = 1000: the SNR readout is 4.04e-05, which a JavaScript copy of the formatter printed as 0.0000404.
+    "diffusion": ("diffusion-memorization/", {"t": 1000, "dataset": "grid of 9", "sizes": "9, 18", "budget": 5}),
 }
 
 
@@ -161,9 +162,12 @@ def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
     page.goto(site_url + slug + "?" + urlencode({**params, "seed": 4}))
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-status") == "live"
-    browser_result = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
-    expected = json.loads(bridge.run_json(name, json.dumps(params), 4))["result"]
-    assert_close(browser_result, expected)
+    browser_result = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
+    expected = bridge.frame(name, params, 4)
+    assert_close(browser_result, expected.result)
+    # Readouts are formatted in Python (the worker's envelope); the page only places the text.
+    shown = {path: page.text_content(f'{root} [data-readout="{path}"]') for path in expected.readouts}
+    assert shown == expected.readouts
     assert page.locator(f"{root} [data-sim-svg] svg > title").count() == 1
 
 
@@ -174,12 +178,12 @@ def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
     page.click(f"{root} [data-sim-svg] #move-0")  # predict 0 on the adversary's first instance
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=30_000)
     assert "moves=0" in page.url
-    first = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    first = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     assert len([r for r in first["history"] if not r["forced"]]) == 1
     # Keyboard: focus stays on a move button after the redraw, so Enter plays the next move.
     page.keyboard.press("Enter")
     page.wait_for_selector(f'{root}[data-sim-done="2"]', state="attached", timeout=30_000)
-    second = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    second = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     assert len([r for r in second["history"] if not r["forced"]]) == 2
     assert page.text_content(f'{root} [data-readout="mistakes"]') == str(second["mistakes"])
 
@@ -188,13 +192,13 @@ def test_switching_heads_from_the_figure_updates_figure_and_table(page, site_url
     root = "[data-sim=gated_attention]"
     page.goto(site_url + "gated-attention/?train_steps=30")
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
-    trained = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    trained = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     page.click(f"{root} [data-sim-svg] #ga-head-2")
     page.wait_for_selector(f'{root}[data-sim-done="2"]', state="attached", timeout=30_000)
     assert "head=2" in page.url
     assert page.get_attribute(f"{root} [data-sim-svg] #ga-head-2", "aria-pressed") == "true"
     assert "(head 2)" in page.text_content(f"{root} [data-sim-table-caption]")
-    shown = page.evaluate(f"document.querySelector('{root}').simulator.lastPayload.result")
+    shown = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     # Same trained models (the switch re-reads them, it does not retrain).
     assert shown["variants"]["none"]["sink_ratio"] == trained["variants"]["none"]["sink_ratio"]
     first_row = page.locator(f"{root} [data-sim-table] tbody tr").nth(1).locator("td").all_text_contents()
@@ -219,7 +223,7 @@ def test_bad_url_parameter_gives_a_clear_message(page, site_url):
     page.goto(site_url + "superposition-scaling/?m_dims=abc")
     assert wait_status(page, "error") == "error"
     message = page.text_content("[data-sim-message]")
-    assert "parameter 'm_dims'" in message and "not a number" in message
+    assert "Hidden dimensions m (m_dims) must be a number, got 'abc'" in message
     assert page.locator(f"{SIM} [data-sim-svg] svg").count() == 1
 
 
@@ -260,3 +264,44 @@ def test_phone_width_has_no_horizontal_scroll(browser, site_url):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{slug or 'home'} scrolls sideways by {overflow}px at 360px"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def example_site_url(tmp_path_factory):
+    """The site built with tests/example_simulator.py on the superposition page."""
+    import example_simulator
+    import simulators
+    from conftest import PROJECT_ROOT, build_content
+    from test_example_simulator import use_example
+
+    content = tmp_path_factory.mktemp("example") / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    use_example(content)
+    simulators.register(example_simulator)
+    try:
+        build_content(content, content.parent / "site")
+    finally:
+        del simulators.REGISTRY[example_simulator.NAME]
+    server, url = serve(content.parent / "site")
+    yield url
+    server.shutdown()
+
+
+def test_example_simulator_runs_live_from_its_own_module(page, example_site_url):
+    """A simulator from outside the package: shipped in the archive, imported by the worker."""
+    import example_simulator
+    import simulators
+
+    root = "[data-sim=example_coins]"
+    page.goto(example_site_url + "superposition-scaling/?flips=500&p=0.7&seed=3")
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
+    simulators.register(example_simulator)
+    try:
+        expected = bridge.frame("example_coins", {"flips": 500, "p": 0.7}, 3)
+    finally:
+        del simulators.REGISTRY[example_simulator.NAME]
+    assert_close(page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result"), expected.result)
+    assert page.text_content(f'{root} [data-readout="share.heads"]') == expected.readouts["share.heads"]
+    page.goto(example_site_url + "superposition-scaling/?window=90&flips=50")
+    page.wait_for_selector(f'{root}[data-sim-status="error"]', state="attached", timeout=60_000)
+    assert "Window (window) must be at most the number of flips (50), got 90" in page.text_content(f"{root} [data-sim-message]")

@@ -1,0 +1,41 @@
+"""The drawing kit's colour scales and PNG encoder, and the bounded cache."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+
+from simulators.kit import svg
+from simulators.kit.cache import Recent, clear_all
+
+
+def test_raster_heatmap_matches_the_vector_colours_and_decodes():
+    values = np.linspace(-1, 1, 21)
+    for v, rgb in zip(values, svg.diverging_rgb(values, 1.0)):
+        assert svg.diverging(v) == "rgb({},{},{})".format(*rgb)  # one colour scale, two encodings
+    pixels = svg.diverging_rgb(values[:12].reshape(3, 4), 1.0)
+    data = svg.png(pixels)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length = struct.unpack(">I", data[33:37])[0]
+    raw = np.frombuffer(zlib.decompress(data[41:41 + length]), dtype=np.uint8).reshape(3, 13)
+    assert np.array_equal(raw[:, 1:].reshape(3, 4, 3), pixels)
+
+
+def test_recent_cache_drops_the_oldest_entry():
+    cache = Recent(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("a", 10)  # an update does not evict
+    assert dict(cache) == {"a": 10, "b": 2}
+    cache.put("c", 3)
+    assert dict(cache) == {"b": 2, "c": 3}
+
+
+def test_clear_all_empties_every_cache():
+    a, b = Recent(3), Recent(3)
+    a.put("x", 1)
+    b.put("y", 2)
+    clear_all()
+    assert len(a) == len(b) == 0

@@ -1,0 +1,140 @@
+"""The simulator contract, checked for every registered simulator through the one adapter."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulators import REGISTRY, bridge
+from simulators.kit.contract import Frame, lookup
+from simulators.kit.params import SEED_MAX, ParamError
+
+# Small in-range settings per simulator, so each contract test runs in well under a second.
+CHEAP = {
+    "superposition": {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False},
+    "passk": {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20},
+    "transductive": {"n_points": 5, "preset": "thresholds"},
+    "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": "a c\n---\nd d"},
+    "gated_attention": {"train_steps": 20, "train_length": 8},
+    "diffusion": {"samples": 50, "sizes": "8, 16", "budget": 4, "view_time": 2},
+    "thousand_layer_rl": {"maze": "open room", "train_steps": 100, "depth": 2},
+}
+NAMES = sorted(REGISTRY)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_every_simulator_has_cheap_settings_here():
+    assert set(CHEAP) == set(REGISTRY)  # a new simulator gets the contract tests by adding a line
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def frames(request):
+    """Every frame of one cheap run, and the final frame of a second run at the same seed."""
+    name = request.param
+    return name, list(bridge.frames(name, CHEAP[name], 1)), bridge.frame(name, CHEAP[name], 1)
+
+
+def test_same_seed_same_result_and_partial_frames_end_in_the_final_one(frames):
+    name, streamed, direct = frames
+    assert streamed[-1].result == direct.result and streamed[-1].svg == direct.svg
+    assert [f.done for f in streamed] == [False] * (len(streamed) - 1) + [True]
+    progress = [f.progress for f in streamed]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+def test_another_seed_changes_what_is_random(frames):
+    name, _, direct = frames
+    if name == "transductive":
+        pytest.skip("exact game-tree search: the seed is accepted and changes nothing")
+    assert bridge.frame(name, CHEAP[name], 2).result != direct.result
+
+
+def test_figure_is_accessible_svg(frames):
+    for frame in frames[1]:
+        root = ET.fromstring(frame.svg)
+        assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+        assert root.find(f"{SVG}title").text.strip() and root.find(f"{SVG}desc").text.strip()
+
+
+def test_every_readout_names_a_value_in_the_result(frames):
+    name, streamed, _ = frames
+    for frame in streamed:
+        for readout in REGISTRY[name].readouts:
+            lookup(frame.result, readout.path)  # raises KeyError when the path is missing
+            assert frame.readouts[readout.path] == readout.text(frame.result)
+
+
+def test_table_rows_are_as_wide_as_its_columns(frames):
+    for frame in frames[1]:
+        table = frame.table
+        assert table["caption"] and table["columns"]
+        assert all(len(row) == len(table["columns"]) for row in table["rows"])
+
+
+def test_envelope_round_trips_through_json(frames):
+    name, _, direct = frames
+    text = bridge.run_json(name, json.dumps(CHEAP[name]), 1)
+    assert Frame(**json.loads(text)) == Frame(**json.loads(direct.to_json()))
+    assert set(json.loads(text)) == {"svg", "table", "readouts", "progress", "phase", "done", "result"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_params_and_seeds_give_the_named_error(name):
+    spec = next(p for p in REGISTRY[name].params if p["kind"] in ("int", "float", "choice"))
+    bad = spec["max"] + 1 if spec["kind"] != "choice" else "no such choice"
+    with pytest.raises(ParamError) as error:
+        bridge.frame(name, {**CHEAP[name], spec["name"]: bad}, 0)
+    assert error.value.name == spec["name"] and str(error.value).startswith(f"{spec['label']} ({spec['name']}) must be")
+    with pytest.raises(ParamError, match=r"^'bogus' is not a setting"):
+        bridge.frame(name, {"bogus": 1}, 0)
+    for seed in (-1, SEED_MAX + 1, "x", 1.5):
+        with pytest.raises(ParamError) as error:
+            bridge.frame(name, CHEAP[name], seed)
+        assert error.value.name == "seed" and str(error.value).startswith("Seed (seed) must be a whole number between 0 and")
+
+
+def test_unknown_simulator_is_named():
+    with pytest.raises(ValueError, match="unknown simulator 'nope'"):
+        bridge.frame("nope", {}, 0)
+
+
+def test_url_strings_are_accepted():
+    as_text = {"steps": "50", "n_features": "40", "batch_size": "32", "scaling_sweep": "false"}
+    assert bridge.result("superposition", as_text, "0") == bridge.result("superposition", CHEAP["superposition"], 0)
+
+
+def _value_strategy(spec):
+    """In-range values most of the time, out-of-range and wrong-typed ones too."""
+    if spec["kind"] in ("int", "float"):
+        lo, hi = spec["min"], spec["max"]
+        inside = st.integers(lo, hi) if spec["kind"] == "int" else st.floats(lo, hi, allow_nan=False)
+        return st.one_of(inside, st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5))
+    if spec["kind"] == "bool":
+        return st.one_of(st.booleans(), st.sampled_from(["true", "0", "yes"]))
+    if spec["kind"] == "choice":
+        return st.one_of(st.sampled_from(spec["choices"]), st.text(max_size=5))
+    return st.text(max_size=spec["max_length"] + 10)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_finite_frame_or_named_error(name, data):
+    specs = {p["name"]: p for p in REGISTRY[name].params}
+    chosen = data.draw(st.sets(st.sampled_from(sorted(specs)), max_size=3))
+    drawn = {k: data.draw(_value_strategy(specs[k])) for k in chosen}
+    # The cheap settings are applied after drawing, so a draw never makes a run expensive:
+    # the cost of this test does not depend on what hypothesis happens to pick.
+    params = {**drawn, **CHEAP[name]}
+    seed = data.draw(st.one_of(st.integers(0, SEED_MAX), st.integers(-5, -1)))
+    try:
+        frame = bridge.frame(name, params, seed)
+    except ParamError as error:
+        assert error.name in specs or error.name == "seed"
+        assert error.label and str(error).startswith(error.label)
+        return
+    assert json.loads(frame.to_json())["done"] is True  # to_json raises on NaN or infinity
