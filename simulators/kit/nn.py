@@ -3,7 +3,7 @@
 Layers keep what their backward pass needs from the last forward pass, return the input
 gradient from `backward`, and add parameter gradients into `grads` (so a layer used twice
 accumulates). Every backward pass here is checked against finite differences in
-tests/test_nn.py with `gradient_check`. Arrays are float64: the models are tiny, and
+tests/kit/test_nn.py. Arrays are float64: the models are tiny, and
 float64 keeps the checks tight and CPython and Pyodide bit-for-bit alike.
 """
 

@@ -1,6 +1,6 @@
 """Training and evaluating contrastive goal-reaching agents on one maze: the learning half of
 the 1000-Layer RL simulator, kept apart from the figure so that the shipped depth sweep can be
-keyed by a hash of exactly the code that produced it (see rl_sweep.py).
+keyed by a hash of exactly the code that produced it (see sweep.py).
 
 Data as in the paper's online loop, scaled down: a first buffer of random walks, then rounds in
 which the agent itself walks toward random goals (epsilon-greedy by its critic) and its
