@@ -68,8 +68,3 @@ def run_json(name: str, params_json: str, seed, module: str | None = None) -> st
 def frames_json(name: str, params_json: str, seed, module: str | None = None) -> Iterator[str]:
     for each in frames(name, json.loads(params_json), seed, module):
         yield each.to_json()
-
-
-def error_json(error: BaseException) -> str:
-    """What the page shows for a failed run: the message, and the control to point at if known."""
-    return json.dumps({"message": str(error), "param": getattr(error, "name", None) if isinstance(error, P.ParamError) else None})

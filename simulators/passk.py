@@ -15,8 +15,6 @@ No curve is drawn from a formula: the crossover appears only if training produce
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .kit import svg

@@ -22,13 +22,14 @@ def archive_files() -> dict[str, Path]:
     files = {f"simulators/{p.relative_to(SIM_ROOT).as_posix()}": p
              for p in [*SIM_ROOT.rglob("*.py"), *SIM_ROOT.rglob("data/*.json")]}
     for simulator in REGISTRY.values():
+        if simulator.external_module is None:
+            continue
         source = Path(simulator.module.__file__).resolve()
-        if not source.is_relative_to(SIM_ROOT):
-            if source.name == "__init__.py":
-                folder = source.parent
-                files.update({f"{folder.name}/{p.relative_to(folder).as_posix()}": p for p in folder.rglob("*.py")})
-            else:
-                files[source.name] = source
+        if source.name == "__init__.py":
+            folder = source.parent
+            files.update({f"{folder.name}/{p.relative_to(folder).as_posix()}": p for p in folder.rglob("*.py")})
+        else:
+            files[source.name] = source
     return files
 
 

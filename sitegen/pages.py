@@ -76,10 +76,9 @@ def _sim_config(page, runtime: dict, root: str) -> dict:
     if not runtime["external"]:
         runtime["indexURL"] = root + runtime["indexURL"]
     runtime["archive"] = root + runtime["archive"]
-    module = page.simulator.module.__name__
     return {
         "name": page.name,
-        "module": None if module.startswith("simulators.") else module,  # registered from outside the package
+        "module": page.simulator.external_module,
         "schema": page.simulator.params,
         "defaults": page.values,
         "seed": page.seed,

@@ -21,7 +21,7 @@ from ..kit.contract import Readout
 from ..kit.params import ParamError
 from . import process as D
 from . import training as W
-from .figure import TITLE, render
+from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 
 NAME = "diffusion"
 KEEP_EVERY = 10  # reverse snapshots kept every 10 steps: the timeline moves in steps of 10

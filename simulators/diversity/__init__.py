@@ -18,7 +18,7 @@ import numpy as np
 from ..kit.contract import Readout
 from ..kit.params import ParamError
 from . import presets
-from .figure import TITLE, render
+from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 from .metrics import WORD, cluster, embed_2d, group_metrics, tfidf, tokens
 
 NAME = "diversity"

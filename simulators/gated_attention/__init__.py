@@ -16,7 +16,6 @@ sequence re-reads them instead of retraining.
 from __future__ import annotations
 
 import math
-from html import escape
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from ..kit.cache import Recent
 from ..kit.contract import Readout
 from ..kit.params import ParamError
 from . import model as A
-from .figure import LABELS, TITLE, render
+from .figure import LABELS, TITLE, render  # noqa: F401  (the contract's TITLE and render)
 
 NAME = "gated_attention"
 

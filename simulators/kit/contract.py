@@ -85,6 +85,13 @@ class Simulator:
     steps_fn: Callable | None = None
     refresh_build_data: Callable | None = None
 
+    @property
+    def external_module(self) -> str | None:
+        """The module's name if it was registered from outside the `simulators` package (the
+        build ships its file and the worker imports it by this name); None for the package's own."""
+        name = self.module.__name__
+        return None if name.split(".")[0] == __name__.split(".")[0] else name
+
     def defaults(self) -> dict:
         return P.defaults(self.params)
 

@@ -12,7 +12,7 @@ import re
 
 from ..kit.contract import Readout
 from ..kit.params import ParamError
-from .figure import TITLE, render
+from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 from .game import (MAX_HYPOTHESES, MAX_INSTANCES, Game, runs_of_ones, adversary_label, check_class,
                    mistake_tree_class, optimal_prediction, soa_prediction)
 

@@ -6,7 +6,6 @@ asserts none happened.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 import os
 import shutil
