@@ -1,17 +1,26 @@
 """First frames: each page's simulator, run at its front-matter settings under CPython through
 the same adapter the browser uses, so the page ships a real figure, readouts and data table
 that need no JavaScript. Settings are checked before anything runs; a simulator that rejects
-them at run time is reported as `file:line: simulator.params.NAME: message` like any content error."""
+them at run time is reported as `file:line: simulator.params.NAME: message` like any content error.
+Frames are cached on disk by a key of everything that decides them (frame_key), so a build
+recomputes only the frames whose simulator code, data or settings changed."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from simulators import REGISTRY, bridge
 from simulators.kit import params as P
 from simulators.kit.contract import Frame, Simulator
 
+from .disk_cache import DiskCache
 from .errors import ContentError
+from .frame_key import frame_key
 
 
 @dataclass
@@ -48,18 +57,105 @@ def check_settings(bodies) -> list[ContentError]:
     return errors
 
 
-def render(bodies) -> list[ContentError]:
-    """Run every page's simulator at its checked settings and keep the final frame."""
-    errors: list[ContentError] = []
+def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
+    """Give every page its final frame: from the cache when its key is there, else computed
+    (in parallel processes when several are missing) and stored."""
+    wanted: dict[str, list] = {}  # frame key -> the pages showing that frame
     for body in bodies.values():
-        page = body.simulator
-        if page is None:
+        if body.simulator is not None:
+            page = body.simulator
+            wanted.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(body)
+    missing: dict[str, list] = {}
+    for key, showing in wanted.items():
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            missing[key] = showing
+        else:
+            for body in showing:
+                body.simulator.frame = _frame_from_json(hit[0])
+    errors: list[ContentError] = []
+    timings = _timings(cache)
+    jobs = [Job(showing[0].simulator.name, showing[0].simulator.simulator.external_module,
+                showing[0].simulator.values, showing[0].simulator.seed) for showing in missing.values()]
+    for (key, showing), outcome in zip(missing.items(), compute_frames(jobs, timings, log)):
+        if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
+            errors += [_content_error(body, body.topic.meta["simulator"], outcome) for body in showing]
             continue
-        try:
-            page.frame = bridge.frame(page.name, page.values, page.seed)
-        except P.ParamError as error:  # a check between controls, made by the simulator itself
-            errors.append(_content_error(body, body.topic.meta["simulator"], error))
+        payload, seconds = outcome
+        timings[showing[0].simulator.name] = round(seconds, 2)
+        if cache is not None:
+            cache.put(key, payload, simulator=showing[0].simulator.name, seconds=round(seconds, 3))
+        for body in showing:
+            body.simulator.frame = _frame_from_json(payload)
+    if cache is not None and jobs:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        (cache.folder / TIMINGS).write_text(json.dumps(timings, indent=1, sort_keys=True))
     return errors
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    module: str | None  # where to import a simulator registered outside the package
+    values: dict
+    seed: int
+
+
+def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print) -> list:
+    """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
+    One job runs here; several run in parallel processes (BLAS is pinned to one thread in each,
+    through the environment they inherit), the slowest first so the pool finishes together."""
+    if not jobs:
+        return []
+    guess = [estimates.get(job.name) for job in jobs]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    known = [g for g in guess if g is not None]
+    about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
+    log(f"first frames: computing {len(jobs)} ({', '.join(job.name for job in jobs)}) "
+        f"in {workers} process{'es' if workers > 1 else ''}{about}")
+    started = time.perf_counter()
+    if workers == 1:
+        outcomes = [_compute(job) for job in jobs]
+    else:
+        order = sorted(range(len(jobs)), key=lambda i: -(guess[i] or 0.0))
+        outcomes = [None] * len(jobs)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_compute, jobs[i]): i for i in order}
+            for done, future in enumerate(as_completed(futures), 1):
+                i = futures[future]
+                outcomes[i] = future.result()
+                log(f"  {jobs[i].name} done ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+    return [_unpack(outcome) for outcome in outcomes]
+
+
+def _compute(job: Job):
+    """In a worker process too: return plain data, since a ParamError does not pickle by itself."""
+    started = time.perf_counter()
+    try:
+        frame = bridge.frame(job.name, job.values, job.seed, job.module)
+    except P.ParamError as error:
+        return ("param_error", error.name, error.problem, error.label)
+    return ("frame", frame.to_json(), time.perf_counter() - started)
+
+
+def _unpack(outcome):
+    if outcome[0] == "param_error":
+        return P.ParamError(*outcome[1:])
+    return outcome[1], outcome[2]
+
+
+def _frame_from_json(payload: str) -> Frame:
+    return Frame(**json.loads(payload))
+
+
+TIMINGS = "timings.json"  # seconds each simulator's last computed frame took: for estimates only
+
+
+def _timings(cache: DiskCache | None) -> dict[str, float]:
+    try:
+        return json.loads((cache.folder / TIMINGS).read_text()) if cache is not None else {}
+    except (OSError, ValueError):
+        return {}
 
 
 def _content_error(body, spec: dict, error: P.ParamError) -> ContentError:

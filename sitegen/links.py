@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import html
+import re
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 
-class _LinkCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[tuple[str, str]] = []  # (attribute, value)
-        self.ids: set[str] = set()
+# The pages are our own generated HTML, so a scan of start tags finds what a full parser finds
+# (the tests compare both) at a quarter of the cost: the inline SVG figures hold thousands of tags.
+_SKIPPED = re.compile(r"<!--.*?-->|<(script|style)\b([^>]*)>.*?</\1\s*>", re.S | re.I)
+_START_TAG = re.compile(r"<[A-Za-z][^>]*>")
+_ATTRIBUTE = re.compile(r"""\s([A-Za-z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if value is None:
+
+@dataclass
+class PageLinks:
+    links: list[tuple[str, str]] = field(default_factory=list)  # (attribute, value)
+    ids: set[str] = field(default_factory=set)
+
+
+def parse(page_html: str) -> PageLinks:
+    found = PageLinks()
+    kept = _SKIPPED.sub(lambda m: f"<{m.group(1)}{m.group(2)}>" if m.group(1) else "", page_html)
+    for tag in _START_TAG.finditer(kept):
+        for attribute in _ATTRIBUTE.finditer(tag.group(0)):
+            name = attribute.group(1).lower()
+            if name not in ("href", "src", "id"):
                 continue
-            if name in ("href", "src"):
-                self.links.append((name, value))
-            elif name == "id":
-                self.ids.add(value)
-
-
-def parse(html: str) -> _LinkCollector:
-    collector = _LinkCollector()
-    collector.feed(html)
-    return collector
+            raw = next(v for v in attribute.groups()[1:] if v is not None)
+            value = html.unescape(raw)
+            if name == "id":
+                found.ids.add(value)
+            else:
+                found.links.append((name, value))
+    return found
 
 
 def is_external(url: str) -> bool:
@@ -34,8 +44,8 @@ def is_external(url: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-def external_hosts(html: str) -> set[str]:
-    return {urlsplit(v).netloc for _, v in parse(html).links if urlsplit(v).scheme in ("http", "https")}
+def external_hosts(page_html: str) -> set[str]:
+    return {urlsplit(v).netloc for _, v in parse(page_html).links if urlsplit(v).scheme in ("http", "https")}
 
 
 def resolve(page: PurePosixPath, href: str) -> tuple[PurePosixPath, str]:

@@ -11,9 +11,15 @@ from .citation import bibtex, short_citation
 SIMULATOR_MARKER = "<!-- simulator -->"
 
 
-def environment(templates_dir: Path) -> jinja2.Environment:
+def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """Compiled templates are kept in `cache_dir` (Jinja checks each against its source's mtime)."""
+    bytecode = None
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,  # a typo in a template is an error, not a blank
         trim_blocks=True,
@@ -21,8 +27,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     )
 
 
-def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runtime: dict | None = None) -> dict[PurePosixPath, str]:
-    env = environment(templates_dir)
+def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runtime: dict | None = None,
+               cache_dir: Path | None = None) -> dict[PurePosixPath, str]:
+    env = environment(templates_dir, cache_dir)
     site = loaded.site
     topics = loaded.topics
     by_slug = {t.slug: t for t in topics}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
 from . import browser_bundle, first_frames, links, markdown_render, mathtex, pages, shipped_data, vendor, writer
 from . import content as content_mod
+from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
 
 
@@ -22,6 +24,8 @@ class BuildOptions:
     static_dir: Path
     out_dir: Path
     pyodide_url: str | None = None  # load Pyodide from this URL instead of vendoring it
+    cache_dir: Path | None = None  # first frames and KaTeX output; default: vendor.cache_dir()
+    log: Callable[[str], None] = print  # progress of long steps
 
 
 @dataclass
@@ -63,14 +67,15 @@ def build(options: BuildOptions) -> BuildReport:
         katex_dir = vendor.extract_package(katex_pin)
     except vendor.VendorError as exc:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
-    errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js")
+    cache = options.cache_dir or vendor.cache_dir()
+    errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js", DiskCache(cache / "katex"), katex_pin)
     errors += first_frames.check_settings(bodies)
     if errors:  # content, math, sections and simulator settings: all reported before anything runs
         raise BuildFailed(errors)
     lap("markdown+math")
-    shipped_data.refresh()
+    shipped_data.refresh(options.log)
     lap("shipped data")
-    errors = first_frames.render(bodies)
+    errors = first_frames.render(bodies, DiskCache(cache / "frames"), options.log)
     if errors:
         raise BuildFailed(errors)
     lap("first frames")
@@ -85,7 +90,7 @@ def build(options: BuildOptions) -> BuildReport:
                 field = "runtime.pyodide"
                 raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
         lap("assets")
-        site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime)
+        site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
         for path, html in site_pages.items():
             writer.write_text(staging, str(path), html)
         lap("templates")
@@ -124,13 +129,24 @@ def _render_bodies(loaded: content_mod.Content):
     return bodies, all_spans, errors
 
 
-def _render_math(spans, bodies: dict[str, Body], katex_js: Path) -> list[ContentError]:
-    if not spans:
-        return []
-    try:
-        results = mathtex.render_all([s for _, s in spans], katex_js)
-    except mathtex.MathError as exc:
-        return [ContentError("content", 0, "math", str(exc))]
+def _render_math(spans, bodies: dict[str, Body], katex_js: Path, cache: DiskCache, pin: vendor.NpmPin) -> list[ContentError]:
+    """Render every formula; one KaTeX output is cached per (KaTeX pin, TeX, display mode), so
+    Node starts only when some formula is new."""
+    keys = [key_of("katex", pin.spec, pin.integrity, span.tex, span.display) for _, span in spans]
+    results: list = [cache.get(key) for key in keys]
+    new = [i for i, hit in enumerate(results) if hit is None]
+    for i, hit in enumerate(results):
+        if hit is not None:
+            results[i] = hit[0]
+    if new:
+        try:
+            fresh = mathtex.render_all([spans[i][1] for i in new], katex_js)
+        except mathtex.MathError as exc:
+            return [ContentError("content", 0, "math", str(exc))]
+        for i, result in zip(new, fresh):
+            results[i] = result
+            if not isinstance(result, mathtex.MathError):
+                cache.put(keys[i], result)
     errors: list[ContentError] = []
     rendered_by_body: dict[str, dict[str, str]] = {}
     for (body, span), result in zip(spans, results):

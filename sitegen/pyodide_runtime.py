@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import struct
 import tarfile
@@ -35,22 +36,57 @@ class PyodidePins:
 
 
 def vendor_runtime(pins: PyodidePins, target: Path) -> dict:
-    """Write the runtime folder (core files, trimmed lockfile, NumPy wheel) into `target`.
+    """Put the runtime folder (core files, trimmed lockfile, NumPy wheel) into `target`.
 
-    Returns a manifest {file: sha256}. Prepared once into the cache; later builds copy it.
+    Prepared once into the cache; later builds hard-link its files (15 MB copied for nothing
+    otherwise), falling back to a copy where links are not possible. Returns {file: sha256}.
     """
     prepared = cache_dir() / "pyodide" / f"{pins.core.version}-{pins.core.integrity[7:19].replace('/', '_')}"
     if not (prepared / "manifest.json").exists():
         _prepare(pins, prepared)
     manifest = json.loads((prepared / "manifest.json").read_text())
+    if not _intact(prepared, manifest):  # a cached file was changed (say, through a link): prepare again
+        shutil.rmtree(prepared, ignore_errors=True)
+        _prepare(pins, prepared)
+        manifest = json.loads((prepared / "manifest.json").read_text())
+        if not _intact(prepared, manifest):
+            raise VendorError(f"the Pyodide files prepared in {prepared} do not match their manifest")
     target.mkdir(parents=True, exist_ok=True)
-    for name, digest in manifest.items():
-        source = prepared / name
-        if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-            shutil.rmtree(prepared, ignore_errors=True)
-            raise VendorError(f"cached Pyodide file {name} changed on disk; cache cleared, build again to refetch")
-        shutil.copyfile(source, target / name)
+    for name in manifest:
+        _link_or_copy(prepared / name, target / name)
     return manifest
+
+
+VERIFIED = "verified.json"  # size and mtime of each file when its hash last matched
+
+
+def _intact(prepared: Path, manifest: dict) -> bool:
+    """Every file matches its sha256; hashing is skipped for files unchanged (size, mtime)
+    since they were last checked, so an unchanged runtime costs a few stat calls."""
+    try:
+        verified = json.loads((prepared / VERIFIED).read_text())
+    except (OSError, ValueError):
+        verified = {}
+    seen = {}
+    for name, digest in manifest.items():
+        try:
+            stat = (prepared / name).stat()
+        except OSError:
+            return False
+        seen[name] = [stat.st_size, stat.st_mtime_ns]
+        if verified.get(name) != seen[name] and hashlib.sha256((prepared / name).read_bytes()).hexdigest() != digest:
+            return False
+    if seen != verified:
+        (prepared / VERIFIED).write_text(json.dumps(seen))
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or no hard links here
+        shutil.copyfile(source, target)
 
 
 def _prepare(pins: PyodidePins, folder: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 from . import maze as M
@@ -38,15 +39,31 @@ def one_agent(maze_name: str, depth: int) -> dict:
             "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels()}
 
 
-def compute(workers: int | None = None) -> dict:
-    from concurrent.futures import ProcessPoolExecutor  # build time only; Pyodide has no processes
+def compute(workers: int | None = None, log=print) -> dict:
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # build time only; Pyodide has no processes
 
     jobs = [(name, depth) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"]]
     jobs.sort(key=lambda job: -job[1])  # deepest first, so the pool finishes together
+    started = time.perf_counter()
+    results = {}
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        results = dict(zip(jobs, pool.map(one_agent, *zip(*jobs))))
+        futures = {pool.submit(one_agent, *job): job for job in jobs}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            log(_progress(futures[future], results, jobs, time.perf_counter() - started))
     sweeps = {name: [results[(name, depth)] for depth in SETTINGS["depths"]] for name in SETTINGS["mazes"]}
-    return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "sweeps": sweeps}
+    return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "seconds": round(time.perf_counter() - started),
+            "sweeps": sweeps}
+
+
+def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
+    """One line per finished agent with the time left, guessed from the work done so far
+    (an agent's cost grows about linearly with its depth, plus a fixed part)."""
+    cost = {j: j[1] + 4 for j in jobs}
+    done = sum(cost[j] for j in results)
+    left = elapsed * (sum(cost.values()) - done) / done
+    return (f"  {job[0]} depth {job[1]}: success {results[job]['success_rate']:.2f} "
+            f"({len(results)}/{len(jobs)} agents, {elapsed:.0f} s so far, about {left:.0f} s left)")
 
 
 def load() -> dict | None:
@@ -63,13 +80,20 @@ def ensure(log=print) -> bool:
     if load() is not None:
         return False
     log(f"{DATA_FILE.name} is missing or stale: training the shipped depth sweep "
-        f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']}, {SETTINGS['train_steps']} steps each)")
-    data = compute()
+        f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']}, {SETTINGS['train_steps']} steps each{_last_time()})")
+    data = compute(log=log)
     DATA_FILE.parent.mkdir(exist_ok=True)
     partial = DATA_FILE.with_suffix(".tmp")
     partial.write_text(json.dumps(data, indent=1) + "\n")
     partial.replace(DATA_FILE)  # never leave a half-written file behind
     return True
+
+
+def _last_time() -> str:
+    try:
+        return f"; the last sweep took {json.loads(DATA_FILE.read_text())['seconds']} s"
+    except (OSError, ValueError, KeyError):
+        return ""
 
 
 def shipped(maze_name: str, seed: int, width: int, residual: bool) -> dict | None:

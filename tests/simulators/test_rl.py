@@ -268,6 +268,7 @@ def test_site_build_refreshes_a_stale_shipped_sweep(tmp_path, monkeypatch):
     monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1], "train_steps": 90})
     messages = []
     shipped_data.refresh(log=messages.append)  # what `python build.py` runs before first frames
-    assert rl_sweep.load() is not None and len(messages) == 1 and "stale" in messages[0]
+    assert rl_sweep.load() is not None and "stale" in messages[0]
+    assert len(messages) == 2 and "1/1 agents" in messages[1] and "s left" in messages[1]  # progress per agent
     shipped_data.refresh(log=messages.append)
-    assert len(messages) == 1  # current now: the build does not retrain
+    assert len(messages) == 2  # current now: the build does not retrain

@@ -1,0 +1,84 @@
+"""One build as the command line asks for it: skip it when the site is already current (see
+up_to_date), else run the pipeline and record what it built. `python build.py` calls it directly;
+`python build.py --serve` calls it in a builder process that keeps its imports warm.
+
+Heavy modules (NumPy, the simulators, Jinja) are imported only when a build really runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import up_to_date
+from .vendor import cache_dir
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Request:
+    out_dir: Path
+    content_dir: Path
+    pyodide_url: str | None = None
+    force: bool = False  # build even when nothing changed (the caches still apply)
+    quiet: bool = False
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    skipped: bool = False  # nothing changed: the site on disk is already this build
+    pages: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)  # "file:line: field: message", one per problem
+    report: str = ""  # what the terminal shows on failure
+
+    def summary(self, out_dir: Path) -> str:
+        if self.skipped:
+            return f"{out_dir} is up to date: nothing changed since the last build"
+        return f"built {self.pages} pages into {out_dir} in {self.seconds:.2f} s"
+
+
+def watched_folders(request: Request) -> list[Path]:
+    """Every folder whose files decide the site (the generator's own code is added by up_to_date)."""
+    return [request.content_dir, PROJECT_ROOT / "templates", PROJECT_ROOT / "static", PROJECT_ROOT / "simulators"]
+
+
+def run(request: Request) -> Outcome:
+    options = {"out": str(request.out_dir.resolve()), "content": str(request.content_dir.resolve()),
+               "pyodide_url": request.pyodide_url}
+    inputs = up_to_date.input_digest(PROJECT_ROOT, watched_folders(request), options)
+    stamp = up_to_date.stamp_path(cache_dir(), request.out_dir)
+    if not request.force and up_to_date.is_current(stamp, inputs, request.out_dir):
+        return Outcome(ok=True, skipped=True)
+    if "numpy" not in sys.modules:  # a builder process pins once, before its first build
+        from .blas import pin_threads
+
+        pin_threads()
+    from .errors import BuildFailed
+    from .pipeline import build, default_options
+
+    build_options = default_options(PROJECT_ROOT, request.out_dir)
+    build_options.content_dir = request.content_dir
+    build_options.pyodide_url = request.pyodide_url
+    if request.quiet:
+        build_options.log = lambda message: None
+    try:
+        report = build(build_options)
+    except BuildFailed as failure:
+        return Outcome(ok=False, errors=[str(e) for e in failure.errors], report=failure.report())
+    up_to_date.record(stamp, inputs, request.out_dir)
+    return Outcome(ok=True, pages=report.pages, seconds=report.seconds)
+
+
+def run_reporting_crashes(request: Request) -> Outcome:
+    """For the serve builder: a bug in a simulator or template being edited is shown to the
+    author like a content error, and the server keeps serving the last good site."""
+    try:
+        return run(request)
+    except Exception:  # noqa: BLE001 - anything the edited code raises
+        text = traceback.format_exc()
+        return Outcome(ok=False, errors=[text.strip().splitlines()[-1]], report=text)
