@@ -1,43 +1,142 @@
-"""Print how long a full site build takes (the one-off asset downloads excluded).
+"""Build times an author feels, beside `mkdocs build` on the same Markdown, in one run.
 
-    python bench/build_time.py [--runs N]
+    python bench/build_time.py [--rounds N] [--cold-runs N]
 
-The first build warms the download cache (npm tarballs); the timed runs reuse it.
-Target: under 1 s for the whole site on the project's 2-core machine.
+Every figure is a whole command, timed from start to exit, as an author types it:
+- cold: `python build.py` with an empty build cache (first frames, KaTeX output, templates),
+  the npm downloads and prepared runtime already present;
+- warm: `python build.py` again, nothing changed;
+- warm, forced: `python build.py --force`: every page rendered again, frames and formulas from the cache;
+- one edit: a sentence appended to one topic, then `python build.py`;
+- one edit while serving: the same edit under `python build.py --serve`, from the file write
+  to the builder's "built" line (the builder process keeps its imports warm);
+- mkdocs: `mkdocs build` (MkDocs from the bench extra) on a copy of the seven topic files.
+The warm, edit and MkDocs commands alternate round by round, so machine noise hits them alike.
+Python writes bytecode caches here as on an author's machine (PYTHONDONTWRITEBYTECODE is unset).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sitegen.blas import pin_threads  # noqa: E402
+from sitegen.vendor import cache_dir  # noqa: E402
 
-pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 cores
+TOPIC = "gated-attention.md"
 
-from sitegen.pipeline import build, default_options  # noqa: E402
+
+def timed(command: list[str], env: dict, cwd: Path = ROOT) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def build_command(work: Path, *extra: str) -> list[str]:
+    return [sys.executable, str(ROOT / "build.py"), "--quiet", "--out", str(work / "site"), "--content", str(work / "content"), *extra]
+
+
+def fresh_cache(work: Path) -> Path:
+    """A build cache with nothing computed, sharing the real downloads (read only)."""
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir()
+    for downloads in ("npm", "pyodide", "unpacked"):
+        if (cache_dir() / downloads).exists():
+            (cache / downloads).symlink_to(cache_dir() / downloads)
+    return cache
+
+
+def serve_edit_times(work: Path, env: dict, edits: int) -> list[float]:
+    server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--serve", "--port", "0",
+                              "--out", str(work / "site"), "--content", str(work / "content")],
+                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    built = threading.Event()
+    ready = threading.Event()
+
+    def read():
+        for line in server.stdout:
+            if line.startswith("serving "):
+                ready.set()
+            elif line.startswith("built "):
+                built.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    times = []
+    try:
+        if not ready.wait(300):
+            raise RuntimeError("build.py --serve did not start")
+        topic = work / "content" / "topics" / TOPIC
+        for i in range(edits):
+            time.sleep(0.5)
+            built.clear()
+            started = time.perf_counter()
+            topic.write_text(topic.read_text() + f"\nAn edit made while serving, number {i}.\n")
+            if not built.wait(30):
+                raise RuntimeError("no rebuild after an edit")
+            times.append(time.perf_counter() - started)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    return times
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--cold-runs", type=int, default=2)
     args = parser.parse_args()
+    mkdocs = shutil.which("mkdocs")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "site"
-        build(default_options(ROOT, out))  # warm-up: fills the cache, imports everything
-        reports = [build(default_options(ROOT, out)) for _ in range(args.runs)]
-    totals = sorted(r.seconds for r in reports)
-    print(f"pages built:        {reports[0].pages}")
-    print(f"full build, {args.runs} runs: min {totals[0]:.3f} s, median {statistics.median(totals):.3f} s, max {totals[-1]:.3f} s")
-    stages = reports[0].timings.keys()
-    for stage in stages:
-        print(f"  {stage:<14} median {statistics.median(r.timings[stage] for r in reports) * 1000:7.1f} ms")
+        work = Path(tmp)
+        shutil.copytree(ROOT / "content", work / "content")
+        docs = work / "mkdocs" / "docs"
+        docs.mkdir(parents=True)
+        for topic in (ROOT / "content" / "topics").glob("*.md"):
+            shutil.copy(topic, docs / topic.name)
+        (work / "mkdocs" / "mkdocs.yml").write_text("site_name: NeurIPS 2025 award papers\n")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["COMPANION_CACHE"] = str(work / "cache")
+
+        cold = []
+        for _ in range(args.cold_runs):
+            fresh_cache(work)
+            shutil.rmtree(work / "site", ignore_errors=True)
+            cold.append(timed(build_command(work), env))
+        times: dict[str, list[float]] = {"warm": [], "forced": [], "edit": [], "mkdocs": []}
+        topic = work / "content" / "topics" / TOPIC
+        for i in range(args.rounds):
+            times["warm"].append(timed(build_command(work), env))
+            times["forced"].append(timed(build_command(work, "--force"), env))
+            topic.write_text(topic.read_text() + f"\nAn edit, number {i}.\n")
+            times["edit"].append(timed(build_command(work), env))
+            if mkdocs:
+                times["mkdocs"].append(timed([mkdocs, "build", "-q"], env, cwd=work / "mkdocs"))
+        serving = serve_edit_times(work, env, args.rounds)
+
+    median = {name: statistics.median(values) for name, values in times.items() if values}
+    print(f"cold build (empty build cache), {len(cold)} runs: {', '.join(f'{t:.2f} s' for t in cold)}")
+    rows = [("warm, nothing changed", "warm"), ("warm, forced re-render", "forced"), ("one topic edited", "edit"),
+            ("mkdocs build", "mkdocs")]
+    for label, name in rows:
+        if name in median:
+            ratio = f"   {median[name] / median['mkdocs']:.2f} x mkdocs" if "mkdocs" in median else ""
+            print(f"{label:<26} median {median[name]:.3f} s  (min {min(times[name]):.3f}){ratio}")
+    print(f"{'one edit while serving':<26} median {statistics.median(serving):.3f} s  (max {max(serving):.3f}), "
+          "file write to rebuilt site")
+    if not mkdocs:
+        print("mkdocs is not installed: python -m pip install -e '.[bench]' to compare")
 
 
 if __name__ == "__main__":

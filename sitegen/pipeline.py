@@ -24,7 +24,7 @@ class BuildOptions:
     static_dir: Path
     out_dir: Path
     pyodide_url: str | None = None  # load Pyodide from this URL instead of vendoring it
-    cache_dir: Path | None = None  # first frames and KaTeX output; default: vendor.cache_dir()
+    build_cache: Path | None = None  # first frames, KaTeX output, compiled templates; default: vendor.cache_dir()
     log: Callable[[str], None] = print  # progress of long steps
 
 
@@ -67,7 +67,7 @@ def build(options: BuildOptions) -> BuildReport:
         katex_dir = vendor.extract_package(katex_pin)
     except vendor.VendorError as exc:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
-    cache = options.cache_dir or vendor.cache_dir()
+    cache = options.build_cache or vendor.cache_dir()
     errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js", DiskCache(cache / "katex"), katex_pin)
     errors += first_frames.check_settings(bodies)
     if errors:  # content, math, sections and simulator settings: all reported before anything runs

@@ -1,9 +1,12 @@
-"""A local static server for browsing the built site (not for production)."""
+"""A local static server for browsing the built site (not for production). With live hooks
+(sitegen.live), it also adds the reload script to each HTML page it sends and answers the
+live URLs; the files on disk never change."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 from pathlib import Path
 
 # Pyodide needs `.wasm` as application/wasm for streaming compilation, and module
@@ -14,17 +17,42 @@ EXTRA_TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
+    def do_GET(self):
+        live = getattr(self.server, "live", None)
+        if live is not None:
+            if live.handle(self):
+                return
+            page = self._html_file()
+            if page is not None:
+                self.send_bytes(live.inject(page.read_bytes()), "text/html; charset=utf-8")
+                return
+        super().do_GET()
+
+    def _html_file(self) -> Path | None:
+        """The HTML file a GET for this path would send, if it is one."""
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return None  # the parent class answers with a redirect to the folder
+            path = path / "index.html"
+        return path if path.suffix == ".html" and path.is_file() else None
+
+    def send_bytes(self, body: bytes, content_type: str, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def send_error(self, code, message=None, explain=None):
         # Serve the site's own 404 page, as static hosts do.
         page = Path(self.directory) / "404.html"
         if code == 404 and page.is_file():
             body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            live = getattr(self.server, "live", None)
+            self.send_bytes(live.inject(body) if live is not None else body, "text/html; charset=utf-8", 404)
             return
         super().send_error(code, message, explain)
 
@@ -33,8 +61,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(directory))
+def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False,
+                live=None) -> http.server.ThreadingHTTPServer:
+    # The build swaps the output folder by renaming, so serve the path, not an open folder.
+    handler = functools.partial(SiteHandler, directory=os.fspath(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
-    server.quiet = quiet
+    server.quiet = quiet or live is not None  # live: the terminal shows builds, not requests
+    server.live = live
     return server

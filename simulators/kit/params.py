@@ -101,7 +101,7 @@ def _to_number(value, kind: str, reject):
         if float(value) != int(value):
             raise reject(f"must be a whole number, got {value!r}")
         return int(value)
-    return float(value)
+    return float(value) + 0.0  # -0.0 becomes 0.0: a minus zero is no value below a minimum of 0
 
 
 def validate_seed(seed) -> int:

@@ -107,6 +107,13 @@ def test_url_strings_are_accepted():
     assert bridge.result("superposition", as_text, "0") == bridge.result("superposition", CHEAP["superposition"], 0)
 
 
+def test_minus_zero_is_zero():
+    # Found by the property test below: -0.0 passed "at least 0" and reached NumPy as a negative scale.
+    spread = {**CHEAP["passk"], "difficulty_spread": -0.0}
+    assert bridge.result("passk", spread, 0) == bridge.result("passk", {**spread, "difficulty_spread": 0.0}, 0)
+    assert bridge.result("passk", {**spread, "difficulty_spread": "-0"}, 0)["done"]
+
+
 def _value_strategy(spec):
     """In-range values most of the time, out-of-range and wrong-typed ones too."""
     if spec["kind"] in ("int", "float"):

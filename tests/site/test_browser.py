@@ -7,7 +7,6 @@ asserts none happened.
 from __future__ import annotations
 
 from urllib.parse import urlencode
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -16,30 +15,15 @@ import pytest
 
 from simulators import bridge
 
+import chromium
+from chromium import ARGS, CHROMIUM
+
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 SIM = "[data-sim=superposition]"
 QUICK = "?steps=100&scaling_sweep=false&m_dims=8&n_features=80"
 QUICK_PARAMS = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 80}
 
-
-def _require_browser():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python playwright is not installed"
-    if CHROMIUM is None:
-        return "the chromium package is not installed"
-    return None
-
-
-missing = _require_browser()
-if missing:
-    if os.environ.get("REQUIRE_BROWSER"):
-        raise RuntimeError(f"browser tests required but {missing}")
-    pytest.skip(missing, allow_module_level=True)
+chromium.require()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 

@@ -1,0 +1,196 @@
+"""`python build.py --serve`: serve the site, rebuild when a source file changes, reload open pages.
+
+Three parts:
+- a builder process (a one-worker process pool) that runs `driver.run` and keeps its imports
+  warm between builds; when Python code under `simulators/` or `sitegen/` changes it is replaced,
+  so a rebuild never runs stale code;
+- a watcher thread (`watchfiles`) that batches changes and asks for a rebuild;
+- the local server, which adds a small script to every HTML page it sends (never to the files
+  on disk): the script listens on a Server-Sent Events stream and reloads the page after a good
+  build, or lays the build's `file:line` errors over the page after a bad one. A failed build
+  leaves the last good site in place (the pipeline writes to a staging folder), and it is served.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import driver
+from .serve import make_server
+
+CLIENT_SCRIPT = Path(__file__).with_name("live_reload.js")
+SCRIPT_URL = "/__live/reload.js"
+EVENTS_URL = "/__live/events"
+CODE_FOLDERS = ("simulators", "sitegen")
+KEEPALIVE_SECONDS = 15
+
+
+class BuildState:
+    """What the pages are told: the number of the last good build and the current errors."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.version = 0  # bumps on every build outcome, good or bad
+        self.generation = 0  # bumps on every good build: pages reload when it moves
+        self.errors: list[str] = []
+
+    def publish(self, outcome: driver.Outcome) -> None:
+        with self._changed:
+            self.version += 1
+            if outcome.ok:
+                self.generation += 1
+                self.errors = []
+            else:
+                self.errors = outcome.errors
+            self._changed.notify_all()
+
+    def snapshot(self) -> tuple[int, str]:
+        with self._changed:
+            return self.version, json.dumps({"generation": self.generation, "errors": self.errors})
+
+    def wait_after(self, version: int, timeout: float) -> tuple[int, str] | None:
+        """The state once its version passes `version`, or None after `timeout` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.version != version, timeout):
+                return None
+        return self.snapshot()
+
+
+class Builder:
+    """Builds in a child process with warm imports; replaced when Python code changes."""
+
+    def __init__(self, request: driver.Request) -> None:
+        self.request = request
+        self._pool: ProcessPoolExecutor | None = None
+
+    def build(self, code_changed: bool = False) -> driver.Outcome:
+        if code_changed and self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return self._pool.submit(driver.run_reporting_crashes, self.request).result()
+        except Exception as crash:  # noqa: BLE001 - the builder process itself died
+            self._pool = None
+            return driver.Outcome(ok=False, errors=[f"the builder process stopped: {crash!r}"], report=repr(crash))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def announce(outcome: driver.Outcome, out_dir: Path) -> None:
+    if outcome.ok:
+        print(outcome.summary(out_dir), flush=True)
+    else:
+        print(outcome.report, file=sys.stderr, flush=True)
+
+
+def is_code(path: Path) -> bool:
+    root = driver.PROJECT_ROOT
+    return path.suffix == ".py" and any(path.is_relative_to(root / folder) for folder in CODE_FOLDERS)
+
+
+def watch(request: driver.Request, builder: Builder, state: BuildState, stop: threading.Event) -> None:
+    from watchfiles import watch as watch_changes  # imported here: only serving needs it
+
+    folders = [p for p in [*driver.watched_folders(request), driver.PROJECT_ROOT / "sitegen"] if p.is_dir()]
+    for changes in watch_changes(*folders, stop_event=stop, debounce=200, step=50):
+        paths = sorted({Path(p) for _, p in changes})
+        shown = ", ".join(str(p.relative_to(driver.PROJECT_ROOT)) if p.is_relative_to(driver.PROJECT_ROOT) else str(p)
+                          for p in paths[:3]) + (" …" if len(paths) > 3 else "")
+        print(f"changed: {shown}; rebuilding", flush=True)
+        outcome = builder.build(code_changed=any(is_code(p) for p in paths))
+        announce(outcome, request.out_dir)
+        state.publish(outcome)
+
+
+def serve(request: driver.Request, port: int) -> int:
+    builder = Builder(request)
+    state = BuildState()
+    started = time.perf_counter()
+    outcome = builder.build()
+    announce(outcome, request.out_dir)
+    if not outcome.ok and not (request.out_dir / "index.html").is_file():
+        print("nothing to serve yet: fix the errors above and run again", file=sys.stderr)
+        builder.close()
+        return 1
+    state.publish(outcome)
+    try:
+        server = make_server(request.out_dir, port=port, live=LiveHooks(state))
+    except OSError as error:
+        print(f"cannot serve on 127.0.0.1:{port}: {error.strerror}; choose another with --port", file=sys.stderr)
+        builder.close()
+        return 1
+    signal.signal(signal.SIGTERM, _stop_serving)  # `kill PID` shuts down like Ctrl+C: builder included
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(request, builder, state, stop), daemon=True)
+    watcher.start()
+    print(f"serving {request.out_dir} at http://127.0.0.1:{server.server_address[1]}/ "
+          f"(ready in {time.perf_counter() - started:.1f} s); watching for changes, Ctrl+C to stop", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        watcher.join(timeout=5)
+        builder.close()
+    return 0
+
+
+def _stop_serving(signum, frame):
+    raise KeyboardInterrupt
+
+
+class LiveHooks:
+    """What the server adds when serving live: the script tag, the script and the event stream."""
+
+    def __init__(self, state: BuildState) -> None:
+        self.state = state
+
+    @staticmethod
+    def inject(page: bytes) -> bytes:
+        tag = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
+        at = page.rfind(b"</body>")
+        return page[:at] + tag + page[at:] if at != -1 else page + tag
+
+    def handle(self, handler) -> bool:
+        """Answer the live URLs; False for every other path."""
+        path = handler.path.split("?", 1)[0]
+        if path == SCRIPT_URL:
+            handler.send_bytes(CLIENT_SCRIPT.read_bytes(), "text/javascript; charset=utf-8")
+            return True
+        if path == EVENTS_URL:
+            self._stream(handler)
+            return True
+        return False
+
+    def _stream(self, handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-store")
+        handler.end_headers()
+        version, data = self.state.snapshot()
+        try:
+            handler.wfile.write(f"event: state\ndata: {data}\n\n".encode())
+            handler.wfile.flush()
+            while True:
+                news = self.state.wait_after(version, KEEPALIVE_SECONDS)
+                if news is None:
+                    handler.wfile.write(b": still here\n\n")
+                else:
+                    version, data = news
+                    handler.wfile.write(f"event: state\ndata: {data}\n\n".encode())
+                handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the page was closed or reloaded

@@ -1,0 +1,33 @@
+"""Debian's Chromium for the browser tests, through Python Playwright (never `playwright install`).
+Importing this from a test module skips the module when no browser is there, or fails the run
+when REQUIRE_BROWSER is set (as tests/run_all.sh and CI do)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python playwright is not installed"
+    if CHROMIUM is None:
+        return "the chromium package is not installed"
+    return None
+
+
+def require() -> None:
+    """Call at a browser test module's top level."""
+    missing = _missing()
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER"):
+            raise RuntimeError(f"browser tests required but {missing}")
+        pytest.skip(missing, allow_module_level=True)

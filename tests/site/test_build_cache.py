@@ -1,0 +1,178 @@
+"""Builds reuse what has not changed: first frames and KaTeX output from the on-disk cache, the
+runtime by hard link, and a site that is already current is left alone. Whatever changed, and
+only that, is computed again; a damaged cache entry is recomputed, never served."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simulators import REGISTRY
+from sitegen import driver, first_frames, frame_key, mathtex
+from sitegen.disk_cache import DiskCache
+from sitegen.pipeline import build, default_options
+from sitegen.vendor import cache_dir
+
+from conftest import PROJECT_ROOT
+
+NN_USERS = {"diffusion", "gated_attention", "passk", "superposition", "thousand_layer_rl"}
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """One cold build of the real content into a private cache: (cache folder, site folder)."""
+    root = tmp_path_factory.mktemp("cold")
+    site = root / "site"
+    build(_options(root / "cache", site))
+    return root / "cache", site
+
+
+def _options(cache: Path, out: Path, content: Path | None = None):
+    options = default_options(PROJECT_ROOT, out)
+    options.build_cache = cache
+    options.content_dir = content or PROJECT_ROOT / "content"
+    options.log = lambda message: None
+    return options
+
+
+@pytest.fixture
+def cache_copy(cold, tmp_path) -> Path:
+    """A private copy of the warm cache that a test may damage."""
+    shutil.copytree(cold[0], tmp_path / "cache")
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Record the simulators each build runs (the one place first frames are computed) and
+    every formula sent to KaTeX."""
+    seen = {"simulators": [], "formulas": []}
+    compute, render_math = first_frames.compute_frames, mathtex.render_all
+
+    def recording_compute(jobs, estimates, log=print):
+        seen["simulators"] += sorted(job.name for job in jobs)
+        return compute(jobs, estimates, log)
+
+    def recording_math(spans, katex_js):
+        seen["formulas"] += [span.tex for span in spans]
+        return render_math(spans, katex_js)
+
+    monkeypatch.setattr(first_frames, "compute_frames", recording_compute)
+    monkeypatch.setattr(mathtex, "render_all", recording_math)
+    return seen
+
+
+def pages(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
+
+
+def test_a_warm_build_runs_no_simulator_and_no_katex_and_writes_the_same_site(cold, cache_copy, runs, tmp_path):
+    build(_options(cache_copy, tmp_path / "site"))
+    assert runs == {"simulators": [], "formulas": []}
+    assert pages(tmp_path / "site") == pages(cold[1])  # cached frames and formulas give the very same pages
+
+
+def test_editing_a_simulator_recomputes_its_frame_and_no_other(cache_copy, runs, monkeypatch, tmp_path):
+    digest = frame_key.file_digest
+    passk = PROJECT_ROOT / "simulators" / "passk.py"
+    monkeypatch.setattr(frame_key, "file_digest", lambda path: digest(path) + ("edited" if path == passk else ""))
+    build(_options(cache_copy, tmp_path / "site"))
+    assert runs["simulators"] == ["passk"]
+    runs["simulators"].clear()
+    build(_options(cache_copy, tmp_path / "site"))  # and the new frame is cached in turn
+    assert runs["simulators"] == []
+
+
+def test_editing_a_kit_file_changes_the_keys_of_exactly_the_simulators_that_import_it(monkeypatch):
+    def keys():
+        return {name: frame_key.frame_key(sim, sim.defaults(), 0) for name, sim in REGISTRY.items()}
+
+    before = keys()
+    digest = frame_key.file_digest
+    nn = PROJECT_ROOT / "simulators" / "kit" / "nn.py"
+    monkeypatch.setattr(frame_key, "file_digest", lambda path: digest(path) + ("edited" if path == nn else ""))
+    after = keys()
+    assert {name for name in REGISTRY if before[name] != after[name]} == NN_USERS
+
+
+def test_keys_follow_params_seed_and_shipped_data(monkeypatch):
+    sim = REGISTRY["thousand_layer_rl"]
+    base = frame_key.frame_key(sim, sim.defaults(), 0)
+    assert frame_key.frame_key(sim, sim.defaults(), 1) != base
+    assert frame_key.frame_key(sim, {**sim.defaults(), "depth": 2}, 0) != base
+    data = PROJECT_ROOT / "simulators" / "thousand_layer_rl" / "data" / "depth_sweep.json"
+    assert data in frame_key.dependencies(sim)
+    digest = frame_key.file_digest
+    monkeypatch.setattr(frame_key, "file_digest", lambda path: digest(path) + ("new" if path == data else ""))
+    assert frame_key.frame_key(sim, sim.defaults(), 0) != base
+
+
+def test_a_changed_param_recomputes_that_page_only(cache_copy, runs, content_copy, tmp_path):
+    topic = content_copy / "topics" / "rlvr-reasoning.md"
+    text = topic.read_text()
+    assert "seed: 0" in text
+    topic.write_text(text.replace("seed: 0", "seed: 1", 1))
+    build(_options(cache_copy, tmp_path / "site", content_copy))
+    assert runs["simulators"] == ["passk"]
+
+
+def test_a_damaged_frame_entry_is_recomputed_not_served(cache_copy, runs, tmp_path):
+    cache = DiskCache(cache_copy / "frames")
+    sim = REGISTRY["passk"]
+    key = frame_key.frame_key(sim, _page_values("rlvr-reasoning"), 0)
+    entry = cache.folder / key[:2] / f"{key}.json"
+    good = entry.read_text()
+    entry.write_text(good[: len(good) // 2])  # a write cut short
+    build(_options(cache_copy, tmp_path / "site"))
+    assert runs["simulators"] == ["passk"]
+    assert json.loads(entry.read_text())["sha256"]  # whole again
+    # a payload that does not match its checksum is refused the same way
+    stored = json.loads(entry.read_text())
+    stored["payload"] = stored["payload"].replace("<svg", "<svg data-tampered", 1)
+    entry.write_text(json.dumps(stored))
+    assert cache.get(key) is None and not entry.exists()
+
+
+def _page_values(slug: str) -> dict:
+    import yaml
+
+    text = (PROJECT_ROOT / "content" / "topics" / f"{slug}.md").read_text()
+    meta = yaml.safe_load(text.split("---")[1])
+    sim = REGISTRY[meta["simulator"]["name"]]
+    return {**sim.defaults(), **meta["simulator"].get("params", {})}
+
+
+def test_a_new_formula_is_the_only_one_sent_to_katex(cache_copy, runs, content_copy, tmp_path):
+    topic = content_copy / "topics" / "superposition-scaling.md"
+    topic.write_text(topic.read_text() + "\nA new formula: $\\zeta(3) \\approx 1.202$.\n")
+    build(_options(cache_copy, tmp_path / "site", content_copy))
+    assert runs["formulas"] == ["\\zeta(3) \\approx 1.202"]
+    assert "katex" in (tmp_path / "site" / "superposition-scaling" / "index.html").read_text().split("A new formula:")[1][:400]
+
+
+def test_the_runtime_is_linked_from_the_download_cache_not_copied(cold):
+    cached = {p.name: p for p in cache_dir().glob("pyodide/*/*") if p.is_file()}
+    site_runtime = cold[1] / "static" / "pyodide"
+    if os.stat(site_runtime).st_dev != os.stat(cache_dir()).st_dev:
+        pytest.skip("the site and the cache are on different file systems: the runtime is copied")
+    for shipped in site_runtime.iterdir():
+        assert os.path.samefile(shipped, cached[shipped.name]), shipped.name
+
+
+def test_a_current_site_is_left_alone_until_an_input_or_an_output_changes(content_copy, tmp_path):
+    request = driver.Request(out_dir=tmp_path / "site", content_dir=content_copy, quiet=True)
+    assert not driver.run(request).skipped
+    assert driver.run(request).skipped
+    (tmp_path / "site" / "index.html").write_text("damaged")  # an output touched
+    assert not driver.run(request).skipped
+    assert "damaged" not in (tmp_path / "site" / "index.html").read_text()
+    topic = content_copy / "topics" / "gated-attention.md"
+    topic.write_text(topic.read_text() + "\nOne more sentence.\n")  # an input edited
+    rebuilt = driver.run(request)
+    assert rebuilt.ok and not rebuilt.skipped
+    assert "One more sentence." in (tmp_path / "site" / "gated-attention" / "index.html").read_text()
+    assert driver.run(driver.Request(**{**request.__dict__, "force": True})).skipped is False
