@@ -20,8 +20,11 @@
     heading.textContent = `Build failed: ${errors.length} error${errors.length === 1 ? "" : "s"}. ` +
       "This page is the last good build; it reloads when the build succeeds.";
     const list = document.createElement("pre");
-    list.style.whiteSpace = "pre-wrap";
-    list.style.margin = "0.5rem 0 0";
+    // The site's own <pre> style (light background) must not apply inside the overlay.
+    Object.assign(list.style, {
+      whiteSpace: "pre-wrap", margin: "0.5rem 0 0", padding: "0", border: "0",
+      background: "transparent", color: "inherit", font: "inherit",
+    });
     list.textContent = errors.join("\n");
     overlay.replaceChildren(heading, list);
   }
