@@ -18,6 +18,7 @@ from simulators import REGISTRY, bridge
 from simulators.kit import params as P
 from simulators.kit.contract import Frame, Simulator
 
+from .controls import Control, controls
 from .disk_cache import DiskCache
 from .errors import ContentError
 from .frame_key import frame_key
@@ -37,6 +38,10 @@ class PageSimulator:
     @property
     def name(self) -> str:
         return self.simulator.name
+
+    @property
+    def controls(self) -> list[Control]:
+        return controls(self.simulator.params, self.values)
 
 
 def check_settings(bodies) -> list[ContentError]:

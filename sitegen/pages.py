@@ -9,6 +9,7 @@ import jinja2
 from .citation import bibtex, short_citation
 
 SIMULATOR_MARKER = "<!-- simulator -->"
+FIRST_FRAME_FILE = "first-frame.json"  # beside each topic page: the build-time result and table, for exports
 
 
 def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -89,5 +90,6 @@ def _sim_config(page, runtime: dict, root: str) -> dict:
         "schema": page.simulator.params,
         "defaults": page.values,
         "seed": page.seed,
+        "firstFrame": FIRST_FRAME_FILE,
         "runtime": runtime,
     }

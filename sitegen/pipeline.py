@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -93,6 +94,10 @@ def build(options: BuildOptions) -> BuildReport:
         site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
         for path, html in site_pages.items():
             writer.write_text(staging, str(path), html)
+        for slug, body in bodies.items():  # what the page's exports offer before any live run
+            if body.simulator is not None:
+                frame = body.simulator.frame
+                writer.write_text(staging, f"{slug}/{pages.FIRST_FRAME_FILE}", json.dumps({"result": frame.result, "table": frame.table}))
         lap("templates")
         problems = links.broken_links(staging, {p: h for p, h in site_pages.items() if p.name != "404.html"})
         if problems:

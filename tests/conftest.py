@@ -1,9 +1,12 @@
-"""Shared fixtures: build the real site once per session, and make mutable content trees."""
+"""Shared fixtures: build the real site once per session, make mutable content trees, and (for
+the browser tests) Debian's Chromium, the built site on a local server, and a page that refuses
+and records any request to another host."""
 
 from __future__ import annotations
 
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ pin_threads()  # before NumPy: see sitegen/blas.py
 
 from sitegen.pipeline import build, default_options  # noqa: E402
 from simulators.kit.cache import clear_all  # noqa: E402
+from sitegen.serve import make_server  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +50,49 @@ def build_content(content_dir: Path, out: Path):
     options = default_options(PROJECT_ROOT, out)
     options.content_dir = content_dir
     return build(options)
+
+
+def serve(folder: Path):
+    """A local server for a built site, in a thread of the test process: (server, base URL)."""
+    server = make_server(folder, port=0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from chromium import ARGS, CHROMIUM, require  # tests/chromium.py
+
+    require()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    server, url = serve(built_site)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.foreign_requests = []
+
+    def guard(route):
+        if route.request.url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            page.foreign_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    yield page
+    assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
+    context.close()

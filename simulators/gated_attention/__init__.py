@@ -39,7 +39,7 @@ PARAMS = [
     {"name": "sequence", "kind": "text", "default": DEFAULT_SEQUENCE, "max_length": 200,
      "label": "Sequence shown",
      "help": "Tokens separated by spaces: K=v stores value v (0–7) under key K (A–Z); ?K asks for it. A start token is added in front."},
-    {"name": "head", "kind": "int", "default": 1, "min": 1, "max": 4, "step": 1,
+    {"name": "head", "kind": "int", "default": 1, "min": 1, "max": 4, "step": 1, "max_from": "heads",
      "label": "Head shown", "help": "Which attention head the heatmaps and gate strips show."},
     {"name": "heads", "kind": "int", "default": 2, "min": 1, "max": 4, "step": 1,
      "label": "Heads", "help": "Attention heads in each model (8 dimensions each)."},
@@ -126,8 +126,6 @@ def _setting(cfg: dict, seed: int) -> tuple:
 
 def steps(cfg: dict, seed: int):
     """Train the four variants in lockstep on the same batches; yield frames while training."""
-    if cfg["head"] > cfg["heads"]:
-        raise ParamError("head", f"must be at most Heads (heads) = {cfg['heads']}, got {cfg['head']}")
     labels, *shown = parse_sequence(cfg["sequence"])
     key = _setting(cfg, seed)
     if key in _TRAINED:

@@ -3,7 +3,11 @@
 A simulator declares `PARAMS`, a list of dicts, one per control:
     {"name", "kind": "int"|"float"|"choice"|"text"|"bool", "default", "label", "help",
      "min"/"max"/"step" (numbers), "choices" (choice), "max_length" (text), "unit" (optional),
-     "scale": "log" (optional, numbers shown on a log slider)}
+     "scale": "log" (optional, numbers shown on a log slider),
+     "max_from": NAME (optional, int: at most the current value of int control NAME),
+     "used_when": {NAME: [values]} (optional: the control matters only when choice or bool
+     control NAME has one of these values; otherwise its value is set to its default, so a
+     setting that cannot change the result never recomputes it, and the page disables it)}
 The adapter (`simulators.bridge`) calls `validate` and `validate_seed` once per request, so a
 simulator's `run` and `steps` receive a complete, typed dict and an int seed. Every problem is a
 `ParamError` that names the control as the reader sees it.
@@ -49,7 +53,21 @@ def validate(schema: list[dict], params: dict | None) -> dict:
     unknown = sorted(set(params) - set(by_name))
     if unknown:
         raise ParamError(unknown[0], f"is not a setting of this simulator (settings: {', '.join(by_name)})")
-    return {name: coerce(spec, params[name]) if name in params else spec["default"] for name, spec in by_name.items()}
+    values = {name: coerce(spec, params[name]) if name in params else spec["default"] for name, spec in by_name.items()}
+    for name, spec in by_name.items():
+        if not is_used(spec, values):
+            values[name] = spec["default"]
+    for name, spec in by_name.items():
+        bound = spec.get("max_from")
+        if bound is not None and values[name] > values[bound]:
+            raise ParamError(name, f"must be at most {by_name[bound]['label']} ({bound}) = {values[bound]}, got {values[name]}",
+                             spec.get("label"))
+    return values
+
+
+def is_used(spec: dict, values: dict) -> bool:
+    """Whether this control can change the result, given the others' values (see "used_when")."""
+    return all(values[other] in allowed for other, allowed in spec.get("used_when", {}).items())
 
 
 def coerce(spec: dict, value):
@@ -128,3 +146,15 @@ def check_schema(schema: list[dict]) -> None:
             if key not in spec:
                 raise ValueError(f"PARAMS '{name}': missing '{key}'")
         coerce(spec, spec["default"])  # the default must itself be valid
+        if spec.get("scale") == "log" and not spec["min"] > 0:
+            raise ValueError(f"PARAMS '{name}': a log scale needs a positive min")
+    by_name = {spec["name"]: spec for spec in schema}
+    for spec in schema:
+        name, bound = spec["name"], spec.get("max_from")
+        if bound is not None and (spec["kind"] != "int" or by_name.get(bound, {}).get("kind") != "int"):
+            raise ValueError(f"PARAMS '{name}': max_from must name another int control, got {bound!r}")
+        for other, allowed in spec.get("used_when", {}).items():
+            if other == name or by_name.get(other, {}).get("kind") not in ("choice", "bool") or not allowed:
+                raise ValueError(f"PARAMS '{name}': used_when must name another choice or bool control, got {other!r}")
+            for value in allowed:
+                coerce(by_name[other], value)  # each listed value must be one the control can take

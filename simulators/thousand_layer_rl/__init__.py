@@ -26,8 +26,8 @@ NAME = "thousand_layer_rl"
 PARAMS = [
     {"name": "maze", "kind": "choice", "default": "u-maze", "choices": [*M.PRESETS, "random"],
      "label": "Maze", "help": "Presets from an open room to a long zigzag; 'random' carves a 9x9 maze from the maze seed."},
-    {"name": "maze_seed", "kind": "int", "default": 0, "min": 0, "max": 999, "step": 1,
-     "label": "Maze seed", "help": "Which random maze (used when Maze is 'random')."},
+    {"name": "maze_seed", "kind": "int", "default": 0, "min": 0, "max": 999, "step": 1, "used_when": {"maze": ["random"]},
+     "label": "Maze seed", "help": "Which random maze."},
     {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1,
      "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them."},
     {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16,

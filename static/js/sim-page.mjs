@@ -2,6 +2,9 @@
 // Binds the controls generated from PARAMS, keeps parameters and seed in the URL, talks to
 // the worker, swaps in the SVG the simulator rendered, and reports honest progress.
 
+const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (sitegen/controls.py)
+const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
+
 const STAGES = {
   runtime: "Loading the Python runtime and NumPy (1 of 2)…",
   simulators: "Installing the simulator (2 of 2)…",
@@ -31,6 +34,7 @@ class Simulator {
     this.message = root.querySelector("[data-sim-message]");
     this.progress = root.querySelector("[data-sim-progress]");
     this.requestId = 0;
+    this.typingTimer = null;
     this.lastFrame = null;
     this.ready = false;
     this.readFromURL();
@@ -54,22 +58,62 @@ class Simulator {
     const input = this.form.elements[name];
     const spec = this.schema[name];
     if (spec.kind === "bool") return input.checked;
+    if (input.dataset.scale === "log") {
+      // A value set from a link or a reset is kept exactly; a moved slider gives the value at its position.
+      return input.dataset.exact !== undefined ? Number(input.dataset.exact) : this.fromLogPosition(spec, Number(input.value));
+    }
     if (spec.kind === "int") return Number.parseInt(input.value, 10);
     if (spec.kind === "float") return Number.parseFloat(input.value);
     return input.value;
   }
 
+  fromLogPosition(spec, position) {
+    const raw = spec.min * (spec.max / spec.min) ** (position / LOG_POSITIONS);
+    const stepped = spec.min + Math.round((raw - spec.min) / spec.step) * spec.step;
+    const value = Math.min(spec.max, Math.max(spec.min, stepped));
+    return spec.kind === "int" ? Math.round(value) : value;
+  }
+
   setControl(name, value) {
     const input = this.form.elements[name];
     if (!input) return;
-    if (this.schema[name] && this.schema[name].kind === "bool") input.checked = value === true || value === "true" || value === "1";
-    else input.value = value;
+    const spec = this.schema[name];
+    if (spec && spec.kind === "bool") input.checked = value === true || value === "true" || value === "1";
+    else if (input.dataset.scale === "log") {
+      const number = Math.min(spec.max, Math.max(spec.min, Number(value)));
+      input.value = String(Math.round(LOG_POSITIONS * Math.log(number / spec.min) / Math.log(spec.max / spec.min)));
+      input.dataset.exact = String(number);
+    } else input.value = value;
     this.showOutput(name);
   }
 
   showOutput(name) {
     const output = this.form.querySelector(`[data-output="${name}"]`);
-    if (output) output.textContent = this.form.elements[name].value;
+    if (!output) return;
+    const spec = this.schema[name];
+    output.textContent = `${this.controlValue(name)}${spec.unit ? " " + spec.unit : ""}`;
+  }
+
+  // Controls that depend on others: a bound that follows another control ("max_from"), and a
+  // control that cannot change the result in the current setting ("used_when"), which is
+  // disabled with its reason shown (the same rules as simulators/kit/params.py).
+  applyDependencies() {
+    for (const spec of this.config.schema) {
+      const input = this.form.elements[spec.name];
+      if (spec.max_from) {
+        const bound = this.controlValue(spec.max_from);
+        input.max = String(bound);
+        if (Number(input.value) > bound) input.value = String(bound);
+        this.showOutput(spec.name);
+      }
+      if (spec.used_when) {
+        const used = Object.entries(spec.used_when).every(([other, allowed]) => allowed.includes(this.controlValue(other)));
+        input.disabled = !this.ready || !used;
+        input.closest(".control").toggleAttribute("data-unused", !used);
+        const note = input.closest(".control").querySelector("[data-unused-note]");
+        if (note) note.hidden = used;
+      }
+    }
   }
 
   currentRequest() {
@@ -150,6 +194,8 @@ class Simulator {
   }
 
   request() {
+    this.typingTimer = null;
+    this.applyDependencies();
     const request = this.currentRequest();
     this.writeURL(request);
     if (this.ready) this.send(request);
@@ -207,9 +253,23 @@ class Simulator {
     }));
   }
 
+  // What the figure shows: the last frame computed here, or before any run, the build's own.
+  async frameToExport() {
+    if (this.lastFrame) return this.lastFrame;
+    try {
+      const response = await fetch(new URL(this.config.firstFrame, document.baseURI));
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return await response.json();
+    } catch (error) {
+      this.setStatus(this.root.dataset.simStatus, `Could not export the build-time result (${error.message}).`);
+      return null;
+    }
+  }
+
   // --- controls ---------------------------------------------------------------------
   enable() {
     for (const element of this.root.querySelectorAll("input, select, textarea, button")) element.disabled = false;
+    this.applyDependencies();
   }
 
   disable() {
@@ -217,10 +277,25 @@ class Simulator {
   }
 
   bind() {
+    const typed = (target) => target.matches("textarea, input[type=text], input[type=number]");
     this.form.addEventListener("input", (event) => {
+      if (event.target.dataset.scale === "log") delete event.target.dataset.exact;
       if (event.target.name && event.target.name !== "seed") this.showOutput(event.target.name);
-      this.request();
+      this.applyDependencies();
+      clearTimeout(this.typingTimer);
+      if (typed(event.target)) this.typingTimer = setTimeout(() => this.request(), TYPING_PAUSE_MS);
+      else this.request();
     });
+    const runTypedNow = () => {
+      if (this.typingTimer === null) return;
+      clearTimeout(this.typingTimer);
+      this.typingTimer = null;
+      this.request();
+    };
+    this.form.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target.matches("input[type=text], input[type=number]")) runTypedNow();
+    });
+    this.form.addEventListener("change", (event) => { if (typed(event.target)) runTypedNow(); });
     const actions = {
       "copy-link": () => {
         const done = () => this.setStatus(this.root.dataset.simStatus, "Link to this exact view copied.");
@@ -237,9 +312,14 @@ class Simulator {
         this.request();
       },
       "export-svg": () => download(`${this.name}.svg`, "image/svg+xml", this.root.querySelector("[data-sim-svg]").innerHTML),
-      "export-json": () => download(`${this.name}.json`, "application/json",
-        JSON.stringify(this.lastFrame ? this.lastFrame.result : {}, null, 1)),
-      "export-csv": () => { if (this.lastFrame && this.lastFrame.table) download(`${this.name}.csv`, "text/csv", toCSV(this.lastFrame.table)); },
+      "export-json": async () => {
+        const frame = await this.frameToExport();
+        if (frame) download(`${this.name}.json`, "application/json", JSON.stringify(frame.result, null, 1));
+      },
+      "export-csv": async () => {
+        const frame = await this.frameToExport();
+        if (frame) download(`${this.name}.csv`, "text/csv", toCSV(frame.table));
+      },
     };
     for (const button of this.root.querySelectorAll("[data-action]")) {
       button.addEventListener("click", () => actions[button.dataset.action]());
@@ -262,6 +342,8 @@ class Simulator {
 
   start() {
     this.bind();
+    // Exports and the link need no runtime: they work on the build's frame from the start.
+    for (const button of this.root.querySelectorAll('[data-action^="export-"], [data-action="copy-link"]')) button.disabled = false;
     const fromURL = Object.keys(this.urlParams).length > 0;
     for (const [name, value] of Object.entries(this.urlParams)) this.setControl(name, value);
     if (fromURL) {

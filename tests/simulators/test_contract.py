@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from simulators import REGISTRY, bridge
 from simulators.kit.contract import Frame, lookup
+from simulators.kit import params as P
 from simulators.kit.params import SEED_MAX, ParamError
 
 # Small in-range settings per simulator, so each contract test runs in well under a second.
@@ -112,6 +113,55 @@ def test_minus_zero_is_zero():
     spread = {**CHEAP["passk"], "difficulty_spread": -0.0}
     assert bridge.result("passk", spread, 0) == bridge.result("passk", {**spread, "difficulty_spread": 0.0}, 0)
     assert bridge.result("passk", {**spread, "difficulty_spread": "-0"}, 0)["done"]
+
+
+def _other_value(spec):
+    """A valid value of this control other than its default."""
+    if spec["kind"] in ("int", "float"):
+        return spec["max"] if spec["default"] != spec["max"] else spec["min"]
+    if spec["kind"] == "text":
+        return "01\n10" if spec["name"] == "custom_class" else "other"
+    if spec["kind"] == "bool":
+        return not spec["default"]
+    return next(c for c in spec["choices"] if c != spec["default"])
+
+
+UNUSED = [(name, spec) for name in NAMES for spec in REGISTRY[name].params if "used_when" in spec]
+
+
+def test_some_controls_are_declared_unused_in_some_settings():
+    assert {(name, spec["name"]) for name, spec in UNUSED} >= {("thousand_layer_rl", "maze_seed"), ("transductive", "n_points")}
+
+
+@pytest.mark.parametrize("name,spec", UNUSED, ids=[f"{n}.{s['name']}" for n, s in UNUSED])
+def test_a_control_declared_unused_really_changes_nothing(name, spec):
+    # Run the simulator itself on raw settings (no normalisation by validate), with the control at two values.
+    sim = REGISTRY[name]
+    by_name = {p["name"]: p for p in sim.params}
+    (other, allowed), = spec["used_when"].items()
+    choices = by_name[other]["choices"] if by_name[other]["kind"] == "choice" else [True, False]
+    unused_at = next(c for c in choices if c not in allowed)
+    cfg = {**sim.defaults(), **CHEAP[name], other: unused_at}
+    frames = [sim.frame(sim.run({**cfg, spec["name"]: value}, 0)) for value in (spec["default"], _other_value(spec))]
+    assert frames[0].svg == frames[1].svg and frames[0].readouts == frames[1].readouts
+    # and the adapter folds such a value back to the default, so both settings are one cached result
+    assert P.validate(sim.params, {**cfg, spec["name"]: _other_value(spec)}) == P.validate(sim.params, cfg)
+
+
+def test_a_bound_from_another_control_is_checked_with_both_labels():
+    with pytest.raises(P.ParamError, match=r"Head shown \(head\) must be at most Heads \(heads\) = 2, got 4"):
+        bridge.frame("gated_attention", {**CHEAP["gated_attention"], "heads": 2, "head": 4}, 0)
+
+
+def test_schema_cross_references_are_checked_at_registration():
+    base = {"kind": "int", "default": 1, "min": 1, "max": 4, "step": 1, "label": "A", "help": "h"}
+    with pytest.raises(ValueError, match="max_from"):
+        P.check_schema([{**base, "name": "a", "max_from": "nope"}])
+    with pytest.raises(ValueError, match="used_when"):
+        P.check_schema([{**base, "name": "a", "used_when": {"b": [1]}}, {**base, "name": "b"}])
+    choice = {"name": "c", "kind": "choice", "default": "x", "choices": ["x", "y"], "label": "C", "help": "h"}
+    with pytest.raises(ParamError):  # a value the named control cannot take
+        P.check_schema([{**base, "name": "a", "used_when": {"c": ["z"]}}, choice])
 
 
 def _value_strategy(spec):

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
 from simulators import bridge
 
 import chromium
-from chromium import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 SIM = "[data-sim=superposition]"
@@ -25,49 +22,7 @@ QUICK_PARAMS = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features":
 
 chromium.require()
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from sitegen.serve import make_server  # noqa: E402
-
-
-def serve(folder: Path):
-    server = make_server(folder, port=0, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    server, url = serve(built_site)
-    yield url
-    server.shutdown()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.foreign_requests = []
-
-    def guard(route):
-        if route.request.url.startswith("http://127.0.0.1:"):
-            route.continue_()
-        else:
-            page.foreign_requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    yield page
-    assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
-    context.close()
+from conftest import serve  # noqa: E402
 
 
 def wait_status(page, *statuses, timeout=60_000):
