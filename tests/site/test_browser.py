@@ -243,3 +243,19 @@ def test_example_simulator_runs_live_from_its_own_module(page, example_site_url)
     page.goto(example_site_url + "superposition-scaling/?window=90&flips=50")
     page.wait_for_selector(f'{root}[data-sim-status="error"]', state="attached", timeout=60_000)
     assert "Window (window) must be at most the number of flips (50), got 90" in page.text_content(f"{root} [data-sim-message]")
+
+
+def test_papers_menu_closes_on_escape_and_outside_click_and_pager_links_are_named(page, site_url):
+    page.goto(site_url + "gated-attention/")
+    menu = page.locator("details.topics-menu")
+    page.click("details.topics-menu summary")
+    assert menu.evaluate("m => m.open")
+    page.keyboard.press("Escape")
+    assert not menu.evaluate("m => m.open")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"  # focus back on the button
+    page.click("details.topics-menu summary")
+    page.click("h1")
+    assert not menu.evaluate("m => m.open")
+    names = [page.get_attribute(f".pager .{side}", "aria-label") for side in ("prev", "next")]
+    assert names[0].startswith("Previous: ") and names[1].startswith("Next: ")
+    assert all(len(name.split(": ", 1)[1]) > 3 for name in names)
