@@ -43,14 +43,14 @@ class Outcome:
 
 
 def watched_folders(request: Request) -> list[Path]:
-    """Every folder whose files decide the site (the generator's own code is added by up_to_date)."""
-    return [request.content_dir, PROJECT_ROOT / "templates", PROJECT_ROOT / "static", PROJECT_ROOT / "simulators"]
+    """Every folder whose files decide the site, the generator's own code included."""
+    return [request.content_dir, *(PROJECT_ROOT / name for name in ("templates", "static", "simulators", "sitegen"))]
 
 
 def run(request: Request) -> Outcome:
     options = {"out": str(request.out_dir.resolve()), "content": str(request.content_dir.resolve()),
                "pyodide_url": request.pyodide_url}
-    inputs = up_to_date.input_digest(PROJECT_ROOT, watched_folders(request), options)
+    inputs = up_to_date.input_digest(watched_folders(request), [PROJECT_ROOT / "build.py"], options)
     stamp = up_to_date.stamp_path(cache_dir(), request.out_dir)
     if not request.force and up_to_date.is_current(stamp, inputs, request.out_dir):
         return Outcome(ok=True, skipped=True)

@@ -80,16 +80,16 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
                 body.simulator.frame = _frame_from_json(hit[0])
     errors: list[ContentError] = []
     timings = _timings(cache)
-    jobs = [Job(showing[0].simulator.name, showing[0].simulator.simulator.external_module,
-                showing[0].simulator.values, showing[0].simulator.seed) for showing in missing.values()]
-    for (key, showing), outcome in zip(missing.items(), compute_frames(jobs, timings, log)):
+    firsts = [showing[0].simulator for showing in missing.values()]  # pages with one key share one frame
+    jobs = [Job(page.name, page.simulator.external_module, page.values, page.seed) for page in firsts]
+    for (key, showing), page, outcome in zip(missing.items(), firsts, compute_frames(jobs, timings, log)):
         if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
             errors += [_content_error(body, body.topic.meta["simulator"], outcome) for body in showing]
             continue
         payload, seconds = outcome
-        timings[showing[0].simulator.name] = round(seconds, 2)
+        timings[page.name] = round(seconds, 2)
         if cache is not None:
-            cache.put(key, payload, simulator=showing[0].simulator.name, seconds=round(seconds, 3))
+            cache.put(key, payload, simulator=page.name)
         for body in showing:
             body.simulator.frame = _frame_from_json(payload)
     if cache is not None and jobs:

@@ -102,7 +102,7 @@ def is_code(path: Path) -> bool:
 def watch(request: driver.Request, builder: Builder, state: BuildState, stop: threading.Event) -> None:
     from watchfiles import watch as watch_changes  # imported here: only serving needs it
 
-    folders = [p for p in [*driver.watched_folders(request), driver.PROJECT_ROOT / "sitegen"] if p.is_dir()]
+    folders = [p for p in driver.watched_folders(request) if p.is_dir()]
     for changes in watch_changes(*folders, stop_event=stop, debounce=200, step=50):
         paths = sorted({Path(p) for _, p in changes})
         shown = ", ".join(str(p.relative_to(driver.PROJECT_ROOT)) if p.is_relative_to(driver.PROJECT_ROOT) else str(p)

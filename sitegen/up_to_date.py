@@ -21,14 +21,12 @@ PACKAGES = ("jinja2", "markdown", "pyyaml", "pygments", "numpy")
 SKIPPED_FOLDERS = {"__pycache__", ".pytest_cache"}
 
 
-def input_digest(project_root: Path, folders: list[Path], options: dict) -> str:
+def input_digest(folders: list[Path], files: list[Path], options: dict) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps({"options": options, "python": sys.version, "packages": _versions()}, sort_keys=True).encode())
-    for folder in [*folders, project_root / "sitegen"]:
-        for path in _files(folder):
-            digest.update(f"\0{path.as_posix()}\0".encode())
-            digest.update(path.read_bytes())
-    digest.update((project_root / "build.py").read_bytes())
+    for path in [p for folder in folders for p in _files(folder)] + files:
+        digest.update(f"\0{path.as_posix()}\0".encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

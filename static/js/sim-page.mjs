@@ -281,7 +281,6 @@ class Simulator {
     this.form.addEventListener("input", (event) => {
       if (event.target.dataset.scale === "log") delete event.target.dataset.exact;
       if (event.target.name && event.target.name !== "seed") this.showOutput(event.target.name);
-      this.applyDependencies();
       clearTimeout(this.typingTimer);
       if (typed(event.target)) this.typingTimer = setTimeout(() => this.request(), TYPING_PAUSE_MS);
       else this.request();

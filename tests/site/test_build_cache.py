@@ -4,6 +4,7 @@ only that, is computed again; a damaged cache entry is recomputed, never served.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from simulators import REGISTRY
-from sitegen import driver, first_frames, frame_key, mathtex
+from simulators.kit import params as P
+from sitegen import driver, first_frames, frame_key, frontmatter, mathtex
 from sitegen.disk_cache import DiskCache
 from sitegen.pipeline import build, default_options
 from sitegen.vendor import cache_dir
@@ -138,12 +140,8 @@ def test_a_damaged_frame_entry_is_recomputed_not_served(cache_copy, runs, tmp_pa
 
 
 def _page_values(slug: str) -> dict:
-    import yaml
-
-    text = (PROJECT_ROOT / "content" / "topics" / f"{slug}.md").read_text()
-    meta = yaml.safe_load(text.split("---")[1])
-    sim = REGISTRY[meta["simulator"]["name"]]
-    return {**sim.defaults(), **meta["simulator"].get("params", {})}
+    spec = frontmatter.split((PROJECT_ROOT / "content" / "topics" / f"{slug}.md").read_text()).data["simulator"]
+    return P.validate(REGISTRY[spec["name"]].params, spec.get("params"))
 
 
 def test_a_new_formula_is_the_only_one_sent_to_katex(cache_copy, runs, content_copy, tmp_path):
@@ -175,4 +173,4 @@ def test_a_current_site_is_left_alone_until_an_input_or_an_output_changes(conten
     rebuilt = driver.run(request)
     assert rebuilt.ok and not rebuilt.skipped
     assert "One more sentence." in (tmp_path / "site" / "gated-attention" / "index.html").read_text()
-    assert driver.run(driver.Request(**{**request.__dict__, "force": True})).skipped is False
+    assert driver.run(dataclasses.replace(request, force=True)).skipped is False
