@@ -277,12 +277,14 @@ class Simulator {
   }
 
   bind() {
-    const typed = (target) => target.matches("textarea, input[type=text], input[type=number]");
+    // Keystrokes and pastes into a field wait for a pause; a spinner step or a slider runs at once.
+    const typing = (event) => typeof event.inputType === "string" && event.inputType !== ""
+      && event.target.matches("textarea, input[type=text], input[type=number]");
     this.form.addEventListener("input", (event) => {
       if (event.target.dataset.scale === "log") delete event.target.dataset.exact;
       if (event.target.name && event.target.name !== "seed") this.showOutput(event.target.name);
       clearTimeout(this.typingTimer);
-      if (typed(event.target)) this.typingTimer = setTimeout(() => this.request(), TYPING_PAUSE_MS);
+      if (typing(event)) this.typingTimer = setTimeout(() => this.request(), TYPING_PAUSE_MS);
       else this.request();
     });
     const runTypedNow = () => {
@@ -294,7 +296,7 @@ class Simulator {
     this.form.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && event.target.matches("input[type=text], input[type=number]")) runTypedNow();
     });
-    this.form.addEventListener("change", (event) => { if (typed(event.target)) runTypedNow(); });
+    this.form.addEventListener("change", runTypedNow); // leaving a field runs what was typed
     const actions = {
       "copy-link": () => {
         const done = () => this.setStatus(this.root.dataset.simStatus, "Link to this exact view copied.");

@@ -44,6 +44,10 @@ def test_typing_runs_once_after_a_pause_and_enter_runs_at_once(page, site_url):
     page.type(f"{TRANSDUCTIVE} textarea[name=moves]", "0,1,0,1,0,", delay=40)  # ten characters
     page.wait_for_timeout(1200)
     assert requests_made(page, TRANSDUCTIVE) == before + 1  # one run for the whole value, not ten
+    page.focus(f"{TRANSDUCTIVE} input[name=seed]")
+    page.keyboard.press("ArrowUp")  # a step, not typing: it runs at once
+    page.wait_for_timeout(150)
+    assert requests_made(page, TRANSDUCTIVE) == before + 2
 
     diffusion = "[data-sim=diffusion]"
     go_live(page, site_url + "diffusion-memorization/", diffusion)
