@@ -291,29 +291,19 @@ def table(result: dict) -> dict:
 
 def render(result: dict) -> str:
     cfg, n = result["params"], result["params"]["samples"]
-    body = _pass_at_k_panel(result) + _histogram_panel(result) + _reward_panel(result)
-    # The paper's numbers and this toy's, side by side and labelled.
     base1, rl1 = result["pass_at_1"]["base"], result["pass_at_1"]["rl"]
-    toy = (f"This toy (seed {result['seed']}): pass@1 {base1:.1%} → {rl1:.1%} after RL; coverage at k = {n}: "
-           f"{result['coverage']['base']:.1%} → {result['coverage']['rl']:.1%}; ΔSE = {result['sampling_gap']:.1%} (k = {result['sampling_gap_k']}).")
-    paper = ("Paper (real 7B–32B LLMs): Omni-MATH train, Qwen2.5-7B + GRPO: pass@1 26.1 → 42.5 while pass@256 falls; "
-             "ΔSE > 40 points for all six RL algorithms.")
-    body.append(svg.text(20, 328, paper, "start", 11, svg.MUTED))
-    body.append(svg.text(20, 346, toy, "start", 11, svg.FG))
-    if not result["done"]:
-        body.append(svg.text(880, 20, f"{result['phase']}…", "end", 11, svg.MUTED))
     cross = result["crossover_k"]
     desc = (f"Pass@k for {cfg['n_problems']} problems with n = {n} samples each. "
             f"Base pass@1 {base1:.1%}, RL pass@1 {rl1:.1%}; base coverage {result['coverage']['base']:.1%}, "
             f"RL coverage {result['coverage']['rl']:.1%}"
             + (f"; the base model overtakes RL from k = {cross}." if cross else "; no crossover in this run."))
-    return svg.figure(900, 360, TITLE, desc, body)
+    return svg.panels(TITLE, desc, [_pass_at_k_panel(result), _histogram_panel(result), _reward_panel(result)])
 
 
-def _pass_at_k_panel(result: dict) -> list[str]:
+def _pass_at_k_panel(result: dict) -> str:
     """pass@k against k (log axis) for each model, the crossover marked."""
     ks = result["ks"]
-    panel = svg.Panel(60, 40, 330, 230, (1, max(2, result["params"]["samples"])), (0, 1), xlog=True)
+    panel = svg.Panel(56, 34, 264, 230, (1, max(2, result["params"]["samples"])), (0, 1), xlog=True)
     body = panel.axes("k (samples allowed)", "pass@k", "pass@k: mean over problems")
     for model in result["models"]:
         colour, dash, label = MODEL_STYLE[model]
@@ -321,14 +311,19 @@ def _pass_at_k_panel(result: dict) -> list[str]:
     cross = result["crossover_k"]
     if cross is not None:
         body.append(panel.vline(cross, svg.FG, 1, "3 3"))
-        body.append(svg.text(panel.px(cross) - 4, panel.y + 14, f"base ≥ RL from k = {cross}", "end", 11, svg.FG))
-    return body + svg.legend(panel.x + panel.w - 105, panel.y + panel.h - 44, [MODEL_STYLE[m] for m in result["models"]])
+        anchor = "end" if panel.px(cross) > panel.x + panel.w / 2 else "start"
+        shift = -4 if anchor == "end" else 4
+        body.append(svg.text(panel.px(cross) + shift, panel.y + panel.h - 8, f"base ≥ RL from k = {cross}", anchor, 12, svg.FG))
+    if not result["done"]:
+        body.append(svg.text(320, 16, f"{result['phase']}…", "end", 11, svg.MUTED))
+    body += svg.legend(20, 318, [MODEL_STYLE[m] for m in result["models"]], columns=3)
+    return svg.panel(330, "pass@k against k for each model", body)
 
 
-def _histogram_panel(result: dict) -> list[str]:
+def _histogram_panel(result: dict) -> str:
     """Per-problem accuracy histogram, base against RL (the paper's Fig. 5 shape)."""
     hist = result["histogram"]
-    panel = svg.Panel(450, 40, 230, 230, (0, 11), (0, max(1, max(max(h) for h in hist.values())) * 1.1))
+    panel = svg.Panel(56, 34, 264, 230, (0, 11), (0, max(1, max(max(h) for h in hist.values())) * 1.1))
     body = panel.axes("accuracy c/n per problem", "problems", "Accuracy histogram", xticks=[], yticks=None)
     bar = panel.w / 11 / 2.4
     for b, label in enumerate(result["histogram_labels"]):
@@ -338,14 +333,23 @@ def _histogram_panel(result: dict) -> list[str]:
                                   f"{MODEL_STYLE[model][2]}, accuracy {label}: {count} problems"))
         if b in (0, 5, 10):
             body.append(svg.text(panel.px(b + 0.5), panel.y + panel.h + 14, "0" if b == 0 else f"{b / 10:.1f}", "middle", 11, svg.MUTED))
-    return body + svg.legend(panel.x + panel.w - 80, panel.y + 16, [(MODEL_STYLE[m][0], "", MODEL_STYLE[m][2]) for m in ("base", "rl")])
+    body += svg.legend(20, 318, [(MODEL_STYLE[m][0], "", MODEL_STYLE[m][2]) for m in ("base", "rl")], columns=3)
+    return svg.panel(330, "Histogram of per-problem accuracy, base and RL", body)
 
 
-def _reward_panel(result: dict) -> list[str]:
-    """Mean reward of the RL model's training samples."""
+def _reward_panel(result: dict) -> str:
+    """Mean reward of the RL model's training samples, and this toy's numbers beside the paper's."""
     curve = result["reward_curve"]
-    panel = svg.Panel(740, 40, 140, 230, (0, max(1, result["params"]["rl_steps"])), (0, 1))
+    n = result["params"]["samples"]
+    panel = svg.Panel(56, 34, 264, 150, (0, max(1, result["params"]["rl_steps"])), (0, 1))
     body = panel.axes("RL step", "mean reward", "RL training reward")
     if curve:
-        body.append(panel.polyline([c[0] for c in curve], [c[1] for c in curve], svg.PALETTE[1], 1.5, "", "mean reward per step"))
-    return body
+        body.append(panel.polyline([c[0] for c in curve], [c[1] for c in curve], svg.PALETTE[1], 1.8, "", "mean reward per step"))
+    base1, rl1 = result["pass_at_1"]["base"], result["pass_at_1"]["rl"]
+    toy = (f"This toy (seed {result['seed']}): pass@1 {base1:.1%} → {rl1:.1%} after RL; coverage at k = {n} "
+           f"{result['coverage']['base']:.1%} → {result['coverage']['rl']:.1%}; "
+           f"ΔSE {result['sampling_gap']:.1%} (k = {result['sampling_gap_k']}).")
+    paper = "Paper (7B–32B LLMs, Omni-MATH train, Qwen2.5-7B + GRPO): pass@1 26.1 → 42.5 while pass@256 falls; ΔSE > 40 points for all six RL algorithms."
+    lines, y = svg.paragraph(20, 242, toy, 300, 12, svg.FG)
+    more, y = svg.paragraph(20, y + 6, paper, 300, 12, svg.MUTED)
+    return svg.panel(max(330, y), "RL training reward, and this toy's numbers beside the paper's", body + lines + more)

@@ -168,10 +168,10 @@ def steps(cfg: dict, seed: int):
 
 
 READOUTS = [
-    Readout("alpha_bar", "ᾱ_t (signal variance kept)", ".4f"),
-    Readout("signal", "√ᾱ_t (scale of the data)", ".3f"),
-    Readout("noise_std", "√(1−ᾱ_t) (noise std)", ".3f"),
-    Readout("snr", "SNR = ᾱ_t / (1−ᾱ_t)", ".3g"),
+    Readout("alpha_bar", "ᾱₜ (signal variance kept)", ".4f"),
+    Readout("signal", "√ᾱₜ (scale of the data)", ".3f"),
+    Readout("noise_std", "√(1−ᾱₜ) (noise std)", ".3f"),
+    Readout("snr", "SNR = ᾱₜ / (1−ᾱₜ)", ".3g"),
 ]
 
 

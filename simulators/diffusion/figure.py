@@ -22,34 +22,43 @@ def _cloud(panel: svg.Panel, points, colour: str) -> list[str]:
 def render(result: dict) -> str:
     cfg = result["params"]
     t = cfg["t"]
-    body: list[str] = []
-    lim = (-4.0, 4.0)
-    for x, title, key, colour in ((60, f"Forward (noised data) at t = {t}", "forward_points", svg.PALETTE[0]),
-                                  (330, f"Reverse (exact score) at t = {t}", "reverse_points", svg.PALETTE[1])):
-        panel = svg.Panel(x, 40, 230, 230, lim, lim)
-        body += panel.axes("x₁", "x₂", title)
-        scale = result["signal"]  # where the noised mixture's means sit at time t
-        body += [f'<circle cx="{panel.px(scale * mx):.1f}" cy="{panel.py(scale * my):.1f}" r="3.5" fill="none" stroke="{svg.MUTED}"/>'
-                 for mx, my in result["means"]]
-        body += _cloud(panel, result[key], colour)
-    curves = svg.Panel(640, 40, 240, 230, (0, T), (0, 1))
-    body += curves.axes("time step t", "ᾱ_t", "Signal kept, ᾱ_t")
-    for s, dash in zip(SCHEDULES, ("", "6 3")):
-        body.append(curves.polyline(result["curve_t"], result["alpha_bar_curves"][s], svg.FG if s == cfg["schedule"] else svg.MUTED, 2, dash, s))
-    body += svg.legend(curves.x + curves.w - 80, curves.y + 16, [(svg.FG if s == cfg["schedule"] else svg.MUTED, d, s) for s, d in zip(SCHEDULES, ("", "6 3"))])
-    body.append(curves.vline(t, svg.PALETTE[1], 1.5))
-    snr = "∞" if result["snr"] is None else f"{result['snr']:.3g}"
-    final = result["final"]
-    body.append(svg.text(20, 312, f"At t = {t}: ᾱ = {result['alpha_bar']:.4f}, data scaled by {result['signal']:.3f}, noise std {result['noise_std']:.3f}, SNR {snr}. "
-                         "Grey rings: the component means, scaled by √ᾱ_t.", "start", 11, svg.FG))
-    body.append(svg.text(20, 330, f"Reverse samples at t = 0: mean log-density {final['log_density']:.2f} under the true mixture "
-                         f"(fresh data: {final['data_log_density']:.2f}); {final['on_data']:.0%} lie within 3σ of a component.", "start", 11, svg.FG))
-    body += _render_window(result)
     desc = (f"{cfg['samples']} points of the '{cfg['dataset']}' mixture noised to t = {t} with the {cfg['schedule']} schedule "
             f"(ᾱ = {result['alpha_bar']:.4f}), beside points denoised from pure noise by the exact-score reverse process. "
             f"Below, random-features score models trained on {', '.join(map(str, result['sizes']))} points: "
             + "; ".join(f"n = {s['n']}: τ_gen {_steps(s['tau_gen'])}, τ_mem {_steps(s['tau_mem'])}" for s in result["sweep"]) + ".")
-    return svg.figure(900, 890, TITLE, desc, body)
+    return svg.panels(TITLE, desc, _process_panels(result) + _window_panels(result))
+
+
+def _process_panels(result: dict) -> list[str]:
+    """The noised data and the exact reverse process at time t, and the schedules."""
+    cfg = result["params"]
+    t = cfg["t"]
+    parts = []
+    for title, key, colour in ((f"Forward (noised data) at t = {t}", "forward_points", svg.PALETTE[0]),
+                               (f"Reverse (exact score) at t = {t}", "reverse_points", svg.PALETTE[1])):
+        panel = svg.Panel(56, 34, 264, 264, (-4.0, 4.0), (-4.0, 4.0))
+        body = panel.axes("x₁", "x₂", title)
+        scale = result["signal"]  # where the noised mixture's means sit at time t
+        body += [f'<circle cx="{panel.px(scale * mx):.1f}" cy="{panel.py(scale * my):.1f}" r="3.5" fill="none" stroke="{svg.MUTED}"/>'
+                 for mx, my in result["means"]]
+        body += _cloud(panel, result[key], colour)
+        body.append(svg.text(20, 362, "Grey rings: the component means, scaled by √ᾱₜ.", "start", 12, svg.MUTED))
+        parts.append(svg.panel(376, title, body))
+    curves = svg.Panel(56, 34, 264, 200, (0, T), (0, 1))
+    body = curves.axes("time step t", "ᾱₜ", "Signal kept, ᾱₜ")
+    for s, dash in zip(SCHEDULES, ("", "6 3")):
+        body.append(curves.polyline(result["curve_t"], result["alpha_bar_curves"][s], svg.FG if s == cfg["schedule"] else svg.MUTED, 2, dash, s))
+    body.append(curves.vline(t, svg.PALETTE[1], 1.5))
+    body += svg.legend(20, 290, [(svg.FG if s == cfg["schedule"] else svg.MUTED, d, f"{s} schedule") for s, d in zip(SCHEDULES, ("", "6 3"))]
+                       + [(svg.PALETTE[1], "", f"t = {t}")], columns=2)
+    snr = "∞" if result["snr"] is None else f"{result['snr']:.3g}"
+    final = result["final"]
+    lines, y = svg.paragraph(20, 336, f"At t = {t}: ᾱ = {result['alpha_bar']:.4f}, data scaled by {result['signal']:.3f}, "
+                             f"noise std {result['noise_std']:.3f}, SNR {snr}.", 300)
+    more, y = svg.paragraph(20, y + 4, f"Reverse samples at t = 0: mean log-density {final['log_density']:.2f} under the true "
+                            f"mixture (fresh data: {final['data_log_density']:.2f}); {final['on_data']:.0%} lie within 3σ of a component.", 300)
+    parts.append(svg.panel(max(376, y), "The noise schedules: signal kept against time step", body + lines + more))
+    return parts
 
 
 def _steps(v) -> str:
@@ -60,26 +69,36 @@ def _slope(v) -> str:
     return "–" if v is None else f"{v:.2f}"
 
 
-def _render_window(result: dict) -> list[str]:
-    body = [svg.text(20, 372, "The generalization window: score models trained on n points", "start", 14, svg.FG, "600")]
-    x = 900 - 20 - 66 * len(result["sizes"])
-    for i, n in enumerate(result["sizes"]):
-        body.append(svg.button(x + 66 * i, 356, 60, f"n = {n}", "shown_n", str(n), f"diffusion-n-{n}",
-                               n == result.get("shown", {}).get("n")))
+def _window_panels(result: dict) -> list[str]:
+    """The generalization window of the models trained on the chosen n, the τs against n, and
+    the samples at the chosen training time."""
     shown = result.get("shown")
-    if shown is None:
-        trained = len(result["sweep"])
-        return body + [svg.text(20, 420, f"Training: {trained} of {len(result['sizes'])} sizes done…", "start", 13, svg.MUTED)]
     budget = 10 ** result["params"]["budget"]
     decades = [10**e for e in range(0, result["params"]["budget"] + 1)]
-    curves = svg.Panel(60, 420, 240, 180, (1, budget), (0, 1), xlog=True)
-    losses = shown["train_loss"] + shown["test_loss"]
-    loss = svg.Panel(360, 420, 220, 180, (1, budget), (max(min(losses) * 0.9, 1e-3), max(losses) * 1.1), xlog=True, ylog=True)
-    body += _sample_curves(curves, shown, budget, decades) + _loss_curves(loss, shown, decades)
+    head = [svg.text(12, 20, "Score models trained on n points", "start", 14, svg.FG, "600"),
+            svg.text(12, 44, "Show n =", "start", 12, svg.FG)]
+    per_row = 4
+    for i, n in enumerate(result["sizes"]):
+        row, col = divmod(i, per_row)
+        head.append(svg.button(70 + 64 * col, 28 + 34 * row, 58, f"{n}", "shown_n", str(n), f"diffusion-n-{n}",
+                               n == (shown or {}).get("n")))
+    top = 28 + 34 * ((len(result["sizes"]) - 1) // per_row + 1) + 30
+    if shown is None:
+        trained = len(result["sweep"])
+        return [svg.panel(top + 40, "Score models trained on n points", head + [
+            svg.text(12, top + 10, f"Training: {trained} of {len(result['sizes'])} sizes done…", "start", 13, svg.MUTED)], interactive=True)]
+    curves = svg.Panel(56, top, 264, 190, (1, budget), (0, 1), xlog=True)
+    body = head + _sample_curves(curves, shown, budget, decades)
+    loss = svg.Panel(64, 34, 256, 200, (1, budget), (max(min(shown["train_loss"] + shown["test_loss"]) * 0.9, 1e-3),
+                                                     max(shown["train_loss"] + shown["test_loss"]) * 1.1), xlog=True, ylog=True)
+    loss_body = _loss_curves(loss, shown, decades)
     for tau, colour in ((shown["tau_gen"], svg.PALETTE[2]), (shown["tau_mem"], svg.PALETTE[1])):
         if tau is not None:
-            body += [curves.vline(tau, colour, 1.5), loss.vline(tau, colour, 1.5)]
-    return body + _tau_panel(result, budget, decades) + _samples_panel(result, shown)
+            body.append(curves.vline(tau, colour, 1.5))
+            loss_body.append(loss.vline(tau, colour, 1.5))
+    window = svg.panel(top + 190 + 100, f"n = {shown['n']}: generated samples over training, the window shaded", body, interactive=True)
+    return [window, svg.panel(310, f"n = {shown['n']}: train and test loss over training", loss_body),
+            _tau_panel(result, budget, decades), _samples_panel(result, shown)]
 
 
 def _sample_curves(panel: svg.Panel, shown: dict, budget: int, decades: list[int]) -> list[str]:
@@ -93,8 +112,8 @@ def _sample_curves(panel: svg.Panel, shown: dict, budget: int, decades: list[int
     body.append(panel.polyline(steps, shown["f_mem"], svg.PALETTE[1], 2, "", "memorized (f_mem)"))
     body.append(panel.polyline([1, budget], [shown["chance"]] * 2, svg.MUTED, 1.5, "4 3", "f_mem of fresh data (chance)"))
     body.append(panel.vline(shown["view_steps"], svg.FG, 1, "2 2"))
-    return body + svg.legend(panel.x + 140, panel.y + 110, [(svg.PALETTE[0], "", "on the data"), (svg.PALETTE[1], "", "memorized"),
-                                                           (svg.MUTED, "4 3", "chance")])
+    return body + svg.legend(20, panel.y + panel.h + 58, [(svg.PALETTE[0], "", "on the data"), (svg.PALETTE[1], "", "memorized"),
+                                                          (svg.MUTED, "4 3", "chance"), (svg.PALETTE[2], "", "τ_gen, window shaded")], columns=2)
 
 
 def _loss_curves(panel: svg.Panel, shown: dict, decades: list[int]) -> list[str]:
@@ -102,14 +121,15 @@ def _loss_curves(panel: svg.Panel, shown: dict, decades: list[int]) -> list[str]
     body = panel.axes("gradient steps", "denoising loss", "Train and test loss", xticks=decades)
     body.append(panel.polyline(shown["steps"], shown["train_loss"], svg.PALETTE[3], 2, "", "train loss"))
     body.append(panel.polyline(shown["steps"], shown["test_loss"], svg.PALETTE[4], 2, "", "test loss"))
-    return body + svg.legend(panel.x + 8, panel.y + 14, [(svg.PALETTE[3], "", "train"), (svg.PALETTE[4], "", "test")])
+    return body + svg.legend(20, 292, [(svg.PALETTE[3], "", "train"), (svg.PALETTE[4], "", "test"),
+                                       (svg.PALETTE[2], "", "τ_gen"), (svg.PALETTE[1], "", "τ_mem")], columns=4)
 
 
-def _tau_panel(result: dict, budget: int, decades: list[int]) -> list[str]:
+def _tau_panel(result: dict, budget: int, decades: list[int]) -> str:
     """τ against n, log-log, with fitted slopes; sizes that never memorized sit on the top edge."""
     sizes = result["sizes"]
-    taus = svg.Panel(650, 420, 230, 180, (min(sizes) / 1.25, max(sizes) * 1.25), (1, budget * 3), xlog=True, ylog=True)
-    body = taus.axes("training-set size n", "steps", "τ against n", xticks=sizes, yticks=decades)
+    taus = svg.Panel(64, 34, 256, 200, (min(sizes) / 1.25, max(sizes) * 1.25), (1, budget * 3), xlog=True, ylog=True)
+    body = taus.axes("training-set size n", "steps", "τ against n (log-log)", xticks=sizes, yticks=decades)
     for key, colour, name in (("tau_gen", svg.PALETTE[2], "τ_gen"), ("tau_mem", svg.PALETTE[1], "τ_mem")):
         measured = [(s["n"], s[key]) for s in result["sweep"] if s[key] is not None]
         body += taus.points([n for n, _ in measured], [v for _, v in measured], colour, 4,
@@ -124,25 +144,22 @@ def _tau_panel(result: dict, budget: int, decades: list[int]) -> list[str]:
             slope, icpt = np.polyfit(ln, lv, 1)
             ends = [min(sizes), max(sizes)]
             body.append(taus.polyline(ends, [10 ** (icpt + slope * math.log10(n)) for n in ends], colour, 1.5, "5 3", f"{name} fit"))
-    return body + svg.legend(taus.x + 8, taus.y + 14, [(svg.PALETTE[2], "", f"τ_gen, slope {_slope(result['tau_gen_slope'])}"),
-                                                       (svg.PALETTE[1], "", f"τ_mem, slope {_slope(result['tau_mem_slope'])}")])
+    body += svg.legend(20, 292, [(svg.PALETTE[2], "dot", f"τ_gen, fitted slope {_slope(result['tau_gen_slope'])}"),
+                                 (svg.PALETTE[1], "dot", f"τ_mem, fitted slope {_slope(result['tau_mem_slope'])}")])
+    body.append(svg.text(20, 330, "A chevron on top: not reached within the budget.", "start", 12, svg.MUTED))
+    return svg.panel(344, "The two times against the training-set size n, log-log", body)
 
 
-def _samples_panel(result: dict, shown: dict) -> list[str]:
+def _samples_panel(result: dict, shown: dict) -> str:
     """Samples at the chosen training time, over the training points, and what was read off."""
-    cloud = svg.Panel(60, 660, 200, 200, (-4.0, 4.0), (-4.0, 4.0))
+    cloud = svg.Panel(56, 34, 264, 264, (-4.0, 4.0), (-4.0, 4.0))
     body = cloud.axes("x₁", "x₂", f"After {shown['view_steps']:,.0f} steps")
     body += _cloud(cloud, shown["samples"], svg.PALETTE[0])
     body += [f'<circle cx="{cloud.px(px):.1f}" cy="{cloud.py(py):.1f}" r="5" fill="none" stroke="{svg.PALETTE[1]}" stroke-width="1.5"/>'
              for px, py in shown["points"]]
-    lines = [
-        f"n = {shown['n']}, after {shown['view_steps']:,.0f} steps: {shown['view_f_mem']:.0%} of samples memorized "
-        f"(fresh data: {shown['chance']:.0%} by chance), {shown['view_quality']:.0%} on the data.",
-        "Red rings: the training points. Blue: samples generated with the model at that time.",
-        f"Read off the curves: τ_gen = {_steps(shown['tau_gen'])} (the test loss has made {GEN_SHARE:.0%} of its drop);",
-        f"τ_mem = {_steps(shown['tau_mem'])} (memorized share halfway from chance to 100%). Shaded: the window between.",
-        f"This run: τ_gen against n has log-log slope {_slope(result['tau_gen_slope'])}; τ_mem has slope {_slope(result['tau_mem_slope'])}.",
-        "The paper: τ_gen does not depend on n; τ_mem grows linearly with n (slope 1), in the high-",
-        "dimensional random-features theory and in U-Nets on CelebA. This is a 2-D toy: its own numbers.",
-    ]
-    return body + [svg.text(300, 690 + 20 * i, line, "start", 11, svg.FG) for i, line in enumerate(lines)]
+    text = (f"Red rings: the {shown['n']} training points; blue: samples from the model after {shown['view_steps']:,.0f} steps. "
+            f"{shown['view_f_mem']:.0%} of them memorized (fresh data: {shown['chance']:.0%} by chance), "
+            f"{shown['view_quality']:.0%} on the data. τ_gen = {_steps(shown['tau_gen'])}: the test loss has made "
+            f"{GEN_SHARE:.0%} of its drop. τ_mem = {_steps(shown['tau_mem'])}: the memorized share is halfway from chance to 100%.")
+    lines, y = svg.paragraph(20, 362, text, 300)
+    return svg.panel(y, f"Samples after {shown['view_steps']:,.0f} steps over the training points", body + lines)

@@ -1,7 +1,12 @@
-"""Small SVG drawing kit shared by all simulators: figure, panels, axes, lines, points, heatmaps.
+"""Small SVG drawing kit shared by all simulators: figures made of panels, axes, lines, points,
+heatmaps.
 
-Everything returns strings. Colours come from CSS variables with fallbacks, so figures
-follow the page's light or dark theme and still look right when exported on their own.
+Everything returns strings. A figure is a row of panels, each its own <svg> PANEL_WIDTH units
+wide, which the page wraps: three side by side on a desktop, one above the other on a phone,
+where a panel is drawn about one CSS pixel per unit, so text of MIN_FONT units stays readable.
+Colours come from CSS variables with fallbacks (the page defines both themes, see site.css),
+so figures follow the light or dark theme and still look right when exported on their own.
+Heat maps shade with transparency over the page background for the same reason.
 """
 
 from __future__ import annotations
@@ -9,29 +14,52 @@ from __future__ import annotations
 import base64
 import math
 import struct
+import textwrap
 import zlib
 from html import escape
 
 import numpy as np
 
 FG = "var(--fg, #1b1f24)"
-MUTED = "var(--muted, #59636e)"
+MUTED = "var(--muted, #535b66)"
 GRID = "var(--line, #d8dde3)"
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
+BG = "var(--bg, #ffffff)"
+# Blue, red, green, purple, orange, teal. The fallbacks are the light theme's, each 4.5:1 or
+# more on white so that they serve as text colours too; the dark theme's are in site.css.
+PALETTE = [f"var(--c{i}, {light})" for i, light in enumerate(("#1a67a3", "#c42021", "#237f23", "#7e4fb0", "#b85400", "#0f7f8c"))]
+POSITIVE, NEGATIVE = (214, 39, 40), (31, 119, 180)  # heat-map hues, shaded by opacity
+PANEL_WIDTH = 340  # units; a panel fits a 360 px phone at about one pixel per unit
+MIN_FONT = 11  # units: the smallest text a panel may use (tests/simulators/test_figures.py)
 
 
 def fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".") if abs(x) < 1e5 else f"{x:.3g}"
 
 
-def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+def panel(height: float, title: str, body: list[str], *, width: float = PANEL_WIDTH, desc: str = "",
+          interactive: bool = False) -> str:
+    """One panel: an <svg> of its own, named by `title` for assistive technology. A panel that
+    holds figure buttons is a group (a role=img may not contain controls)."""
+    role = "group" if interactive else "img"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-labelledby="sim-title sim-desc" font-family="system-ui, sans-serif" font-size="12">'
-        f'<title id="sim-title">{escape(title)}</title><desc id="sim-desc">{escape(desc)}</desc>'
-        + "".join(body)
-        + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sim-panel" viewBox="0 0 {width:g} {height:g}" '
+        f'width="{width:g}" height="{height:g}" role="{role}" aria-label="{escape(title)}" '
+        f'font-family="system-ui, sans-serif" font-size="12">'
+        f'<title>{escape(title)}</title>' + (f"<desc>{escape(desc)}</desc>" if desc else "")
+        + "".join(body) + "</svg>"
     )
+
+
+def panels(title: str, desc: str, parts: list[str]) -> str:
+    """A figure: its panels in a group named `title`, with `desc` (what the figure shows, in
+    numbers) for screen readers. The page lays the panels out; Export SVG joins them as shown."""
+    return (f'<div class="sim-panels" role="group" aria-label="{escape(title)}">'
+            f'<p class="visually-hidden">{escape(desc)}</p>' + "".join(parts) + "</div>")
+
+
+def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
+    """A figure of one panel `width` units wide (narrow ones read best on phones)."""
+    return panels(title, desc, [panel(height, title, body, width=width)])
 
 
 def text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, fill: str = FG, weight: str = "normal", rotate: float = 0) -> str:
@@ -40,6 +68,16 @@ def text(x: float, y: float, content: str, anchor: str = "start", size: int = 12
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
         f'font-weight="{weight}"{transform}>{escape(content)}</text>'
     )
+
+
+def paragraph(x: float, y: float, content: str, width: float, size: int = 12, fill: str = FG,
+              weight: str = "normal") -> tuple[list[str], float]:
+    """`content` wrapped to lines that fit `width` units (an average glyph is about 0.56 of the
+    font size wide); returns the lines and the baseline after the last one."""
+    chars = max(8, int(width / (0.56 * size)))
+    lines = textwrap.wrap(content, chars) or [""]
+    step = round(size * 1.35)
+    return [text(x, y + i * step, line, "start", size, fill, weight) for i, line in enumerate(lines)], y + len(lines) * step
 
 
 class Panel:
@@ -84,8 +122,10 @@ class Panel:
     @staticmethod
     def _label(v: float, log: bool) -> str:
         """Tick text: powers of ten from 10^3 up (or 10^-3 down) on log axes as 10³, else short numbers."""
-        if not log or 1e-3 < abs(v) < 1e3:
+        if not log:
             return fmt(v)
+        if 1e-3 < abs(v) < 1e3:
+            return f"{v:g}"  # 0.005 stays 0.005 on a log axis
         exponent = round(math.log10(v)) if v > 0 else 0
         if v > 0 and abs(exponent) >= 3 and math.isclose(v, 10.0**exponent):
             return "10" + str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
@@ -96,8 +136,9 @@ class Panel:
         if log:
             first, last = math.floor(min(lo, hi)), math.ceil(max(lo, hi))
             values = []
+            steps = (1, 2, 5) if abs(hi - lo) <= 2 else (1,)  # past two decades, powers of ten only
             for e in range(first, last + 1):
-                for m in (1, 2, 5):
+                for m in steps:
                     v = m * 10**e
                     if min(lo, hi) - 1e-9 <= math.log10(v) <= max(lo, hi) + 1e-9:
                         values.append(v)
@@ -166,26 +207,37 @@ def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float,
             f'{title}</line>')
 
 
-def legend(x: float, y: float, entries: list[tuple[str, str, str]]) -> list[str]:
-    """entries: (colour, dash, label); one row each."""
+def legend(x: float, y: float, entries: list[tuple[str, str, str]], columns: int = 1, width: float = PANEL_WIDTH) -> list[str]:
+    """entries: (colour, dash, label), dash "dot" or "square" for a point marker; in `columns` columns
+    sharing the panel's width from x, rows 17 units apart."""
     out = []
+    column_w = (width - 2 * x) / columns
     for i, (colour, dash, label) in enumerate(entries):
-        yy = y + i * 16
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{x}" y1="{yy - 4}" x2="{x + 18}" y2="{yy - 4}" stroke="{colour}" stroke-width="2"{dash_attr}/>')
-        out.append(text(x + 24, yy, label, "start", 11, FG))
+        row, col = divmod(i, columns)
+        xx, yy = x + col * column_w, y + row * 17
+        if dash == "dot":
+            out.append(f'<circle cx="{xx + 9}" cy="{yy - 4}" r="4.5" fill="{colour}"/>')
+        elif dash == "square":
+            out.append(f'<rect x="{xx + 5}" y="{yy - 8}" width="8" height="8" fill="none" stroke="{colour}" stroke-width="1.8"/>')
+        else:
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{xx}" y1="{yy - 4}" x2="{xx + 18}" y2="{yy - 4}" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+        out.append(text(xx + 24, yy, label, "start", 12, FG))
     return out
 
 
 def button(x: float, y: float, w: float, label: str, param: str, value: str, ident: str, pressed: bool = False) -> str:
     """A figure button: the page runtime sets control `param` to `value` and re-runs when it
     is clicked or activated with Enter/Space (see static/js/sim-page.mjs)."""
-    fill = PALETTE[0] if pressed else "var(--bg, #fff)"
-    ink = "#fff" if pressed else PALETTE[0]
+    fill = PALETTE[0] if pressed else BG
+    ink = BG if pressed else PALETTE[0]
     return (f'<g role="button" tabindex="0" id="{escape(ident)}" data-param="{escape(param)}" data-value="{escape(value)}" '
             f'aria-label="{escape(label)}" aria-pressed="{str(pressed).lower()}" style="cursor:pointer">'
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="22" rx="5" fill="{fill}" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
-            + text(x + w / 2, y + 15, label, "middle", 12, ink, "600") + "</g>")
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BUTTON_HEIGHT}" rx="5" fill="{fill}" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
+            + text(x + w / 2, y + BUTTON_HEIGHT / 2 + 4.5, label, "middle", 13, ink, "600") + "</g>")
+
+
+BUTTON_HEIGHT = 28  # units: 24 CSS px or more wherever a panel is drawn
 
 
 def heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "") -> list[str]:
@@ -204,42 +256,38 @@ def heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "
 
 
 def diverging(t: float) -> str:
-    """t in [-1, 1] -> white-centred blue/red colour, readable in both themes."""
+    """t in [-1, 1] -> red (positive) or blue (negative) at opacity |t|: zero is the page's own
+    background, so the scale reads the same in the light and the dark theme."""
     t = max(-1.0, min(1.0, t))
-    if t >= 0:
-        r, g, b = 255, int(255 - 200 * t), int(255 - 210 * t)
-    else:
-        r, g, b = int(255 + 210 * t), int(255 + 150 * t), 255
-    return f"rgb({r},{g},{b})"
+    r, g, b = POSITIVE if t >= 0 else NEGATIVE
+    return f"rgba({r},{g},{b},{round(abs(t) * 255) / 255:.3f})"
 
 
-def diverging_rgb(values, vmax: float):
-    """Vectorised `diverging`: an (..., 3) uint8 array for values scaled by vmax."""
+def diverging_rgba(values, vmax: float):
+    """Vectorised `diverging`: an (..., 4) uint8 array for values scaled by vmax."""
     t = np.clip(np.asarray(values, dtype=float) / (vmax or 1.0), -1.0, 1.0)
-    pos, neg = np.clip(t, 0, None), np.clip(t, None, 0)
-    r = np.where(t >= 0, 255, (255 + 210 * neg).astype(int))
-    g = np.where(t >= 0, (255 - 200 * pos).astype(int), (255 + 150 * neg).astype(int))
-    b = np.where(t >= 0, (255 - 210 * pos).astype(int), 255)
-    return np.stack([r, g, b], axis=-1).astype(np.uint8)
+    hue = np.where((t >= 0)[..., None], np.array(POSITIVE), np.array(NEGATIVE))
+    alpha = np.rint(np.abs(t) * 255)[..., None]
+    return np.concatenate([hue, alpha], axis=-1).astype(np.uint8)
 
 
-def png(rgb) -> bytes:
-    """Encode an (h, w, 3) uint8 array as a PNG (stdlib zlib only, so it runs under Pyodide)."""
-    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    h, w, _ = rgb.shape
-    raw = np.concatenate([np.zeros((h, 1), dtype=np.uint8), rgb.reshape(h, w * 3)], axis=1).tobytes()  # filter 0 per row
+def png(rgba) -> bytes:
+    """Encode an (h, w, 4) uint8 array as a PNG (stdlib zlib only, so it runs under Pyodide)."""
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w, _ = rgba.shape
+    raw = np.concatenate([np.zeros((h, 1), dtype=np.uint8), rgba.reshape(h, w * 4)], axis=1).tobytes()  # filter 0 per row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8-bit RGBA
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
 
 
 def raster_heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "", label: str = "") -> list[str]:
     """Like `heatmap`, drawn as one embedded PNG: light for large matrices (a 200 x 200
     matrix would otherwise be 40,000 rectangles)."""
-    data = base64.b64encode(png(diverging_rgb(matrix, vmax))).decode("ascii")
+    data = base64.b64encode(png(diverging_rgba(matrix, vmax))).decode("ascii")
     out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
     out.append(f'<image x="{x}" y="{y}" width="{size}" height="{size}" preserveAspectRatio="none" '
                f'style="image-rendering: pixelated" href="data:image/png;base64,{data}">'

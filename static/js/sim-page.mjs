@@ -19,6 +19,37 @@ function download(filename, type, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// Export SVG: the figure's panels joined into one standalone SVG, placed as the reader sees
+// them (side by side on a desktop, stacked on a phone). Colours fall back to the light theme's.
+function joinPanels(box) {
+  const NS = "http://www.w3.org/2000/svg";
+  const origin = box.getBoundingClientRect();
+  const root = document.createElementNS(NS, "svg");
+  const group = box.querySelector(".sim-panels");
+  let width = 0, height = 0;
+  const placed = [];
+  for (const panel of box.querySelectorAll("svg.sim-panel")) {
+    const r = panel.getBoundingClientRect();
+    const copy = panel.cloneNode(true);
+    const [x, y] = [r.left - origin.left, r.top - origin.top];
+    for (const [name, value] of [["x", x], ["y", y], ["width", r.width], ["height", r.height]]) copy.setAttribute(name, value.toFixed(1));
+    copy.removeAttribute("class");
+    placed.push(copy);
+    [width, height] = [Math.max(width, x + r.width), Math.max(height, y + r.height)];
+  }
+  root.setAttribute("viewBox", `0 0 ${width.toFixed(1)} ${height.toFixed(1)}`);
+  root.setAttribute("width", width.toFixed(1));
+  root.setAttribute("height", height.toFixed(1));
+  const title = document.createElementNS(NS, "title");
+  title.textContent = group ? group.getAttribute("aria-label") : "";
+  const desc = document.createElementNS(NS, "desc");
+  desc.textContent = group ? group.querySelector(".visually-hidden")?.textContent ?? "" : "";
+  const paper = document.createElementNS(NS, "rect");
+  for (const [name, value] of [["width", "100%"], ["height", "100%"], ["fill", "#ffffff"]]) paper.setAttribute(name, value);
+  root.append(title, desc, paper, ...placed);
+  return new XMLSerializer().serializeToString(root);
+}
+
 function toCSV(table) {
   const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   return [table.columns, ...table.rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
@@ -33,6 +64,8 @@ class Simulator {
     this.form = root.querySelector("[data-sim-controls]");
     this.message = root.querySelector("[data-sim-message]");
     this.progress = root.querySelector("[data-sim-progress]");
+    this.elapsed = root.querySelector("[data-sim-elapsed]");
+    this.clock = null;
     this.requestId = 0;
     this.typingTimer = null;
     this.lastFrame = null;
@@ -43,6 +76,24 @@ class Simulator {
   setStatus(status, text) {
     this.root.dataset.simStatus = status;
     if (text !== undefined) this.message.textContent = text;
+  }
+
+  // While a run is under way: a ticking elapsed time beside the status (outside the live
+  // region, so a screen reader is not told every tick) and a visible progress track.
+  startClock() {
+    this.stopClock();
+    this.root.dataset.simBusy = "";
+    const tick = () => { this.elapsed.textContent = `${((performance.now() - this.requestedAt) / 1000).toFixed(1)} s`; };
+    tick();
+    this.clock = setInterval(tick, 200);
+  }
+
+  stopClock() {
+    clearInterval(this.clock);
+    this.clock = null;
+    delete this.root.dataset.simBusy;
+    this.elapsed.textContent = "";
+    this.progress.style.width = "0";
   }
 
   // --- state <-> controls <-> URL ---------------------------------------------------
@@ -171,7 +222,7 @@ class Simulator {
       this.armWatchdog();
       if (message.type === "error") {
         clearTimeout(this.watchdog);
-        this.progress.style.width = "0";
+        this.stopClock();
         this.setStatus("error", `Could not run with these settings: ${message.message}`);
       } else {
         this.show(JSON.parse(message.payload), message.type === "result");
@@ -187,6 +238,7 @@ class Simulator {
   onTimeout() {
     // A run that stops talking is cancelled the only reliable way: a fresh worker.
     this.worker.terminate();
+    this.stopClock();
     this.ready = false;
     this.disable();
     this.startWorker();
@@ -207,6 +259,7 @@ class Simulator {
     this.requestedAt = performance.now();
     this.root.dataset.simRequest = String(this.requestId);
     this.armWatchdog();
+    this.startClock();
     this.setStatus("live", "Computing…");
     this.worker.postMessage({ type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request });
   }
@@ -231,11 +284,12 @@ class Simulator {
     const elapsed = Math.round(performance.now() - this.requestedAt);
     if (final) {
       clearTimeout(this.watchdog);
+      this.stopClock();
       this.root.dataset.simDone = String(this.requestId);
       this.setStatus("live", `Computed in your browser in ${(elapsed / 1000).toFixed(1)} s (seed ${frame.result.seed}).`);
     } else {
       this.root.dataset.simFirstFrame = String(this.requestId);
-      this.setStatus("live", `Computing… ${frame.phase}`);
+      this.setStatus("live", `Computing… ${frame.phase} (${Math.round(100 * frame.progress)}%)`);
     }
   }
 
@@ -312,7 +366,7 @@ class Simulator {
         this.setControl("seed", Math.floor(Math.random() * 2 ** 31));
         this.request();
       },
-      "export-svg": () => download(`${this.name}.svg`, "image/svg+xml", this.root.querySelector("[data-sim-svg]").innerHTML),
+      "export-svg": () => download(`${this.name}.svg`, "image/svg+xml", joinPanels(this.root.querySelector("[data-sim-svg]"))),
       "export-json": async () => {
         const frame = await this.frameToExport();
         if (frame) download(`${this.name}.json`, "application/json", JSON.stringify(frame.result, null, 1));

@@ -13,14 +13,16 @@ from simulators.kit.cache import Recent, clear_all
 
 def test_raster_heatmap_matches_the_vector_colours_and_decodes():
     values = np.linspace(-1, 1, 21)
-    for v, rgb in zip(values, svg.diverging_rgb(values, 1.0)):
-        assert svg.diverging(v) == "rgb({},{},{})".format(*rgb)  # one colour scale, two encodings
-    pixels = svg.diverging_rgb(values[:12].reshape(3, 4), 1.0)
+    for v, (r, g, b, a) in zip(values, svg.diverging_rgba(values, 1.0)):
+        assert svg.diverging(v) == f"rgba({r},{g},{b},{a / 255:.3f})"  # one colour scale, two encodings
+    zero = svg.diverging_rgba([0.0], 1.0)[0]
+    assert zero[3] == 0  # zero shows the page background, whichever the theme
+    pixels = svg.diverging_rgba(values[:12].reshape(3, 4), 1.0)
     data = svg.png(pixels)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     length = struct.unpack(">I", data[33:37])[0]
-    raw = np.frombuffer(zlib.decompress(data[41:41 + length]), dtype=np.uint8).reshape(3, 13)
-    assert np.array_equal(raw[:, 1:].reshape(3, 4, 3), pixels)
+    raw = np.frombuffer(zlib.decompress(data[41:41 + length]), dtype=np.uint8).reshape(3, 17)
+    assert np.array_equal(raw[:, 1:].reshape(3, 4, 4), pixels)
 
 
 def test_recent_cache_drops_the_oldest_entry():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from simulators import REGISTRY, bridge
 from simulators.kit.contract import Frame, lookup
 from simulators.kit import params as P
+from simulators.kit import svg
 from simulators.kit.params import SEED_MAX, ParamError
 
 # Small in-range settings per simulator, so each contract test runs in well under a second.
@@ -54,11 +55,29 @@ def test_another_seed_changes_what_is_random(frames):
     assert bridge.frame(name, CHEAP[name], 2).result != direct.result
 
 
-def test_figure_is_accessible_svg(frames):
+def figure_panels(markup: str):
+    """The figure's group element and its panels, checked for what assistive technology needs."""
+    root = ET.fromstring(markup)
+    assert root.tag == "div" and root.get("role") == "group" and root.get("aria-label").strip()
+    assert root.find("p[@class='visually-hidden']").text.strip()  # the numbers, for screen readers
+    panels = root.findall(f"{SVG}svg")
+    assert panels and len(panels) == len(root) - 1
+    return panels
+
+
+def test_figure_is_panels_a_phone_can_read(frames):
+    """Every panel fits a 360 px phone at about one pixel per unit and uses no text smaller
+    than MIN_FONT units, so figure text renders at 10 px or more there (the browser test
+    measures it); a panel with buttons is a group, since an image may not hold controls."""
     for frame in frames[1]:
-        root = ET.fromstring(frame.svg)
-        assert root.tag == f"{SVG}svg" and root.get("role") == "img"
-        assert root.find(f"{SVG}title").text.strip() and root.find(f"{SVG}desc").text.strip()
+        for panel in figure_panels(frame.svg):
+            assert panel.find(f"{SVG}title").text.strip() and panel.get("aria-label") == panel.find(f"{SVG}title").text
+            assert float(panel.get("width")) <= svg.PANEL_WIDTH
+            sizes = [float(t.get("font-size")) for t in panel.iter(f"{SVG}text")]
+            assert min(sizes) >= svg.MIN_FONT, f"{frames[0]}: text of {min(sizes)} units in '{panel.get('aria-label')}'"
+            buttons = [g for g in panel.iter(f"{SVG}g") if g.get("role") == "button"]
+            assert panel.get("role") == ("group" if buttons else "img")
+            assert all(float(g.find(f"{SVG}rect").get("height")) >= svg.BUTTON_HEIGHT for g in buttons)
 
 
 def test_every_readout_names_a_value_in_the_result(frames):

@@ -136,7 +136,7 @@ def test_interface_and_live_sweep():
     chosen = next(d for d in result["depth_sweep"] if d["depth"] == result["params"]["depth"])
     assert chosen["success_rate"] == result["success_rate"]
     svg = S.render(result)
-    assert "<svg" in svg and "trained live, 100 steps each" in svg
+    assert "<svg" in svg and "Trained live: 100 steps per depth" in svg
 
 
 def test_agent_collects_its_own_trajectories_between_phases():
@@ -232,7 +232,7 @@ def test_page_setting_reads_the_shipped_sweep_and_others_do_not():
     shipped = run({"maze": "u-maze", "train_steps": 100}, 0)
     assert shipped["depth_sweep_source"] == {"where": "build", "train_steps": rl_sweep.SETTINGS["train_steps"]}
     assert [d["depth"] for d in shipped["depth_sweep"]] == rl_sweep.SETTINGS["depths"]
-    assert "computed at build time" in S.render(shipped) and "computed at build time" in S.table(shipped)["caption"]
+    assert "Computed at build time" in S.render(shipped) and "computed at build time" in S.table(shipped)["caption"]
     other = run({"maze": "u-maze", "train_steps": 100, "width": 16}, 0)
     assert other["depth_sweep"] is None and "No shipped sweep" in S.render(other)
 

@@ -22,8 +22,10 @@ def test_width_must_be_below_the_feature_count():
 
 def test_figure_shows_the_scaling_panel():
     svg = S.render(run({**FAST, "scaling_sweep": True}, 0))
-    root = ET.fromstring(svg)
-    assert "Loss vs width" in svg and "width m" in svg and root.get("role") == "img"
+    panels = ET.fromstring(svg).findall("{http://www.w3.org/2000/svg}svg")
+    scaling = [p for p in panels if "width" in p.get("aria-label")]
+    assert len(scaling) == 1 and "width m" in ET.tostring(scaling[0], encoding="unicode")
+    assert "scaling sweep off" not in svg
 
 
 class TestSuperpositionPhysics:
