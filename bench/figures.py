@@ -53,6 +53,7 @@ def main() -> None:
                     page = browser.new_page(viewport={"width": width, "height": 900 if width > 600 else 844},
                                             color_scheme=theme)
                     page.goto(base + url)
+                    page.locator("[data-sim]").scroll_into_view_if_needed()
                     if args.live:
                         page.locator("[data-sim-status=live]").wait_for(timeout=120_000)
                     section = page.locator("[data-sim]")

@@ -99,7 +99,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for name in names:
                 page = browser.new_page()
-                page.goto(base + pages[name])
+                page.goto(base + pages[name] + "#simulator")
                 page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
                 fixed = fixed_controls(args)
                 for request, (control, value) in enumerate(fixed.items(), start=1):  # the page numbers its runs

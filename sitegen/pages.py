@@ -42,7 +42,8 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
             version = assets.get(key)
             return f"{root}{key}" + (f"?v={version}" if version else "")
 
-        return {"site": site, "root": root, "asset": asset, "topics": topics, "page_path": page_path}
+        return {"site": site, "root": root, "asset": asset, "topics": topics, "page_path": page_path,
+                "uses_math": False, "uses_code": False}
 
     index_ctx = common("", "index.html")
     quick_start = [
@@ -54,6 +55,8 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
         body = bodies[topic.slug]
         ctx = common("../", f"{topic.slug}/index.html")
         html = body.rendered.html
+        # Stylesheets only where they are used (a page without code loads no Pygments CSS).
+        ctx.update(uses_math='class="katex' in html, uses_code='class="highlight"' in html)
         before, marker, after = html.partition(SIMULATOR_MARKER)
         out[PurePosixPath(topic.slug, "index.html")] = env.get_template("topic.html").render(
             **ctx,

@@ -223,7 +223,8 @@ class Simulator {
       if (message.type === "error") {
         clearTimeout(this.watchdog);
         this.stopClock();
-        this.setStatus("error", `Could not run with these settings: ${message.message}`);
+        if (message.id === this.linkRequestId) this.rejectLink(message.message);
+        else this.setStatus("error", `Could not run with these settings: ${message.message}`);
       } else {
         this.show(JSON.parse(message.payload), message.type === "result");
       }
@@ -254,8 +255,20 @@ class Simulator {
     else this.pending = request;
   }
 
+  // A link whose settings cannot run: the controls go back to what the figure shows (the
+  // build's frame), so the two never disagree, and the message names the control at fault.
+  rejectLink(reason) {
+    const shown = this.lastFrame ? this.lastFrame.result : { params: this.config.defaults, seed: this.config.seed };
+    for (const name of Object.keys(this.schema)) this.setControl(name, shown.params[name] ?? this.config.defaults[name]);
+    this.setControl("seed", shown.seed ?? this.config.seed);
+    this.applyDependencies();
+    this.writeURL(this.currentRequest());
+    this.setStatus("error", `This link's settings could not be used: ${reason.replace(/\.?$/, ".")} The figure and the controls show the default settings.`);
+  }
+
   send(request) {
     this.requestId += 1;
+    this.linkRequestId = request.fromLink ? this.requestId : null;
     this.requestedAt = performance.now();
     this.root.dataset.simRequest = String(this.requestId);
     this.armWatchdog();
@@ -403,14 +416,32 @@ class Simulator {
     for (const [name, value] of Object.entries(this.urlParams)) this.setControl(name, value);
     if (fromURL) {
       // The page shows the default frame; the link asks for another view, computed once ready.
-      this.pending = { params: { ...this.config.defaults, ...this.urlParams }, seed: this.urlParams.seed ?? this.config.seed };
+      this.pending = { params: { ...this.config.defaults, ...this.urlParams }, seed: this.urlParams.seed ?? this.config.seed, fromLink: true };
       delete this.pending.params.seed;
     }
     if (!("Worker" in window) || typeof WebAssembly !== "object") {
       this.fail("this browser lacks Web Workers or WebAssembly");
       return;
     }
-    this.startWorker();
+    this.startWhenNeeded(fromURL);
+  }
+
+  // The runtime is 15 MB: fetch it when the simulator comes within two screens of the viewport
+  // (so it is ready by the time a reader scrolls to it), when the reader touches it, or at
+  // once for a link that asks for a setting; never for a reader who only reads the text.
+  startWhenNeeded(now) {
+    let observer = null;
+    const begin = () => {
+      if (this.worker) return;
+      observer?.disconnect();
+      this.startWorker();
+    };
+    if (now || !("IntersectionObserver" in window)) return begin();
+    observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) begin();
+    }, { rootMargin: "200% 0px" });
+    observer.observe(this.root);
+    for (const type of ["pointerdown", "focusin"]) this.root.addEventListener(type, begin, { once: true });
   }
 }
 

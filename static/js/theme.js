@@ -14,10 +14,8 @@
       if (mode === "system") localStorage.removeItem("theme");
       else localStorage.setItem("theme", mode);
     } catch (e) { /* private mode: the choice lasts for this page only */ }
-    document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {
-      button.setAttribute("aria-label", "Colour theme: " + (mode === "system" ? "follows system" : mode) + ". Activate to change.");
-      var label = button.querySelector(".theme-label");
-      if (label) label.textContent = mode === "system" ? "Auto" : mode === "light" ? "Light" : "Dark";
+    document.querySelectorAll("[data-theme-toggle] [data-theme-name]").forEach(function (name) {
+      name.textContent = mode === "system" ? "Auto" : mode === "light" ? "Light" : "Dark";
     });
   }
   document.querySelectorAll("[data-theme-toggle]").forEach(function (button) {

@@ -26,6 +26,7 @@ from conftest import serve  # noqa: E402
 
 
 def wait_status(page, *statuses, timeout=60_000):
+    page.locator(SIM).scroll_into_view_if_needed()  # the runtime starts when the simulator nears the viewport
     selector = ", ".join(f'{SIM}[data-sim-status="{s}"]' for s in statuses)
     page.wait_for_selector(selector, state="attached", timeout=timeout)
     return page.get_attribute(SIM, "data-sim-status")
@@ -36,7 +37,7 @@ def test_first_frame_is_there_before_the_runtime(page, site_url):
     page.route("**/pyodide.mjs", lambda route: None)
     page.goto(site_url + "superposition-scaling/", wait_until="domcontentloaded")
     assert page.get_attribute(SIM, "data-sim-status") in ("prerendered", "loading")
-    assert page.locator(f"{SIM} [data-sim-svg] svg > title").count() == 1
+    assert page.locator(f"{SIM} [data-sim-svg] svg.sim-panel > title").count() == 3  # three panels
     expected = bridge_result({}, 0)
     assert page.text_content('[data-readout="loss"]') == f"{expected['loss']:.4f}"
 
@@ -106,12 +107,13 @@ def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
     # Readouts are formatted in Python (the worker's envelope); the page only places the text.
     shown = {path: page.text_content(f'{root} [data-readout="{path}"]') for path in expected.readouts}
     assert shown == expected.readouts
-    assert page.locator(f"{root} [data-sim-svg] svg > title").count() == 1
+    assert page.locator(f"{root} [data-sim-svg] svg.sim-panel").count() >= 2
 
 
 def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
     root = "[data-sim=transductive]"
     page.goto(site_url + "transductive-online-learning/")
+    page.locator(root).scroll_into_view_if_needed()
     page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
     page.click(f"{root} [data-sim-svg] #move-0")  # predict 0 on the adversary's first instance
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=30_000)
@@ -157,12 +159,17 @@ def test_hostile_response_text_is_shown_as_text(page, site_url):
     assert hostile[0] in page.locator(f"{root} [data-sim-svg] circle > title").first.text_content()
 
 
-def test_bad_url_parameter_gives_a_clear_message(page, site_url):
-    page.goto(site_url + "superposition-scaling/?m_dims=abc")
+def test_bad_url_parameter_gives_a_clear_message_and_controls_agree_with_the_figure(page, site_url):
+    page.goto(site_url + "superposition-scaling/?m_dims=abc&alpha=0.5")
     assert wait_status(page, "error") == "error"
     message = page.text_content("[data-sim-message]")
     assert "Hidden dimensions m (m_dims) must be a number, got 'abc'" in message
-    assert page.locator(f"{SIM} [data-sim-svg] svg").count() == 1
+    # The figure still shows the build's frame; the controls and the link now say the same.
+    assert page.locator(f"{SIM} [data-sim-svg] svg.sim-panel").count() == 3
+    defaults = page.evaluate("JSON.parse(document.querySelector('[data-sim-config]').textContent).defaults")
+    for name in ("m_dims", "alpha"):
+        assert page.evaluate(f"document.querySelector('[data-sim]').simulator.controlValue('{name}')") == defaults[name]
+    assert "m_dims" not in page.url and "alpha" not in page.url
 
 
 def test_missing_runtime_is_explained_and_page_stays_useful(page, built_site, tmp_path):
@@ -175,7 +182,7 @@ def test_missing_runtime_is_explained_and_page_stays_useful(page, built_site, tm
         assert wait_status(page, "error") == "error"
         message = page.text_content("[data-sim-message]")
         assert "could not load" in message and "computed when this page was built" in message
-        assert page.locator(f"{SIM} [data-sim-svg] svg").count() == 1
+        assert page.locator(f"{SIM} [data-sim-svg] svg.sim-panel").count() == 3
         assert page.locator("h2#deep-dive").count() == 1
     finally:
         server.shutdown()
@@ -198,6 +205,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, site_url):
         page.goto(site_url + slug)
         if page.locator("[data-sim]").count():
             # Measure in the error state: its message holds a long URL that must wrap.
+            page.locator("[data-sim]").scroll_into_view_if_needed()
             page.wait_for_selector("[data-sim][data-sim-status=error]", state="attached")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{slug or 'home'} scrolls sideways by {overflow}px at 360px"
@@ -256,6 +264,7 @@ def test_papers_menu_closes_on_escape_and_outside_click_and_pager_links_are_name
     page.click("details.topics-menu summary")
     page.click("h1")
     assert not menu.evaluate("m => m.open")
-    names = [page.get_attribute(f".pager .{side}", "aria-label") for side in ("prev", "next")]
-    assert names[0].startswith("Previous: ") and names[1].startswith("Next: ")
-    assert all(len(name.split(": ", 1)[1]) > 3 for name in names)
+    # Accessible names, computed by the browser from the visible text: "Previous: Artificial Hivemind".
+    for side, word in (("prev", "Previous"), ("next", "Next")):
+        title = page.locator(f".pager .{side}").evaluate("a => a.lastChild.textContent")
+        assert page.get_by_role("link", name=f"{word}: {title}", exact=True).count() == 1

@@ -19,6 +19,7 @@ TRANSDUCTIVE = "[data-sim=transductive]"
 
 def go_live(page, url: str, root: str):
     page.goto(url)
+    page.locator(root).scroll_into_view_if_needed()  # the runtime starts when the simulator nears the viewport
     page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
 
 

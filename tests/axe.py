@@ -1,0 +1,26 @@
+"""axe-core, the accessibility engine, for the browser tests only: a pinned npm tarball fetched
+once into the cache and checked against its hash (sitegen/vendor.py), injected into a page."""
+
+from __future__ import annotations
+
+from sitegen.vendor import NpmPin, extract_package
+
+AXE = NpmPin("axe-core", "4.14.1",
+             "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==")
+
+
+def violations(page) -> list[dict]:
+    """Run axe on the page as it is now (WCAG 2.x A and AA rules and best practices); returns
+    the violations as {id, impact, help, targets}."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(extract_package(AXE) / "axe.min.js"))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                              targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+    }""")
+    return found
+
+
+def describe(found: list[dict]) -> str:
+    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}" for v in found)
