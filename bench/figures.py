@@ -19,19 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
-
-# Measured in the page: every <text> in the figure, every figure button, and the document width.
-MEASURE = """() => {
-  const box = document.querySelector('[data-sim-svg]');
-  const sizes = [...box.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0)
-    .map(t => parseFloat(getComputedStyle(t).fontSize) * (t.ownerSVGElement.getScreenCTM().a));
-  const vw = document.documentElement.clientWidth;
-  const bad = [...box.querySelectorAll('[data-param]')].map(b => b.getBoundingClientRect())
-    .filter(r => r.width < 24 || r.height < 24 || r.left < 0 || r.right > vw).length;
-  return {minFont: Math.min(...sizes), sideways: document.documentElement.scrollWidth > vw,
-          badButtons: bad, buttons: box.querySelectorAll('[data-param]').length};
-}"""
-
+from tests.figure_metrics import measure  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -58,7 +46,7 @@ def main() -> None:
                         page.locator("[data-sim-status=live]").wait_for(timeout=120_000)
                     section = page.locator("[data-sim]")
                     section.scroll_into_view_if_needed()
-                    m = page.evaluate(MEASURE)
+                    m = measure(page)
                     section.screenshot(path=str(out / f"{sim}-{width}-{theme}.png"))
                     print(f"{sim:16} {width:5} {theme:5}  min font {m['minFont']:5.1f}px  sideways {m['sideways']!s:5}  "
                           f"buttons {m['buttons']} ({m['badButtons']} off-screen or < 24 px)")

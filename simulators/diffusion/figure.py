@@ -15,8 +15,8 @@ TITLE = "Diffusion: the process, and when training starts to memorize"
 
 
 def _cloud(panel: svg.Panel, points, colour: str) -> list[str]:
-    return [f'<circle cx="{panel.px(x):.1f}" cy="{panel.py(y):.1f}" r="2" fill="{colour}" fill-opacity="0.6"/>'
-            for x, y in points if panel.x0 <= x <= panel.x1 and panel.y0 <= y <= panel.y1]
+    inside = [(x, y) for x, y in points if panel.x0 <= x <= panel.x1 and panel.y0 <= y <= panel.y1]
+    return [panel.dots([x for x, _ in inside], [y for _, y in inside], colour)] if inside else []
 
 
 def render(result: dict) -> str:

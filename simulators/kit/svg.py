@@ -185,6 +185,13 @@ class Panel:
         title = f"<title>{escape(label)}</title>" if label else ""
         return f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{self.py(0) - top:.1f}" fill="{colour}">{title}</rect>'
 
+    def dots(self, xs, ys, colour: str, r: float = 2, opacity: float = 0.6) -> str:
+        """Many unlabelled points as one path of zero-length strokes with round caps (a dot
+        each, in about fifteen bytes where a <circle> takes ninety): for clouds of samples."""
+        d = "".join(f"M{self.px(x):.1f} {self.py(y):.1f}h0" for x, y in zip(xs, ys))
+        return (f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{2 * r}" stroke-linecap="round" '
+                f'stroke-opacity="{opacity}"/>')
+
     def points(self, xs, ys, colour: str, r: float = 3.5, labels=None) -> list[str]:
         out = []
         for i, (x, y) in enumerate(zip(xs, ys)):
