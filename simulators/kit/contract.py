@@ -7,7 +7,7 @@ A simulator is a module (or package) with:
     PARAMS    the controls (see kit.params)
     READOUTS  numbers shown beside the figure: [Readout(path, label, format), ...]
     run(cfg, seed) -> result dict, and/or steps(cfg, seed) -> partial results, the final one last
-    render(result) -> SVG text
+    render(result) -> the figure: panels made with kit.svg.panels (or one, with kit.svg.figure)
     table(result) -> {"caption", "columns", "rows"}: the data behind the figure
 Optionally, refresh_build_data(log): bring data the simulator ships (precomputed at build time
 by its own code) up to date; the site build calls it before rendering first frames.
@@ -138,7 +138,7 @@ def from_module(module: ModuleType) -> Simulator:
 
     name, title, schema = need("NAME", str), need("TITLE", str), need("PARAMS", list)
     readouts = need("READOUTS", list, " (a list of kit.contract.Readout, which may be empty)")
-    render, table = need("render", what=" (result -> SVG text)"), need("table", what=" (result -> data table)")
+    render, table = need("render", what=" (result -> figure markup, see kit.svg.panels)"), need("table", what=" (result -> data table)")
     run_fn, steps_fn = getattr(module, "run", None), getattr(module, "steps", None)
     refresh = getattr(module, "refresh_build_data", None)
     if not callable(run_fn) and not callable(steps_fn):
