@@ -242,7 +242,7 @@ def _directions_panel(result: dict) -> str:
 
 def _overlap_panel(result: dict) -> str:
     top = len(result["overlap_top"])
-    body = svg.raster_heatmap(50, 34, 270, np.array(result["overlap_top"]), 1.0, f"Overlaps W Wᵀ, top {top} features",
+    body = svg.raster_heatmap(50, 34, 270, result["overlap_top"], 1.0, f"Overlaps W Wᵀ, top {top} features",
                               f"overlaps of the {top} most frequent features (red positive, blue negative)")
     body.append(svg.text(20, 330, "Diagonal: ‖Wᵢ‖², a feature's own length.", "start", 12, svg.MUTED))
     body.append(svg.text(20, 347, "Off the diagonal: interference.", "start", 12, svg.MUTED))

@@ -29,7 +29,7 @@ BG = "var(--bg, #ffffff)"
 PALETTE = [f"var(--c{i}, {light})" for i, light in enumerate(("#1a67a3", "#c42021", "#237f23", "#7e4fb0", "#b85400", "#0f7f8c"))]
 POSITIVE, NEGATIVE = (214, 39, 40), (31, 119, 180)  # heat-map hues, shaded by opacity
 PANEL_WIDTH = 340  # units; a panel fits a 360 px phone at about one pixel per unit
-MIN_FONT = 11  # units: the smallest text a panel may use (tests/simulators/test_figures.py)
+MIN_FONT = 11  # units: the smallest text a panel may use (tests/simulators/test_contract.py)
 
 
 def fmt(x: float) -> str:
@@ -233,6 +233,9 @@ def legend(x: float, y: float, entries: list[tuple[str, str, str]], columns: int
     return out
 
 
+BUTTON_HEIGHT = 28  # units: 24 CSS px or more wherever a panel is drawn
+
+
 def button(x: float, y: float, w: float, label: str, param: str, value: str, ident: str, pressed: bool = False) -> str:
     """A figure button: the page runtime sets control `param` to `value` and re-runs when it
     is clicked or activated with Enter/Space (see static/js/sim-page.mjs)."""
@@ -243,23 +246,6 @@ def button(x: float, y: float, w: float, label: str, param: str, value: str, ide
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BUTTON_HEIGHT}" rx="5" fill="{fill}" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
             + text(x + w / 2, y + BUTTON_HEIGHT / 2 + 4.5, label, "middle", 13, ink, "600") + "</g>")
 
-
-BUTTON_HEIGHT = 28  # units: 24 CSS px or more wherever a panel is drawn
-
-
-def heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "") -> list[str]:
-    """Square heatmap of a 2-D list with values in [-vmax, vmax], blue negative, red positive."""
-    rows = len(matrix)
-    cell = size / max(rows, 1)
-    out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
-    for i, row in enumerate(matrix):
-        for j, value in enumerate(row):
-            out.append(
-                f'<rect x="{x + j * cell:.2f}" y="{y + i * cell:.2f}" width="{cell + 0.3:.2f}" height="{cell + 0.3:.2f}" '
-                f'fill="{diverging(value / vmax if vmax else 0)}"/>'
-            )
-    out.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="none" stroke="{GRID}"/>')
-    return out
 
 
 def diverging(t: float) -> str:
@@ -292,8 +278,8 @@ def png(rgba) -> bytes:
 
 
 def raster_heatmap(x: float, y: float, size: float, matrix, vmax: float, title: str = "", label: str = "") -> list[str]:
-    """Like `heatmap`, drawn as one embedded PNG: light for large matrices (a 200 x 200
-    matrix would otherwise be 40,000 rectangles)."""
+    """A square heat map of `matrix` (values in [-vmax, vmax], red positive, blue negative) drawn
+    as one embedded PNG: light even for large matrices (200 x 200 would be 40,000 rectangles)."""
     data = base64.b64encode(png(diverging_rgba(matrix, vmax))).decode("ascii")
     out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
     out.append(f'<image x="{x}" y="{y}" width="{size}" height="{size}" preserveAspectRatio="none" '

@@ -293,7 +293,7 @@ class Simulator {
       if (cell) cell.textContent = text;
     }
     this.showTable(frame.table);
-    this.progress.style.width = final ? "0" : `${Math.round(100 * frame.progress)}%`;
+    if (!final) this.progress.style.width = `${Math.round(100 * frame.progress)}%`;  // stopClock empties it at the end
     const elapsed = Math.round(performance.now() - this.requestedAt);
     if (final) {
       clearTimeout(this.watchdog);
