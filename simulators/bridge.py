@@ -1,7 +1,7 @@
 """The one adapter between a simulator and its callers: the site build, the browser worker and
 the tests. It validates params and seed once, runs the simulator, and returns frame envelopes
-(kit.contract.Frame). `run_json` and `frames_json` take and return JSON text, so the worker moves
-plain strings across the Pyodide boundary and CPython tests call exactly what the browser calls.
+(kit.contract.Frame). `run_json`, `frames_json` and `Run` take and return JSON text, so the worker
+moves plain strings across the Pyodide boundary and CPython tests call exactly what the browser calls.
 """
 
 from __future__ import annotations
@@ -68,3 +68,43 @@ def run_json(name: str, params_json: str, seed, module: str | None = None) -> st
 def frames_json(name: str, params_json: str, seed, module: str | None = None) -> Iterator[str]:
     for each in frames(name, json.loads(params_json), seed, module):
         yield each.to_json()
+
+
+class Run:
+    """One run that its caller steps through: `advance` computes the next partial result without
+    drawing it, `frame_json` draws the current one. The worker draws only the frames it sends, and
+    can park a run between steps (to ask the reader before a long one) and resume it later."""
+
+    def __init__(self, name: str, params_json: str, seed, module: str | None = None):
+        self._sim, cfg, seed = _prepare(name, json.loads(params_json), seed, module)
+        self._results = self._sim.results(cfg, seed)
+        self.result: dict | None = None
+
+    def advance(self) -> bool:
+        """Compute the next result; False once the final result has been reached."""
+        if self.done:
+            return False
+        with _labelled(self._sim):
+            self.result = next(self._results)
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None and self.result.get("done") is True
+
+    @property
+    def progress(self) -> float:
+        if self.result is None:
+            return 0.0
+        return 1.0 if self.done else float(self.result.get("progress", 0.0))
+
+    @property
+    def phase(self) -> str:
+        return "" if self.result is None else str(self.result.get("phase", "computing"))
+
+    def frame_json(self) -> str:
+        with _labelled(self._sim):
+            return self._sim.frame(self.result).to_json()
+
+    def close(self) -> None:
+        self._results.close()

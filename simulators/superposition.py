@@ -152,6 +152,14 @@ def fit_exponent(ms: list[int], losses: list[float]) -> float | None:
     return float(-slope)
 
 
+def training_cost(n: int, m: int, rows: int) -> float:
+    """Relative time of passing `rows` samples through a model of width m (training steps and
+    evaluations alike): drawing a sample costs about as much as 25 columns of W (measured), the
+    products grow with the width. Progress is shared out by this, so that the page's estimate
+    (time so far / progress) holds for the sweep too."""
+    return rows * n * (m + 25)
+
+
 def steps(cfg: dict, seed: int):
     """Yield partial results while training, then the final result."""
     n, m = cfg["n_features"], cfg["m_dims"]
@@ -160,37 +168,46 @@ def steps(cfg: dict, seed: int):
     p = feature_probabilities(n, cfg["alpha"])
     eval_x = sample(np.random.default_rng([seed, 1]), p, EVAL_SAMPLES)
     rng = np.random.default_rng([seed, 0])
-    curve: list[list[float]] = []
+    widths = sweep_widths(n) if cfg["scaling_sweep"] else []
     report = max(1, cfg["steps"] // 20)
+    reports = cfg["steps"] // report + 2  # each evaluates the loss on the evaluation samples
+    main_cost = training_cost(n, m, cfg["steps"] * cfg["batch_size"] + reports * EVAL_SAMPLES)
+    width_cost = {w: training_cost(n, w, cfg["steps"] * cfg["batch_size"] + EVAL_SAMPLES) for w in widths}
+    total = main_cost + sum(width_cost.values())
+    done_cost = 0.0
+    curve: list[list[float]] = []
     result: dict = {}
     for t, W, b, train_loss in train(n, m, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
                                      cfg["learning_rate"], rng, report_every=report):
         curve.append([t, round(loss_of(W, b, eval_x), 6)])
         result = {
             "params": cfg, "seed": seed, "done": False, "phase": "training",
-            "progress": t / cfg["steps"] / (2 if cfg["scaling_sweep"] else 1),
+            "progress": main_cost * t / cfg["steps"] / total,
             "loss": curve[-1][1], "train_curve": curve, **geometry(W),
             "weak_prediction": round(V_SQUARED * float(p[m:].sum()), 6),
             "scaling": [], "scaling_exponent": None,
         }
         yield result
-    if cfg["scaling_sweep"]:
-        widths = sweep_widths(n)
-        for k, width in enumerate(widths):
-            sweep_rng = np.random.default_rng([seed, 2, width])
-            *_, (_, Wk, bk, _) = train(n, width, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
-                                       cfg["learning_rate"], sweep_rng)
-            result["scaling"].append({
-                "m": width,
-                "loss": round(loss_of(Wk, bk, eval_x), 6),
-                "fraction_represented": round(float((np.linalg.norm(Wk, axis=1) > 0.5).mean()), 4),
-                "weak_prediction": round(V_SQUARED * float(p[width:].sum()), 6),
-            })
-            result["scaling_exponent"] = fit_exponent([s["m"] for s in result["scaling"]], [s["loss"] for s in result["scaling"]])
-            result["phase"] = "scaling sweep"
-            result["progress"] = 0.5 + 0.5 * (k + 1) / len(widths)
-            if k + 1 < len(widths):
-                yield dict(result)
+    done_cost += main_cost
+    for width in widths:
+        sweep_rng = np.random.default_rng([seed, 2, width])
+        result["phase"] = "scaling sweep"
+        # Progress without redrawing: the figure changes once each width is done.
+        for t, Wk, bk, _ in train(n, width, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
+                                  cfg["learning_rate"], sweep_rng, report_every=report):
+            result["progress"] = (done_cost + width_cost[width] * t / cfg["steps"]) / total
+            if t < cfg["steps"]:
+                yield result
+        done_cost += width_cost[width]
+        result["scaling"] = result["scaling"] + [{
+            "m": width,
+            "loss": round(loss_of(Wk, bk, eval_x), 6),
+            "fraction_represented": round(float((np.linalg.norm(Wk, axis=1) > 0.5).mean()), 4),
+            "weak_prediction": round(V_SQUARED * float(p[width:].sum()), 6),
+        }]
+        result["scaling_exponent"] = fit_exponent([s["m"] for s in result["scaling"]], [s["loss"] for s in result["scaling"]])
+        if width != widths[-1]:
+            yield dict(result)
     result["done"] = True
     result["progress"] = 1.0
     result["phase"] = "done"

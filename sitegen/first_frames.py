@@ -3,7 +3,12 @@ the same adapter the browser uses, so the page ships a real figure, readouts and
 that need no JavaScript. Settings are checked before anything runs; a simulator that rejects
 them at run time is reported as `file:line: simulator.params.NAME: message` like any content error.
 Frames are cached on disk by a key of everything that decides them (frame_key), so a build
-recomputes only the frames whose simulator code, data or settings changed."""
+recomputes only the frames whose simulator code, data or settings changed.
+
+For a simulator whose frame takes a while (PRECOMPUTE_ABOVE_S), the build also computes the
+settings a reader reaches with one click from the page's own: each other option of a choice,
+each flipped checkbox. The page shows those at once, labelled as computed at build time,
+instead of making the reader wait for the browser."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simulators import REGISTRY, bridge
 from simulators.kit import params as P
@@ -34,6 +39,7 @@ class PageSimulator:
     title: str
     caption: str
     frame: Frame | None = None
+    one_click: list[tuple[dict, Frame]] = field(default_factory=list)  # (values, frame), computed at build time
 
     @property
     def name(self) -> str:
@@ -62,40 +68,83 @@ def check_settings(bodies) -> list[ContentError]:
     return errors
 
 
-def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
-    """Give every page its final frame: from the cache when its key is there, else computed
-    (in parallel processes when several are missing) and stored."""
-    wanted: dict[str, list] = {}  # frame key -> the pages showing that frame
-    for body in bodies.values():
-        if body.simulator is not None:
-            page = body.simulator
-            wanted.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(body)
-    missing: dict[str, list] = {}
-    for key, showing in wanted.items():
-        hit = cache.get(key) if cache is not None else None
-        if hit is None:
-            missing[key] = showing
-        else:
-            for body in showing:
-                body.simulator.frame = _frame_from_json(hit[0])
-    errors: list[ContentError] = []
-    timings = _timings(cache)
-    firsts = [showing[0].simulator for showing in missing.values()]  # pages with one key share one frame
-    jobs = [Job(page.name, page.simulator.external_module, page.values, page.seed) for page in firsts]
-    for (key, showing), page, outcome in zip(missing.items(), firsts, compute_frames(jobs, timings, log)):
-        if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
-            errors += [_content_error(body, body.topic.meta["simulator"], outcome) for body in showing]
+PRECOMPUTE_ABOVE_S = 0.2  # CPython seconds: a default frame slower than this gets its one-click settings precomputed
+
+
+def one_click_settings(schema: list[dict], values: dict) -> list[dict]:
+    """The settings one click away from `values`: each other option of a choice and each flipped
+    checkbox, for the controls that matter in this setting."""
+    found = []
+    for spec in schema:
+        if not P.is_used(spec, values):
             continue
-        payload, seconds = outcome
-        timings[page.name] = round(seconds, 2)
-        if cache is not None:
-            cache.put(key, payload, simulator=page.name)
-        for body in showing:
-            body.simulator.frame = _frame_from_json(payload)
-    if cache is not None and jobs:
+        if spec["kind"] == "choice":
+            found += [{**values, spec["name"]: choice} for choice in spec["choices"] if choice != values[spec["name"]]]
+        elif spec["kind"] == "bool":
+            found.append({**values, spec["name"]: not values[spec["name"]]})
+    return found
+
+
+def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
+    """Give every page its final frame, then its one-click frames if its simulator is slow:
+    each from the cache when its key is there, else computed (in parallel processes when
+    several are missing) and stored."""
+    pages = [body.simulator for body in bodies.values() if body.simulator is not None]
+    timings = _timings(cache)
+    wanted = {}  # frame key -> (the pages asking, values)
+    for page in pages:
+        wanted.setdefault(frame_key(page.simulator, page.values, page.seed), ([], page.values))[0].append(page)
+    frames = _frames(wanted, cache, timings, log)
+    errors = []
+    for key, (showing, _) in wanted.items():
+        outcome = frames[key]
+        if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
+            errors += [_content_error(body, body.topic.meta["simulator"], outcome)
+                       for body in bodies.values() if any(body.simulator is page for page in showing)]
+        else:
+            for page in showing:
+                page.frame = outcome
+    if errors:
+        return errors
+    extra = {}
+    for page in pages:
+        if timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S:
+            for values in one_click_settings(page.simulator.params, page.values):
+                extra.setdefault(frame_key(page.simulator, values, page.seed), ([], values))[0].append(page)
+    frames = _frames(extra, cache, timings, log, what="one-click frames")
+    for key, (showing, values) in extra.items():
+        if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
+            for page in showing:
+                page.one_click.append((values, frames[key]))
+    if cache is not None and timings:
         cache.folder.mkdir(parents=True, exist_ok=True)
         (cache.folder / TIMINGS).write_text(json.dumps(timings, indent=1, sort_keys=True))
-    return errors
+    return []
+
+
+def _frames(wanted: dict, cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:
+    """key -> Frame (or the ParamError its settings raised) for every wanted key; updates `timings`
+    with what it computed (a default frame's time decides whether its one-click frames are made)."""
+    out: dict = {}
+    missing = []
+    for key, (showing, values) in wanted.items():
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            missing.append((key, showing[0], values))
+        else:
+            out[key] = _frame_from_json(hit[0])
+    jobs = [Job(page.name, page.simulator.external_module, values, page.seed) for _, page, values in missing]
+    for (key, page, _), outcome in zip(missing, compute_frames(jobs, timings, log, what)):
+        if isinstance(outcome, P.ParamError):
+            out[key] = outcome
+            continue
+        payload, seconds = outcome
+        if what == "first frames":
+            timings[page.name] = round(seconds, 2)
+        if cache is not None:
+            cache.put(key, payload, simulator=page.name)
+        out[key] = _frame_from_json(payload)
+    return out
 
 
 @dataclass(frozen=True)
@@ -106,7 +155,7 @@ class Job:
     seed: int
 
 
-def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print) -> list:
+def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what: str = "first frames") -> list:
     """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
     One job runs here; several run in parallel processes (BLAS is pinned to one thread in each,
     through the environment they inherit), the slowest first so the pool finishes together."""
@@ -116,7 +165,7 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print) -> l
     workers = min(len(jobs), os.cpu_count() or 1)
     known = [g for g in guess if g is not None]
     about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
-    log(f"first frames: computing {len(jobs)} ({', '.join(job.name for job in jobs)}) "
+    log(f"{what}: computing {len(jobs)} ({', '.join(job.name for job in jobs)}) "
         f"in {workers} process{'es' if workers > 1 else ''}{about}")
     started = time.perf_counter()
     if workers == 1:

@@ -7,9 +7,11 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from .citation import bibtex, short_citation
+from .disk_cache import key_of
 
 SIMULATOR_MARKER = "<!-- simulator -->"
-FIRST_FRAME_FILE = "first-frame.json"  # beside each topic page: the build-time result and table, for exports
+FIRST_FRAME_FILE = "first-frame.json"  # beside each topic page: the build-time frame (Reset, and exports before any run)
+ONE_CLICK_FOLDER = "frames"  # beside each topic page: frames of the settings one click away, computed at build time
 
 
 def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
@@ -94,5 +96,13 @@ def _sim_config(page, runtime: dict, root: str) -> dict:
         "defaults": page.values,
         "seed": page.seed,
         "firstFrame": FIRST_FRAME_FILE,
+        "precomputed": [{"params": values, "seed": page.seed, "file": file} for file, values, _ in precomputed_frames(page)],
         "runtime": runtime,
     }
+
+
+def precomputed_frames(page) -> list[tuple[str, dict, object]]:
+    """(file beside the page, settings, frame) for each frame the build computed for a page:
+    its own settings first, then those one click away."""
+    return [(FIRST_FRAME_FILE, page.values, page.frame)] + [
+        (f"{ONE_CLICK_FOLDER}/{key_of(values, page.seed)[:16]}.json", values, frame) for values, frame in page.one_click]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -94,10 +93,10 @@ def build(options: BuildOptions) -> BuildReport:
         site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
         for path, html in site_pages.items():
             writer.write_text(staging, str(path), html)
-        for slug, body in bodies.items():  # what the page's exports offer before any live run
+        for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click)
             if body.simulator is not None:
-                frame = body.simulator.frame
-                writer.write_text(staging, f"{slug}/{pages.FIRST_FRAME_FILE}", json.dumps({"result": frame.result, "table": frame.table}))
+                for file, _, frame in pages.precomputed_frames(body.simulator):
+                    writer.write_text(staging, f"{slug}/{file}", frame.to_json())
         lap("templates")
         problems = links.broken_links(staging, {p: h for p, h in site_pages.items() if p.name != "404.html"})
         if problems:

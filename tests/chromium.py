@@ -31,3 +31,16 @@ def require() -> None:
         if os.environ.get("REQUIRE_BROWSER"):
             raise RuntimeError(f"browser tests required but {missing}")
         pytest.skip(missing, allow_module_level=True)
+
+
+def settle(page, root: str, request: int, timeout: int = 90_000) -> str:
+    """Wait until request number `request` of the simulator at `root` has its final result,
+    pressing Run if the page asks first (a long setting waits for it). Returns the path the
+    result took: live, precomputed or on-request."""
+    done = f'{root}[data-sim-done="{request}"]'
+    asking = f'{root}[data-sim-request="{request}"][data-sim-status="ready-to-run"]'
+    page.wait_for_selector(f"{done}, {asking}", state="attached", timeout=timeout)
+    if page.get_attribute(root, "data-sim-status") == "ready-to-run" and page.get_attribute(root, "data-sim-done") != str(request):
+        page.click(f'{root} [data-action="run"]')
+        page.wait_for_selector(done, state="attached", timeout=timeout)
+    return page.get_attribute(root, "data-sim-path")

@@ -13,6 +13,9 @@ Optionally, refresh_build_data(log): bring data the simulator ships (precomputed
 by its own code) up to date; the site build calls it before rendering first frames.
 `cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
 carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
+The browser estimates how long a run takes from its progress (time so far / progress), so a
+`steps` that does unequal pieces of work shares progress out by their cost, and yields at
+least every few tenths of a second (partial results are cheap: only those sent are drawn).
 """
 
 from __future__ import annotations

@@ -94,7 +94,12 @@ def steps(cfg: dict, seed: int):
             "distance_bands": setting.band_labels(),
             "baseline_success_rate": setting.baseline["success_rate"], "baseline_time_at_goal": setting.baseline["time_at_goal"],
             "baseline_success_by_distance": setting.baseline["success_by_distance"]}
-    share = 0.5 if cfg["sweep"] else 1.0  # of the progress bar taken by the chosen agent
+    # Progress is shared out by each agent's training cost, about (depth + 3) layers per step,
+    # so that the page's estimate (time so far / progress) holds for a sweep too.
+    untrained = [d for d in [cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())] if _key(cfg, seed, d) not in _AGENTS]
+    untrained = list(dict.fromkeys(untrained))
+    total = sum(d + 3 for d in untrained) or 1
+    share = (cfg["depth"] + 3) / total if cfg["depth"] in untrained else 0.0  # of the progress bar taken by the chosen agent
     key = _key(cfg, seed, cfg["depth"])
     if key not in _AGENTS:
         shown = None  # the last evaluated view; heartbeats between evaluations repeat it
@@ -110,14 +115,15 @@ def steps(cfg: dict, seed: int):
     frame["depth_sweep"] = shipped and shipped["points"]
     frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"]}
     if cfg["sweep"]:
+        finished = share * total  # the chosen agent's part, done above
         sweep = []
-        for i, depth in enumerate(SWEEP_DEPTHS):
+        for depth in SWEEP_DEPTHS:
             k = _key(cfg, seed, depth)
             if k not in _AGENTS:
                 for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
-                    done = (i + step / cfg["train_steps"]) / len(SWEEP_DEPTHS)
-                    yield {**frame, "done": False, "progress": share + (1 - share) * done}
+                    yield {**frame, "done": False, "progress": (finished + (depth + 3) * step / cfg["train_steps"]) / total}
                 _AGENTS.put(k, (agent_k, curves_k, metrics_k))
+                finished += depth + 3
             m = _AGENTS[k][2]
             sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"],
                           "success_by_distance": m["success_by_distance"]})

@@ -23,7 +23,7 @@ ROUNDS = 8  # times the agent collects its own trajectories during training
 COLLECTED = 100  # trajectories per collection round, WALK_LENGTH steps each
 EPSILON = 0.3  # share of random moves while collecting, so the agent keeps exploring
 EVAL_PAIRS = 96
-HEARTBEAT = 3.0  # seconds; the page cancels a run silent for 30 s
+HEARTBEAT = 0.25  # seconds between progress reports: the page shows progress at least once a second
 
 
 class Setting:

@@ -4,6 +4,8 @@
 
 const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (sitegen/controls.py)
 const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
+const ASK_ABOVE_S = 1.6; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
+const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
 
 const STAGES = {
   runtime: "Loading the Python runtime and NumPy (1 of 2)…",
@@ -50,6 +52,21 @@ function joinPanels(box) {
   return new XMLSerializer().serializeToString(root);
 }
 
+// "about 40 s": rounded as a person would say it, never more precise than the estimate is.
+function aboutTime(seconds) {
+  if (seconds === null || seconds === undefined) return "more than a few seconds";
+  if (seconds < 10) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 90) return `about ${Math.round(seconds / 5) * 5} s`;
+  return `about ${Math.round(seconds / 60)} min`;
+}
+
+// Settings compare by value: a link's "16" is the control's 16.
+function sameValue(a, b) {
+  if (typeof a !== "number" && typeof b !== "number") return String(a) === String(b);
+  const [x, y] = [Number(a), Number(b)];
+  return x === y || Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x));
+}
+
 function toCSV(table) {
   const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   return [table.columns, ...table.rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
@@ -68,8 +85,15 @@ class Simulator {
     this.clock = null;
     this.requestId = 0;
     this.typingTimer = null;
-    this.lastFrame = null;
+    this.lastFrame = null; // the frame on screen (partial or final), once one came from here
+    this.lastComplete = null; // {frame, path} of the last final frame shown; null: the build's own
+    this.tabCache = new Map(); // request key -> {frame, path}: settings seen before in this tab
+    this.parked = null; // {id, request, remaining}: a long setting waiting for Run, or stopped
+    this.confirmed = new Set(); // request ids the reader asked for with Run
     this.ready = false;
+    this.estimate = root.querySelector("[data-sim-estimate]");
+    this.runButton = root.querySelector('[data-action="run"]');
+    this.stopButton = root.querySelector('[data-action="stop"]');
     this.readFromURL();
   }
 
@@ -86,6 +110,8 @@ class Simulator {
     const tick = () => { this.elapsed.textContent = `${((performance.now() - this.requestedAt) / 1000).toFixed(1)} s`; };
     tick();
     this.clock = setInterval(tick, 200);
+    this.stopButton.hidden = false;
+    this.stopButton.disabled = false;
   }
 
   stopClock() {
@@ -94,6 +120,7 @@ class Simulator {
     delete this.root.dataset.simBusy;
     this.elapsed.textContent = "";
     this.progress.style.width = "0";
+    this.stopButton.hidden = true;
   }
 
   // --- state <-> controls <-> URL ---------------------------------------------------
@@ -214,19 +241,31 @@ class Simulator {
       this.root.dataset.simTimings = JSON.stringify(message.timings);
       this.enable();
       this.setStatus("live", "Ready: change a setting to re-run the simulator in your browser.");
-      if (this.pending) {
-        this.send(this.pending);
-        this.pending = null;
-      }
+      const waiting = this.pending;
+      this.pending = null;
+      if (waiting) this.send(waiting);
+      else if (this.parked) this.offerRun(this.parked, "The runtime restarted.");
     } else if (message.id === this.requestId) {
       this.armWatchdog();
       if (message.type === "error") {
-        clearTimeout(this.watchdog);
-        this.stopClock();
+        this.endRun();
         if (message.id === this.linkRequestId) this.rejectLink(message.message);
         else this.setStatus("error", `Could not run with these settings: ${message.message}`);
+      } else if (message.type === "estimate") {
+        this.endRun();
+        this.restoreComplete();
+        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining }, "");
+      } else if (message.type === "stopped") {
+        this.endRun();
+        this.restoreComplete();
+        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining },
+          `Stopped at ${Math.round(100 * message.progress)}%; Run goes on from there.`);
+      } else if (message.type === "progress") {
+        this.showProgress(message.progress, message.phase, message.remaining);
       } else {
-        this.show(JSON.parse(message.payload), message.type === "result");
+        const frame = JSON.parse(message.payload);
+        if (message.type === "result") this.showFinal(frame, this.confirmed.has(message.id) ? "on-request" : "live", { worked: message.worked });
+        else this.show(frame, false, message.remaining);
       }
     }
   }
@@ -236,14 +275,23 @@ class Simulator {
     this.watchdog = setTimeout(() => this.onTimeout(), this.config.runtime.timeoutMs);
   }
 
-  onTimeout() {
-    // A run that stops talking is cancelled the only reliable way: a fresh worker.
-    this.worker.terminate();
+  endRun() {
+    clearTimeout(this.watchdog);
     this.stopClock();
+  }
+
+  onTimeout() {
+    // A run that stops talking is cancelled the only reliable way: a fresh worker. The reader
+    // keeps the settings and may ask for them again with Run once the runtime is back.
+    this.worker.terminate();
+    this.worker = null;
+    this.endRun();
+    this.restoreComplete();
     this.ready = false;
     this.disable();
+    this.parked = { id: this.requestId, request: this.sent, remaining: null };
     this.startWorker();
-    this.setStatus("error", `The run took longer than ${this.config.runtime.timeoutMs / 1000} s and was cancelled. Try smaller settings; the runtime is restarting.`);
+    this.setStatus("error", `The run went ${this.config.runtime.timeoutMs / 1000} s without reporting progress and was stopped; the runtime is restarting, then Run tries again.`);
   }
 
   request() {
@@ -251,14 +299,57 @@ class Simulator {
     this.applyDependencies();
     const request = this.currentRequest();
     this.writeURL(request);
+    this.answer(request);
+  }
+
+  requestKey({ params, seed }) {
+    return JSON.stringify([this.config.schema.map((spec) => params[spec.name]), seed]);
+  }
+
+  // A result the build computed for exactly these settings: its file, or null.
+  precomputedFor({ params, seed }) {
+    const entry = this.config.precomputed.find((e) => sameValue(e.seed, seed)
+      && this.config.schema.every((spec) => sameValue(e.params[spec.name], params[spec.name])));
+    return entry ? entry.file : null;
+  }
+
+  // Every change ends one of three ways: shown again from this tab's memory or from the build's
+  // precomputed results (no run), live in the worker, or (if long) on request after an estimate.
+  async answer(request) {
+    this.requestId += 1;
+    const id = this.requestId;
+    this.root.dataset.simRequest = String(id);
+    this.linkRequestId = request.fromLink ? id : null;
+    this.parked = null;
+    this.hideRun();
+    if (this.worker && this.ready) this.worker.postMessage({ type: "cancel" });
+    this.endRun();
+    const seen = this.tabCache.get(this.requestKey(request));
+    if (seen) return this.showFinal(seen.frame, seen.path, { cached: true });
+    const file = this.precomputedFor(request);
+    if (file) {
+      try {
+        const response = await fetch(new URL(file, document.baseURI));
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const frame = await response.json();
+        if (id === this.requestId) this.showFinal(frame, "precomputed");
+        return;
+      } catch {
+        // A missing file (a partial upload) costs only speed: compute it instead.
+      }
+    }
+    if (id !== this.requestId) return;
     if (this.ready) this.send(request);
-    else this.pending = request;
+    else {
+      this.pending = request;
+      if (this.worker) this.setStatus(this.root.dataset.simStatus, "Waiting for the runtime to load, then these settings run.");
+    }
   }
 
   // A link whose settings cannot run: the controls go back to what the figure shows (the
   // build's frame), so the two never disagree, and the message names the control at fault.
   rejectLink(reason) {
-    const shown = this.lastFrame ? this.lastFrame.result : { params: this.config.defaults, seed: this.config.seed };
+    const shown = this.lastComplete ? this.lastComplete.frame.result : { params: this.config.defaults, seed: this.config.seed };
     for (const name of Object.keys(this.schema)) this.setControl(name, shown.params[name] ?? this.config.defaults[name]);
     this.setControl("seed", shown.seed ?? this.config.seed);
     this.applyDependencies();
@@ -266,18 +357,58 @@ class Simulator {
     this.setStatus("error", `This link's settings could not be used: ${reason.replace(/\.?$/, ".")} The figure and the controls show the default settings.`);
   }
 
-  send(request) {
-    this.requestId += 1;
-    this.linkRequestId = request.fromLink ? this.requestId : null;
+  send(request, confirmed = false) {
+    this.sent = request;
     this.requestedAt = performance.now();
-    this.root.dataset.simRequest = String(this.requestId);
     this.armWatchdog();
     this.startClock();
     this.setStatus("live", "Computing…");
-    this.worker.postMessage({ type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request });
+    const message = { type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request };
+    delete message.fromLink;
+    if (confirmed) {
+      this.confirmed.add(this.requestId);
+      this.worker.postMessage({ ...message, ask: null });
+    } else this.worker.postMessage({ ...message, ask: ASK_ABOVE_S });
   }
 
-  show(frame, final) {
+  // A long setting: say how long it should take here and wait for Run. The figure keeps the
+  // last complete result; the controls keep what the reader chose.
+  offerRun(parked, prefix) {
+    this.parked = parked;
+    this.root.dataset.simFirstFrame = String(parked.id); // for benchmarks: the page has answered
+    this.estimate.textContent = aboutTime(parked.remaining);
+    this.runButton.hidden = false;
+    this.runButton.disabled = !this.ready;
+    this.setStatus("ready-to-run", `${prefix ? prefix + " " : ""}These settings take ${aboutTime(parked.remaining)} ${prefix ? "more " : ""}in your browser: press Run to compute them. The figure shows the previous result.`);
+  }
+
+  hideRun() {
+    this.runButton.hidden = true;
+    this.estimate.textContent = "";
+  }
+
+  runParked() {
+    const parked = this.parked;
+    if (!parked || !this.ready) return;
+    this.parked = null;
+    this.hideRun();
+    this.confirmed.add(parked.id);
+    this.sent = parked.request;
+    this.requestedAt = performance.now();
+    this.armWatchdog();
+    this.startClock();
+    this.setStatus("live", "Computing…");
+    const fallback = { type: "run", sim: this.name, module: this.config.module, params: parked.request.params, seed: parked.request.seed };
+    this.worker.postMessage({ type: "resume", id: parked.id, fallback });
+  }
+
+  showProgress(progress, phase, remaining) {
+    this.progress.style.width = `${Math.round(100 * progress)}%`;
+    const left = remaining === null || remaining === undefined ? "" : `, ${aboutTime(remaining)} left`;
+    this.setStatus("live", `Computing… ${phase} (${Math.round(100 * progress)}%${left})`);
+  }
+
+  show(frame, final, remaining = null) {
     // `frame` is the envelope the adapter made (simulators.bridge): text is already formatted.
     this.lastFrame = frame;
     const box = this.root.querySelector("[data-sim-svg]");
@@ -293,16 +424,45 @@ class Simulator {
       if (cell) cell.textContent = text;
     }
     this.showTable(frame.table);
-    if (!final) this.progress.style.width = `${Math.round(100 * frame.progress)}%`;  // stopClock empties it at the end
-    const elapsed = Math.round(performance.now() - this.requestedAt);
-    if (final) {
-      clearTimeout(this.watchdog);
-      this.stopClock();
-      this.root.dataset.simDone = String(this.requestId);
-      this.setStatus("live", `Computed in your browser in ${(elapsed / 1000).toFixed(1)} s (seed ${frame.result.seed}).`);
-    } else {
+    if (!final) {
       this.root.dataset.simFirstFrame = String(this.requestId);
-      this.setStatus("live", `Computing… ${frame.phase} (${Math.round(100 * frame.progress)}%)`);
+      this.showProgress(frame.progress, frame.phase, remaining);
+    }
+  }
+
+  // A final frame, from wherever it came; remembered for this tab and for a later Stop.
+  showFinal(frame, path, { cached = false, worked = null } = {}) {
+    this.endRun();
+    this.show(frame, true);
+    const request = { params: frame.result.params, seed: frame.result.seed };
+    if (!cached) {
+      this.tabCache.delete(this.requestKey(request));
+      this.tabCache.set(this.requestKey(request), { frame, path });
+      if (this.tabCache.size > TAB_CACHE_SIZE) this.tabCache.delete(this.tabCache.keys().next().value);
+    }
+    this.lastComplete = { frame, path };
+    this.root.dataset.simPath = path;
+    this.root.toggleAttribute("data-sim-cached", cached);
+    this.root.dataset.simFirstFrame = String(this.requestId);
+    this.root.dataset.simDone = String(this.requestId);
+    const seed = `seed ${frame.result.seed}`;
+    const elapsed = worked ?? (performance.now() - this.requestedAt) / 1000;
+    const status = {
+      precomputed: `Computed when this page was built, at these settings (${seed}).`,
+      live: `Computed in your browser in ${elapsed.toFixed(1)} s (${seed}).`,
+      "on-request": `Computed in your browser in ${elapsed.toFixed(1)} s, on request (${seed}).`,
+    }[path];
+    this.setStatus(this.ready ? "live" : this.root.dataset.simStatus,
+      cached ? `Shown again: ${status.charAt(0).toLowerCase()}${status.slice(1).replace(/ in [\d.]+ s/, "")}` : status);
+  }
+
+  // After a Stop or a failed run: the figure goes back to the last complete result.
+  restoreComplete() {
+    if (this.lastFrame === null || (this.lastComplete && this.lastFrame === this.lastComplete.frame)) return;
+    if (this.lastComplete) this.show(this.lastComplete.frame, true);
+    else {
+      this.lastFrame = null;
+      this.frameToExport().then((frame) => { if (frame && this.lastFrame === null) this.show(frame, true); });
     }
   }
 
@@ -370,6 +530,8 @@ class Simulator {
         if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(location.href).then(done, () => {});
         else this.setStatus(this.root.dataset.simStatus, `Link to this view: ${location.href}`);
       },
+      run: () => this.runParked(),
+      stop: () => this.worker?.postMessage({ type: "stop", id: this.requestId }),
       reset: () => {
         for (const [name, value] of Object.entries(this.config.defaults)) this.setControl(name, value);
         this.setControl("seed", this.config.seed);
@@ -414,12 +576,14 @@ class Simulator {
     for (const button of this.root.querySelectorAll('[data-action^="export-"], [data-action="copy-link"]')) button.disabled = false;
     const fromURL = Object.keys(this.urlParams).length > 0;
     for (const [name, value] of Object.entries(this.urlParams)) this.setControl(name, value);
+    const workable = "Worker" in window && typeof WebAssembly === "object";
     if (fromURL) {
-      // The page shows the default frame; the link asks for another view, computed once ready.
-      this.pending = { params: { ...this.config.defaults, ...this.urlParams }, seed: this.urlParams.seed ?? this.config.seed, fromLink: true };
-      delete this.pending.params.seed;
+      // The page shows the default frame; the link asks for another view: precomputed, or run once ready.
+      const params = { ...this.config.defaults, ...this.urlParams };
+      delete params.seed;
+      this.answer({ params, seed: this.urlParams.seed ?? this.config.seed, fromLink: true });
     }
-    if (!("Worker" in window) || typeof WebAssembly !== "object") {
+    if (!workable) {
       this.fail("this browser lacks Web Workers or WebAssembly");
       return;
     }

@@ -1,15 +1,34 @@
 // Simulator worker: boots Pyodide + NumPy, installs the simulators package, runs requests.
 //
-// Page -> worker: {type: "init", runtime}  then  {type: "run", id, sim, module, params, seed}
-// Worker -> page: {type: "stage", stage}, {type: "ready", timings},
-//                 {type: "partial"|"result", id, payload}, {type: "error", id, message},
-//                 {type: "fatal", message}
+// Page -> worker: {type: "init", runtime}
+//                 {type: "run", id, sim, module, params, seed, ask}   ask: seconds, or null to run to the end
+//                 {type: "resume", id, fallback}   go on with a parked run (or start `fallback`, a run message)
+//                 {type: "stop", id}               park the running run at its next step
+//                 {type: "cancel"}                 drop whatever runs or waits
+//                 {type: "forget"}                 empty the simulators' own caches (benchmarks time first visits)
+// Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}
+//                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
+//                 {type: "progress", id, progress, phase, remaining}   (seconds; remaining is null until known)
+//                 {type: "estimate", id, remaining, worked}   parked: longer than `ask`, waits for resume
+//                 {type: "stopped", id, remaining, progress}  parked on request
+//                 {type: "error", id, message}
 // A payload is a frame envelope as JSON text, made by simulators.bridge: the same shape the
 // build put in the page ({svg, table, readouts, progress, phase, done, result}).
-// Only the newest run matters: an older run stops at its next step, a queued one never starts.
+//
+// How long a run will take comes from the run itself: after a short probe, the time it has
+// worked divided by the progress it reports (simulators share progress out by cost). A run
+// that would take longer than `ask` is parked between two steps, losing nothing, until the
+// reader presses Run. Only the newest run matters: an older one stops at its next step.
+
+const PROBE_MS = 400; // work measured before a run is judged quick or long
+const FRAME_MS = 300; // a partial frame is drawn at most this often; progress alone in between
+const PROGRESS_MS = 250;
 
 let bridge = null;
+let forget = null; // simulators.kit.cache.clear_all
 let latestId = 0;
+let parked = null; // the run waiting for the reader: {id, run, worked, confirmed, ask, stop}
+let active = null; // the run being worked on, so that a stop can reach it
 
 const post = (message) => self.postMessage(message);
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0)); // let new messages in
@@ -47,6 +66,7 @@ async function init(runtime) {
     pyodide.unpackArchive(buffer, "zip", { extractDir: "/home/pyodide/sim" });
     pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/sim')\nimport simulators.bridge");
     bridge = pyodide.pyimport("simulators.bridge");
+    forget = pyodide.pyimport("simulators.kit.cache").clear_all;
     timings.simulators = performance.now() - started;
     post({ type: "ready", timings });
   } catch (err) {
@@ -60,27 +80,89 @@ function pythonMessage(err) {
   return lines[lines.length - 1].replace(/^[\w.]*(Error|Exception): /, "");
 }
 
-async function run({ id, sim, module, params, seed }) {
-  if (id !== latestId) return; // superseded before it started
-  let generator = null;
-  try {
-    generator = bridge.frames_json(sim, JSON.stringify(params), seed, module ?? null);
-    let last = null;
-    for (;;) {
-      const step = generator.next();
-      if (step.done) break;
-      last = step.value;
-      if (id !== latestId) return;
-      post({ type: "partial", id, payload: last });
-      await breathe();
-      if (id !== latestId) return; // a newer request arrived while we yielded
-    }
-    post({ type: "result", id, payload: last });
-  } catch (err) {
-    if (id === latestId) post({ type: "error", id, message: pythonMessage(err) });
-  } finally {
-    if (generator) generator.destroy();
+function release(job) {
+  if (!job) return;
+  try { job.run.close(); } catch { /* already finished */ }
+  job.run.destroy();
+}
+
+function dropParked() {
+  release(parked);
+  parked = null;
+}
+
+// Milliseconds still to go, from the work done so far and the progress reported; null before any progress.
+function remaining(job) {
+  const progress = job.run.progress;
+  return progress > 0 ? job.worked * (1 - progress) / progress : null;
+}
+
+// Whether a run the reader did not ask for should wait for Run: judged once the probe is over
+// (its whole projected time), then again if it overruns (only while at least as much is left).
+function tooLong(job, left) {
+  const limit = 1000 * job.ask;
+  if (job.worked < PROBE_MS) return false;
+  if (!job.judged) {
+    job.judged = true;
+    if (left !== null && job.worked + left > limit) return true;
   }
+  return job.worked > limit && (left === null || left > limit);
+}
+
+function park(job, type) {
+  parked = job;
+  const left = remaining(job);
+  post({ type, id: job.id, remaining: left === null ? null : left / 1000, worked: job.worked / 1000, progress: job.run.progress });
+}
+
+async function drive(job) {
+  active = job;
+  let lastFrame = job.confirmed ? -Infinity : performance.now(); // a live try draws nothing during its probe
+  let lastProgress = performance.now();
+  try {
+    for (;;) {
+      if (job.id !== latestId) return release(job); // superseded or cancelled
+      if (job.stop) return park(job, "stopped");
+      const began = performance.now();
+      const more = job.run.advance();
+      job.worked += performance.now() - began;
+      if (!more || job.run.done) break;
+      const left = remaining(job);
+      if (!job.confirmed && tooLong(job, left)) return park(job, "estimate");
+      const now = performance.now();
+      if ((job.confirmed || job.worked >= PROBE_MS) && now - lastFrame >= FRAME_MS) {
+        const drawn = performance.now();
+        const payload = job.run.frame_json();
+        job.worked += performance.now() - drawn;
+        post({ type: "partial", id: job.id, payload, worked: job.worked / 1000, remaining: left === null ? null : left / 1000 });
+        lastFrame = lastProgress = performance.now();
+      } else if (now - lastProgress >= PROGRESS_MS) {
+        post({ type: "progress", id: job.id, progress: job.run.progress, phase: job.run.phase, remaining: left === null ? null : left / 1000 });
+        lastProgress = now;
+      }
+      await breathe();
+    }
+    const drawn = performance.now();
+    const payload = job.run.frame_json();
+    job.worked += performance.now() - drawn;
+    if (job.id === latestId) post({ type: "result", id: job.id, payload, worked: job.worked / 1000 });
+    release(job);
+  } catch (err) {
+    if (job.id === latestId) post({ type: "error", id: job.id, message: pythonMessage(err) });
+    release(job);
+  }
+}
+
+function start({ id, sim, module, params, seed, ask }) {
+  if (id !== latestId) return; // superseded before it started
+  let run;
+  try {
+    run = bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
+  } catch (err) {
+    post({ type: "error", id, message: pythonMessage(err) });
+    return;
+  }
+  drive({ id, run, worked: 0, confirmed: ask === null || ask === undefined, ask, stop: false });
 }
 
 self.onmessage = (event) => {
@@ -89,7 +171,26 @@ self.onmessage = (event) => {
     init(message.runtime);
   } else if (message.type === "run") {
     latestId = message.id;
+    dropParked();
     // Defer, so a burst of queued requests collapses to the newest one.
-    setTimeout(() => run(message), 0);
+    setTimeout(() => start(message), 0);
+  } else if (message.type === "resume") {
+    latestId = message.id;
+    if (parked && parked.id === message.id) {
+      const job = parked;
+      parked = null;
+      Object.assign(job, { confirmed: true, stop: false });
+      drive(job);
+    } else {
+      dropParked();
+      setTimeout(() => start({ ...message.fallback, id: message.id, ask: null }), 0);
+    }
+  } else if (message.type === "stop") {
+    if (active && active.id === message.id) active.stop = true;
+  } else if (message.type === "cancel") {
+    latestId = 0;
+    dropParked();
+  } else if (message.type === "forget") {
+    forget();
   }
 };

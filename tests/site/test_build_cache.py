@@ -55,9 +55,9 @@ def runs(monkeypatch):
     seen = {"simulators": [], "formulas": []}
     compute, render_math = first_frames.compute_frames, mathtex.render_all
 
-    def recording_compute(jobs, estimates, log=print):
+    def recording_compute(jobs, estimates, log=print, what="first frames"):
         seen["simulators"] += sorted(job.name for job in jobs)
-        return compute(jobs, estimates, log)
+        return compute(jobs, estimates, log, what)
 
     def recording_math(spans, katex_js):
         seen["formulas"] += [span.tex for span in spans]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path, PurePosixPath
 
@@ -141,3 +142,20 @@ def test_build_is_repeatable(tmp_path):
     second = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert first == second
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")], "staging folders left behind"
+
+
+def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(built_site):
+    def config(slug):
+        html = (built_site / slug / "index.html").read_text()
+        return json.loads(re.search(r'<script type="application/json" data-sim-config>(.*?)</script>', html, re.S).group(1))
+
+    rl = config("thousand-layer-rl")
+    offered = {(entry["params"]["maze"], entry["params"]["residual"], entry["params"]["sweep"]) for entry in rl["precomputed"]}
+    assert offered == {("u-maze", True, False), ("open room", True, False), ("one wall", True, False), ("zigzag", True, False),
+                       ("random", True, False), ("u-maze", False, False), ("u-maze", True, True)}
+    assert rl["precomputed"][0] == {"params": rl["defaults"], "seed": rl["seed"], "file": "first-frame.json"}
+    for entry in rl["precomputed"]:  # each file is the full frame of exactly its settings
+        frame = json.loads((built_site / "thousand-layer-rl" / entry["file"]).read_text())
+        assert frame["result"]["params"] == entry["params"] and frame["done"] and frame["svg"].startswith("<div")
+    # A fast simulator answers live: only its own frame ships (for Reset and exports).
+    assert [entry["file"] for entry in config("rlvr-reasoning")["precomputed"]] == ["first-frame.json"]

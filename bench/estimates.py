@@ -1,0 +1,64 @@
+"""How well a run's own progress predicts its total time, in CPython: the browser asks the
+reader before a long run using exactly this (time so far / progress, read after a short probe).
+
+    python bench/estimates.py [--sim NAME] [--set control=value ...] [--probe 0.2]
+
+Prints, per setting, the total time, the estimate made when the probe ended and their ratio
+(the page promises an estimate within a factor of 2 of the time the run takes). Each setting
+runs once from cold caches, as a reader's first visit to it would. The browser is about 3-4x
+slower than CPython here, so the probe is scaled down by the same factor by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sitegen.blas import pin_threads  # noqa: E402
+
+pin_threads()
+
+from simulators import REGISTRY, bridge  # noqa: E402
+from simulators.kit.cache import clear_all  # noqa: E402
+
+SETTINGS = {  # one-click and slider settings worth checking, beside the defaults
+    "diffusion": [{}, {"dataset": "grid of 9"}, {"features": 512}, {"budget": 5}, {"sizes": "8, 64"}],
+    "gated_attention": [{}, {"heads": 4}, {"train_steps": 1000}, {"train_length": 24}],
+    "superposition": [{}, {"scaling_sweep": False}, {"n_features": 1000}, {"m_dims": 100}, {"steps": 3000, "batch_size": 512}],
+    "thousand_layer_rl": [{}, {"depth": 16}, {"width": 64}, {"train_steps": 1000}, {"sweep": True, "train_steps": 500}],
+    "passk": [{}, {"samples": 1024, "n_problems": 400}, {"rl_steps": 1000, "distill_steps": 1000}],
+}
+
+
+def probe(name: str, params: dict, seed: int, probe_s: float) -> tuple[float, float | None]:
+    clear_all()
+    run = bridge.Run(name, json.dumps(params), seed)
+    started = time.perf_counter()
+    estimate = None
+    while run.advance():
+        elapsed = time.perf_counter() - started
+        if estimate is None and not run.done and elapsed >= probe_s and run.progress > 0:
+            estimate = elapsed / run.progress
+    run.frame_json()
+    return time.perf_counter() - started, estimate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sim", action="append", choices=sorted(REGISTRY))
+    parser.add_argument("--probe", type=float, default=0.2, help="seconds of CPython run before estimating")
+    args = parser.parse_args()
+    for name in args.sim or sorted(SETTINGS):
+        for params in SETTINGS[name]:
+            total, estimate = probe(name, params, 0, args.probe)
+            shown = "finished within the probe" if estimate is None else f"estimate {estimate:6.2f} s, ratio {estimate / total:4.2f}"
+            print(f"{name:18s} {json.dumps(params):44s} total {total:6.2f} s | {shown}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

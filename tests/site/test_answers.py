@@ -1,0 +1,128 @@
+"""How a control change ends, in Debian's Chromium: shown again from the tab's memory, from the
+build's precomputed frames, live, or (for a long setting) on request after an estimate, with
+Run and Stop. Timing is left to bench/recompute.py; these tests check which path was taken
+and that the reader never loses the figure or what they chose."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simulators import bridge
+
+import chromium
+from chromium import settle
+
+pytestmark = pytest.mark.browser
+chromium.require()
+
+GATED = "[data-sim=gated_attention]"
+
+
+def go_live(page, url: str, root: str) -> None:
+    page.goto(url + "#simulator")
+    page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
+
+
+def set_control(page, root: str, name: str, value) -> None:
+    """As a reader would: the value, then the input event the control fires."""
+    page.evaluate("""([root, name, value]) => {
+      const input = document.querySelector(root).querySelector(`[name="${name}"]`);
+      if (input.type === "checkbox") input.checked = value; else input.value = String(value);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }""", [root, name, value])
+
+
+def shown_result(page, root: str) -> dict:
+    return page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
+
+
+def runs_sent(page) -> list:
+    """Every message the page posts to its worker, recorded from now on."""
+    page.evaluate("""() => {
+      const sim = document.querySelector('[data-sim]').simulator;
+      window.sentToWorker = [];
+      const post = sim.worker.postMessage.bind(sim.worker);
+      sim.worker.postMessage = (message) => { window.sentToWorker.push(message.type); post(message); };
+    }""")
+
+
+def test_one_click_setting_is_precomputed_and_equals_cpython(page, site_url):
+    root = "[data-sim=diffusion]"
+    go_live(page, site_url + "diffusion-memorization/", root)
+    runs_sent(page)
+    page.select_option(f"{root} [name=dataset]", "ring of 8")
+    assert settle(page, root, 1) == "precomputed"
+    assert "computed when this page was built" in page.text_content(f"{root} [data-sim-message]").lower()
+    assert "run" not in page.evaluate("window.sentToWorker")
+    expected = bridge.frame("diffusion", {"dataset": "ring of 8"}, 0)
+    assert shown_result(page, root)["sweep"] == expected.result["sweep"]
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
+
+
+def test_reset_shows_the_build_frame_without_a_run(page, site_url):
+    go_live(page, site_url + "gated-attention/", GATED)
+    built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
+    set_control(page, GATED, "train_steps", 40)
+    assert settle(page, GATED, 1) in ("live", "on-request")
+    assert page.inner_html(f"{GATED} [data-sim-svg]") != built_figure
+    runs_sent(page)
+    page.click(f"{GATED} [data-action=reset]")
+    assert settle(page, GATED, 2) == "precomputed"
+    assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure
+    assert "run" not in page.evaluate("window.sentToWorker")
+    assert "train_steps" not in page.url
+
+
+def test_a_setting_seen_before_in_this_tab_comes_back_without_a_run(page, site_url):
+    root = "[data-sim=passk]"
+    go_live(page, site_url + "rlvr-reasoning/", root)
+    set_control(page, root, "seed", 11)
+    first_path = settle(page, root, 1)
+    first = shown_result(page, root)
+    set_control(page, root, "seed", 12)
+    settle(page, root, 2)
+    assert page.get_attribute(root, "data-sim-cached") is None
+    runs_sent(page)
+    set_control(page, root, "seed", 11)
+    assert settle(page, root, 3) == first_path
+    assert page.get_attribute(root, "data-sim-cached") == ""
+    assert shown_result(page, root) == first
+    assert "run" not in page.evaluate("window.sentToWorker")
+    assert "shown again" in page.text_content(f"{root} [data-sim-message]").lower()
+
+
+def test_long_setting_waits_for_run_and_stop_keeps_the_page_usable(page, site_url):
+    go_live(page, site_url + "gated-attention/", GATED)
+    built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
+    set_control(page, GATED, "train_steps", 1000)
+    page.wait_for_selector(f'{GATED}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
+    estimate = page.text_content(f"{GATED} [data-sim-estimate]")
+    assert re.fullmatch(r"about \d+ (s|min)", estimate), estimate
+    assert page.is_visible(f"{GATED} [data-action=run]")
+    assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure  # nothing half-computed is shown
+    page.click(f"{GATED} [data-action=run]")
+    page.wait_for_selector(f"{GATED}[data-sim-busy] [data-action=stop]:not([hidden])", state="attached", timeout=10_000)
+    page.wait_for_selector(f'{GATED}[data-sim-first-frame="1"]', state="attached", timeout=30_000)
+    page.click(f"{GATED} [data-action=stop]")
+    page.wait_for_selector(f'{GATED}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
+    assert "stopped" in page.text_content(f"{GATED} [data-sim-message]").lower()
+    # The last complete result is back, and what the reader chose is still there.
+    assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure
+    assert page.input_value(f"{GATED} [name=train_steps]") == "1000"
+    assert "train_steps=1000" in page.url
+    page.click(f"{GATED} [data-action=run]")  # goes on from where it stopped
+    page.wait_for_selector(f'{GATED}[data-sim-done="1"]', state="attached", timeout=120_000)
+    assert page.get_attribute(GATED, "data-sim-path") == "on-request"
+    expected = bridge.frame("gated_attention", {"train_steps": 1000}, 0)
+    assert shown_result(page, GATED)["variants"]["none"]["sink_ratio"] == pytest.approx(
+        expected.result["variants"]["none"]["sink_ratio"], abs=1e-6)
+
+
+def test_a_quick_setting_runs_live(page, site_url):
+    root = "[data-sim=transductive]"
+    go_live(page, site_url + "transductive-online-learning/", root)
+    page.select_option(f"{root} [name=preset]", "thresholds")
+    assert settle(page, root, 1) == "live"
+    assert page.get_attribute(root, "data-sim-status") == "live"
