@@ -36,14 +36,22 @@ SETTINGS = {  # one-click and slider settings worth checking, beside the default
 
 
 def probe(name: str, params: dict, seed: int, probe_s: float) -> tuple[float, float | None]:
+    """Total time of one run, and the estimate of it made as static/js/sim-worker.mjs makes it:
+    once the probe is over, the rate since the first progress report (over at least half the
+    probe; setup done once does not count), or time so far / progress if there is none yet."""
     clear_all()
     run = bridge.Run(name, json.dumps(params), seed)
     started = time.perf_counter()
-    estimate = None
+    estimate = base = None
     while run.advance():
         elapsed = time.perf_counter() - started
-        if estimate is None and not run.done and elapsed >= probe_s and run.progress > 0:
-            estimate = elapsed / run.progress
+        if run.done or estimate is not None or run.progress <= 0:
+            continue
+        base = base or (elapsed, run.progress)
+        span = elapsed - base[0]
+        if elapsed >= probe_s and (span >= probe_s / 2 or elapsed >= 3 * probe_s):
+            rate = span / (run.progress - base[1]) if span >= probe_s / 2 and run.progress > base[1] else elapsed / run.progress
+            estimate = elapsed + rate * (1 - run.progress)
     run.frame_json()
     return time.perf_counter() - started, estimate
 

@@ -15,8 +15,9 @@ attribute the page sets when it has drawn the result.
 
 --every-control changes each control of each simulator once from the page's defaults (the
 next option, the flipped checkbox, one step of a slider, a nearby text), as a first visit
-would: before each change the page is reset to its defaults and both the tab's cache and the
-worker's simulator caches are emptied. One row per control: the path the answer took (live,
+would: before each change the page is reset to its defaults, the tab's cache and the worker's
+simulator caches are emptied, and the worker's warm-up of the defaults (VIEW_ONLY controls) is
+redone and awaited, as for a reader who acts a few seconds after the runtime is up. One row per control: the path the answer took (live,
 precomputed, on-request), first redraw and final time p50/p95 over --repeats changes, and
 for a setting that waits for Run, the page's estimate next to the time Run then took.
 """
@@ -117,6 +118,12 @@ EVERY = """async ([name, control, value]) => {
   await settled(sim.requestId);
   sim.tabCache.clear();
   sim.worker.postMessage({ type: "forget" });
+  if (sim.config.warm) {  // as after the runtime boots: the page's own settings, computed once in the background
+    delete root.dataset.simWarm;
+    sim.worker.postMessage({ type: "warm", sim: name, module: sim.config.module, params: sim.config.defaults, seed: sim.config.seed });
+    await new Promise((resolve) => new MutationObserver((_, obs) => { if (root.dataset.simWarm) { obs.disconnect(); resolve(); } })
+      .observe(root, { attributes: true }));
+  }
   const input = sim.form.elements[control];
   const start = performance.now();
   if (input.type === "checkbox") input.checked = value === "true"; else input.value = value;

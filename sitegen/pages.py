@@ -97,6 +97,7 @@ def _sim_config(page, runtime: dict, root: str) -> dict:
         "seed": page.seed,
         "firstFrame": FIRST_FRAME_FILE,
         "precomputed": [{"params": values, "seed": page.seed, "file": file} for file, values, _ in precomputed_frames(page)],
+        "warm": bool(page.simulator.view_only),  # the worker computes the page's settings once, for VIEW_ONLY controls
         "runtime": runtime,
     }
 

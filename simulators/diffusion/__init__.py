@@ -38,6 +38,9 @@ DATASETS = {
     "grid of 9": D.GaussianMixture([[x, y] for x in (-2.0, 0.0, 2.0) for y in (-2.0, 0.0, 2.0)], 0.2),
 }
 
+# Controls that re-read cached work (trained models, reverse runs): the worker warms them up.
+VIEW_ONLY = ("t", "samples", "shown_n", "view_time")
+
 PARAMS = [
     {"name": "dataset", "kind": "choice", "default": "two blobs", "choices": list(DATASETS),
      "label": "Data", "help": "A Gaussian mixture in the plane: its score is known exactly at every noise level."},

@@ -35,6 +35,9 @@ PAPER_SINK = {"none": 0.467, "elementwise": 0.048, "headwise": 0.073, "constant"
 
 DEFAULT_SEQUENCE = "A=3 B=5 C=1 ?A D=2 E=7 ?C F=0 G=4 ?E H=6 ?B"
 
+# Controls that re-read cached work (trained models, reverse runs): the worker warms them up.
+VIEW_ONLY = ("sequence", "head")
+
 PARAMS = [
     {"name": "sequence", "kind": "text", "default": DEFAULT_SEQUENCE, "max_length": 200,
      "label": "Sequence shown",

@@ -11,6 +11,9 @@ A simulator is a module (or package) with:
     table(result) -> {"caption", "columns", "rows"}: the data behind the figure
 Optionally, refresh_build_data(log): bring data the simulator ships (precomputed at build time
 by its own code) up to date; the site build calls it before rendering first frames.
+Optionally, VIEW_ONLY: names of controls that only change the view of work the simulator keeps
+in its own caches (kit.cache), such as the time shown. The browser worker then computes the
+page's settings once in the background after it boots, so that these controls answer at once.
 `cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
 carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
 The browser estimates how long a run takes from its progress (time so far / progress), so a
@@ -87,6 +90,7 @@ class Simulator:
     run_fn: Callable | None = None
     steps_fn: Callable | None = None
     refresh_build_data: Callable | None = None
+    view_only: tuple[str, ...] = ()
 
     @property
     def external_module(self) -> str | None:
@@ -153,6 +157,11 @@ def from_module(module: ModuleType) -> Simulator:
     for readout in readouts:
         if not isinstance(readout, Readout):
             raise ContractError(f"{who}: READOUTS holds {readout!r}, not a Readout")
+    view_only = tuple(getattr(module, "VIEW_ONLY", ()))
+    unknown = sorted(set(view_only) - {spec["name"] for spec in schema})
+    if unknown:
+        raise ContractError(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
-                     steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None)
+                     steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
+                     view_only=view_only)

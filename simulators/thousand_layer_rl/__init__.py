@@ -23,6 +23,9 @@ from .training import SWEEP_DEPTHS
 
 NAME = "thousand_layer_rl"
 
+# Controls that re-read cached work (trained models, reverse runs): the worker warms them up.
+VIEW_ONLY = ("start", "goal")
+
 PARAMS = [
     {"name": "maze", "kind": "choice", "default": "u-maze", "choices": [*M.PRESETS, "random"],
      "label": "Maze", "help": "Presets from an open room to a long zigzag; 'random' carves a 9x9 maze from the maze seed."},

@@ -234,15 +234,24 @@ class Simulator {
   onWorkerMessage(message) {
     if (message.type === "stage") {
       this.setStatus("loading", STAGES[message.stage]);
+    } else if (message.type === "warmed") {
+      this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
     } else if (message.type === "fatal") {
       this.fail(message.message);
     } else if (message.type === "ready") {
       this.ready = true;
       this.root.dataset.simTimings = JSON.stringify(message.timings);
       this.enable();
-      this.setStatus("live", "Ready: change a setting to re-run the simulator in your browser.");
+      // A link answered from the build's frames before the runtime was up keeps saying so.
+      this.setStatus("live", this.resultText ? `${this.resultText} Ready to re-run in your browser.`
+        : "Ready: change a setting to re-run the simulator in your browser.");
       const waiting = this.pending;
       this.pending = null;
+      if (this.config.warm) {
+        // The figure shows the build's frame; computing it once more here fills the simulator's
+        // caches, so its view-only controls (the time shown, the head shown) answer at once.
+        this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
+      }
       if (waiting) this.send(waiting);
       else if (this.parked) this.offerRun(this.parked, "The runtime restarted.");
     } else if (message.id === this.requestId) {
@@ -452,8 +461,8 @@ class Simulator {
       live: `Computed in your browser in ${elapsed.toFixed(1)} s (${seed}).`,
       "on-request": `Computed in your browser in ${elapsed.toFixed(1)} s, on request (${seed}).`,
     }[path];
-    this.setStatus(this.ready ? "live" : this.root.dataset.simStatus,
-      cached ? `Shown again: ${status.charAt(0).toLowerCase()}${status.slice(1).replace(/ in [\d.]+ s/, "")}` : status);
+    this.resultText = cached ? `Shown again: ${status.charAt(0).toLowerCase()}${status.slice(1).replace(/ in [\d.]+ s/, "")}` : status;
+    this.setStatus(this.ready ? "live" : this.root.dataset.simStatus, this.resultText);
   }
 
   // After a Stop or a failed run: the figure goes back to the last complete result.

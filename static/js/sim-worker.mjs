@@ -6,7 +6,9 @@
 //                 {type: "stop", id}               park the running run at its next step
 //                 {type: "cancel"}                 drop whatever runs or waits
 //                 {type: "forget"}                 empty the simulators' own caches (benchmarks time first visits)
-// Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}
+//                 {type: "warm", sim, module, params, seed}   compute these in the background, posting nothing:
+//                                                  fills the simulator's caches so its view-only controls answer at once
+// Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed"}
 //                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
 //                 {type: "progress", id, progress, phase, remaining}   (seconds; remaining is null until known)
 //                 {type: "estimate", id, remaining, worked}   parked: longer than `ask`, waits for resume
@@ -29,6 +31,7 @@ let forget = null; // simulators.kit.cache.clear_all
 let latestId = 0;
 let parked = null; // the run waiting for the reader: {id, run, worked, confirmed, ask, stop}
 let active = null; // the run being worked on, so that a stop can reach it
+let warming = null; // the background run of the page's own settings; runs asked for meanwhile start after it
 
 const post = (message) => self.postMessage(message);
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0)); // let new messages in
@@ -91,17 +94,30 @@ function dropParked() {
   parked = null;
 }
 
-// Milliseconds still to go, from the work done so far and the progress reported; null before any progress.
+const RATE_WINDOW_MS = 200; // work after the first progress report that the rate is measured over
+
+// Milliseconds still to go; null before any progress. Measured from the first progress report
+// on, so that setup a run does once (building a maze's data, sampling a test set) does not
+// count as if every later step cost as much.
 function remaining(job) {
   const progress = job.run.progress;
-  return progress > 0 ? job.worked * (1 - progress) / progress : null;
+  if (progress <= 0) return null;
+  job.base ??= { worked: job.worked, progress };
+  const span = job.worked - job.base.worked;
+  if (span >= RATE_WINDOW_MS && progress > job.base.progress) return span / (progress - job.base.progress) * (1 - progress);
+  return job.worked * (1 - progress) / progress;
+}
+
+// Whether the estimate has a measured rate behind it (or the run has worked long enough that it must do).
+function measured(job) {
+  return (job.base && job.worked - job.base.worked >= RATE_WINDOW_MS) || job.worked >= 3 * PROBE_MS;
 }
 
 // Whether a run the reader did not ask for should wait for Run: judged once the probe is over
 // (its whole projected time), then again if it overruns (only while at least as much is left).
 function tooLong(job, left) {
   const limit = 1000 * job.ask;
-  if (job.worked < PROBE_MS) return false;
+  if (job.worked < PROBE_MS || !measured(job)) return false;
   if (!job.judged) {
     job.judged = true;
     if (left !== null && job.worked + left > limit) return true;
@@ -153,7 +169,20 @@ async function drive(job) {
   }
 }
 
-function start({ id, sim, module, params, seed, ask }) {
+async function warm({ sim, module, params, seed }) {
+  let run = null;
+  try {
+    run = bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
+    while (run.advance()) await breathe();
+  } catch {
+    // The page's own settings ran at build time; a failure here only loses the head start.
+  } finally {
+    if (run) release({ run });
+  }
+}
+
+async function start({ id, sim, module, params, seed, ask }) {
+  if (warming) await warming; // likely a view-only change, which the warm caches answer at once
   if (id !== latestId) return; // superseded before it started
   let run;
   try {
@@ -192,5 +221,7 @@ self.onmessage = (event) => {
     dropParked();
   } else if (message.type === "forget") {
     forget();
+  } else if (message.type === "warm") {
+    warming = warm(message).then(() => { warming = null; post({ type: "warmed" }); });
   }
 };

@@ -214,3 +214,29 @@ def test_property_finite_frame_or_named_error(name, data):
         assert error.label and str(error).startswith(error.label)
         return
     assert json.loads(frame.to_json())["done"] is True  # to_json raises on NaN or infinity
+
+
+VIEW_MOVES = {"sequence": "A=1 B=2 ?A ?B", "head": 2, "t": 500, "samples": 100, "shown_n": 16, "view_time": 3.0,
+              "start": "0,0", "goal": "0,2"}
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if REGISTRY[n].view_only])
+def test_view_only_controls_reread_cached_work(name):
+    """After the worker's warm-up run, a view-only control answers with its very first result:
+    nothing is trained or sampled again that the figure's other parts need."""
+    bridge.frame(name, CHEAP[name], 1)  # the warm-up
+    for control in REGISTRY[name].view_only:
+        run = bridge.Run(name, json.dumps({**CHEAP[name], control: VIEW_MOVES[control]}), 1)
+        assert run.advance() and run.done, f"{name}: changing {control} recomputes cached work"
+
+
+def test_run_steps_through_the_same_frames_as_frames():
+    """bridge.Run (what the worker drives) gives the partial results bridge.frames gives, drawn on request."""
+    name = "superposition"
+    expected = [json.loads(text)["result"] for text in bridge.frames_json(name, json.dumps(CHEAP[name]), 3)]
+    run = bridge.Run(name, json.dumps(CHEAP[name]), 3)
+    seen = []
+    while run.advance():
+        seen.append(json.loads(run.frame_json())["result"])
+    assert seen == expected and run.done and run.progress == 1.0
+    assert not run.advance()  # finished: no more steps

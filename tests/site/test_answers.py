@@ -126,3 +126,13 @@ def test_a_quick_setting_runs_live(page, site_url):
     page.select_option(f"{root} [name=preset]", "thresholds")
     assert settle(page, root, 1) == "live"
     assert page.get_attribute(root, "data-sim-status") == "live"
+
+
+def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site_url):
+    root = "[data-sim=diffusion]"
+    go_live(page, site_url + "diffusion-memorization/", root)
+    page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=60_000)
+    set_control(page, root, "t", 600)  # the time shown: re-reads the reverse run and the trained models
+    assert settle(page, root, 1) == "live"
+    expected = bridge.frame("diffusion", {"t": 600}, 0)
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
