@@ -366,12 +366,17 @@ class Simulator {
     this.setStatus("error", `This link's settings could not be used: ${reason.replace(/\.?$/, ".")} The figure and the controls show the default settings.`);
   }
 
-  send(request, confirmed = false) {
+  // What the page shows and remembers whenever the worker starts (or resumes) a run.
+  beginRun(request) {
     this.sent = request;
     this.requestedAt = performance.now();
     this.armWatchdog();
     this.startClock();
     this.setStatus("live", "Computing…");
+  }
+
+  send(request, confirmed = false) {
+    this.beginRun(request);
     const message = { type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request };
     delete message.fromLink;
     if (confirmed) {
@@ -402,11 +407,7 @@ class Simulator {
     this.parked = null;
     this.hideRun();
     this.confirmed.add(parked.id);
-    this.sent = parked.request;
-    this.requestedAt = performance.now();
-    this.armWatchdog();
-    this.startClock();
-    this.setStatus("live", "Computing…");
+    this.beginRun(parked.request);
     const fallback = { type: "run", sim: this.name, module: this.config.module, params: parked.request.params, seed: parked.request.seed };
     this.worker.postMessage({ type: "resume", id: parked.id, fallback });
   }
