@@ -8,11 +8,24 @@ def _bibtex_escape(text: str) -> str:
     return text.replace("&", r"\&").replace("%", r"\%")
 
 
+def _booktitle(venue: str) -> str:
+    """'NeurIPS 2025 (Datasets & Benchmarks track)' -> the proceedings, then the track after a
+    comma, so that no brackets nest."""
+    name, _, track = venue.partition(" (")
+    book = f"Advances in Neural Information Processing Systems ({name})"
+    return _bibtex_escape(f"{book}, {track.rstrip(')')}" if track else book)
+
+
+def _sentence(text: str) -> str:
+    """A title as a sentence: a full stop unless it already ends in one (or in ? or !)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def bibtex(meta: dict) -> str:
     fields = [
         ("title", "{" + _bibtex_escape(meta["title"]) + "}"),
         ("author", " and ".join(meta["authors"])),
-        ("booktitle", "Advances in Neural Information Processing Systems (" + meta["venue"] + ")"),
+        ("booktitle", _booktitle(meta["venue"])),
         ("year", str(meta["year"])),
         ("eprint", meta["arxiv"]),
         ("archivePrefix", "arXiv"),
@@ -27,4 +40,4 @@ def bibtex(meta: dict) -> str:
 def short_citation(meta: dict) -> str:
     authors = meta["authors"]
     lead = authors[0] if len(authors) == 1 else (f"{authors[0]} and {authors[1]}" if len(authors) == 2 else f"{authors[0]} et al.")
-    return f"{lead} ({meta['year']}). {meta['title']}. {meta['venue']}. arXiv:{meta['arxiv']}."
+    return f"{lead} ({meta['year']}). {_sentence(meta['title'])} {meta['venue']}. arXiv:{meta['arxiv']}."

@@ -1,4 +1,4 @@
-"""Diffusion in two parts, on 2-D Gaussian mixtures.
+"""Diffusion in three parts: two on 2-D Gaussian mixtures, one in high dimension.
 
 1. The process: noise a point cloud forward and denoise it back with the exact score, on a
    timeline the reader scrubs. Mixtures have noised laws and scores in closed form
@@ -8,6 +8,9 @@
    the reader lists (`training`); tau_gen and tau_mem are read off its curves and
    plotted against n. Each n's training is cached too, so switching the n shown or the
    training time of the samples shown only re-reads it.
+3. The paper's theory experiment (`theory`): the same kind of model on Gaussian data in d
+   dimensions at one diffusion time, where the paper's two laws are meant to hold; its own
+   tau_gen and tau_mem are read off its train, test and score-error curves.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..kit.cache import Recent
 from ..kit.contract import Readout
 from ..kit.params import ParamError
 from . import process as D
+from . import theory as H
 from . import training as W
 from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 
@@ -60,25 +64,34 @@ PARAMS = [
      "label": "n shown", "help": "Which training set's curves and samples to show (the nearest of the sizes)."},
     {"name": "view_time", "kind": "float", "default": 3.0, "min": 0.0, "max": 7.0, "step": 0.25,
      "label": "Samples after 10^x steps", "help": "Training time at which the model generates the samples shown."},
+    {"name": "theory_sizes", "kind": "text", "default": "32, 64, 128", "max_length": 40,
+     "label": "High-dimensional sizes n", "help": "The paper's experiment: 2 to 5 training-set sizes from 8 to 512, separated by commas."},
+    {"name": "theory_dim", "kind": "int", "default": 64, "min": 8, "max": 128, "step": 8,
+     "label": "Dimension d", "help": "Dimension of the Gaussian data in the paper's experiment. Its laws are high-dimensional: try 8."},
+    {"name": "theory_features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64,
+     "label": "Features p (high-dimensional)", "help": "Random tanh features of the high-dimensional model; memorization needs n below about p."},
 ]
 SIZE_RANGE, MAX_SIZES = (2, 128), 5
+THEORY_SIZE_RANGE = (8, 512)
 
 _REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
 _TRAINED = Recent(12)  # (setting, n) -> W.train_curves result, so a re-read costs no training
+_EXPERIMENTS = Recent(2)  # (d, p, seed) -> H.Experiment: features and test moments shared by every n
+_THEORY_RUNS = Recent(12)  # (d, p, seed, n) -> H.Experiment.train result
 
 
-def parse_sizes(text: str) -> list[int]:
+def parse_sizes(text: str, name: str = "sizes", bounds: tuple[int, int] = SIZE_RANGE) -> list[int]:
     """'8, 16, 32' -> [8, 16, 32]; a named error for anything else."""
     sizes = set()
     for part in (p.strip() for p in text.split(",")):
         if not part.isdigit():
-            raise ParamError("sizes", f"must list whole numbers like 8, 16, 32, got {part!r}")
+            raise ParamError(name, f"must list whole numbers like 8, 16, 32, got {part!r}")
         n = int(part)
-        if not SIZE_RANGE[0] <= n <= SIZE_RANGE[1]:
-            raise ParamError("sizes", f"must list sizes between {SIZE_RANGE[0]} and {SIZE_RANGE[1]}, got {n}")
+        if not bounds[0] <= n <= bounds[1]:
+            raise ParamError(name, f"must list sizes between {bounds[0]} and {bounds[1]}, got {n}")
         sizes.add(n)
     if not 2 <= len(sizes) <= MAX_SIZES:
-        raise ParamError("sizes", f"must list 2 to {MAX_SIZES} different sizes, to fit a slope; got {len(sizes)}")
+        raise ParamError(name, f"must list 2 to {MAX_SIZES} different sizes, to fit a slope; got {len(sizes)}")
     return sorted(sizes)
 
 
@@ -118,6 +131,24 @@ def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
     return out
 
 
+def _theory_key(cfg: dict, seed: int, n: int) -> tuple:
+    return (cfg["theory_dim"], cfg["theory_features"], seed, n)
+
+
+def _theory_run(cfg: dict, seed: int, n: int) -> dict:
+    key = _theory_key(cfg, seed, n)
+    if key not in _THEORY_RUNS:
+        shared = (cfg["theory_dim"], cfg["theory_features"], seed)
+        if shared not in _EXPERIMENTS:
+            _EXPERIMENTS.put(shared, H.Experiment(*shared))
+        _THEORY_RUNS.put(key, _EXPERIMENTS[shared].train(n))
+    return _THEORY_RUNS[key]
+
+
+def _theory(cfg: dict, seed: int, runs: list[dict]) -> dict:
+    return H.summary(_EXPERIMENTS[(cfg["theory_dim"], cfg["theory_features"], seed)], runs) if runs else None
+
+
 def _reverse_run(cfg: dict, seed: int, abar: np.ndarray) -> dict:
     key = (cfg["dataset"], cfg["schedule"], cfg["samples"], seed)
     if key not in _REVERSED:
@@ -139,6 +170,7 @@ def steps(cfg: dict, seed: int):
     if cfg["t"] % KEEP_EVERY:
         raise ParamError("t", f"must be a multiple of {KEEP_EVERY}, got {cfg['t']}")
     sizes = parse_sizes(cfg["sizes"])
+    theory_sizes = parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
     if cfg["view_time"] > cfg["budget"]:
         raise ParamError("view_time", f"must be within the training budget (10^{cfg['budget']} steps), got 10^{cfg['view_time']}")
     mixture = DATASETS[cfg["dataset"]]
@@ -160,14 +192,28 @@ def steps(cfg: dict, seed: int):
         "final": quality(mixture, snapshots[0], x0),
         "means": mixture.means.tolist(), "std": mixture.std,
     }
-    # Part 2: a frame before each size that needs training, so the page shows the sweep
-    # filling in; a setting already trained (scrubbing t, switching n) goes straight to the end.
+    # Parts 2 and 3: a frame before each training, so the page shows the sweeps filling in;
+    # a setting already trained (scrubbing t, switching n) goes straight to the end. Progress
+    # is shared out by each training's cost.
+    todo = [("2d", n, W.cost(cfg["features"], n)) for n in sizes if _trained_key(cfg, seed, n) not in _TRAINED]
+    todo += [("theory", n, H.cost(cfg["theory_dim"], cfg["theory_features"], n))
+             for n in theory_sizes if _theory_key(cfg, seed, n) not in _THEORY_RUNS]
+    total, done = sum(c for *_, c in todo) or 1.0, 0.0
+    costs = {(part, n): c for part, n, c in todo}
     runs: list[dict] = []
-    for i, n in enumerate(sizes):
-        if _trained_key(cfg, seed, n) not in _TRAINED:
-            yield {**frame, **window(cfg, seed, runs, sizes), "done": False, "progress": i / len(sizes)}
+    theory_runs: list[dict] = []
+    for n in sizes:
+        if ("2d", n) in costs:
+            yield {**frame, **window(cfg, seed, runs, sizes), "theory": None, "done": False, "progress": done / total}
+            done += costs[("2d", n)]
         runs.append(_trained(cfg, seed, n, abar))
-    yield {**frame, **window(cfg, seed, runs, sizes), "done": True, "progress": 1.0}
+    frame.update(window(cfg, seed, runs, sizes))
+    for n in theory_sizes:
+        if ("theory", n) in costs:
+            yield {**frame, "theory": _theory(cfg, seed, theory_runs), "done": False, "progress": done / total}
+            done += costs[("theory", n)]
+        theory_runs.append(_theory_run(cfg, seed, n))
+    yield {**frame, "theory": _theory(cfg, seed, theory_runs), "done": True, "progress": 1.0}
 
 
 READOUTS = [

@@ -1,5 +1,6 @@
 """The diffusion simulator's figure: the process (forward and exact reverse at time t, the
-schedules) above the generalization window (curves, losses, τ against n, samples)."""
+schedules) above the generalization window (curves, losses, τ against n, samples), then the
+paper's high-dimensional experiment (score error and losses over training, τ against n)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ def render(result: dict) -> str:
             f"(ᾱ = {result['alpha_bar']:.4f}), beside points denoised from pure noise by the exact-score reverse process. "
             f"Below, random-features score models trained on {', '.join(map(str, result['sizes']))} points: "
             + "; ".join(f"n = {s['n']}: τ_gen {_steps(s['tau_gen'])}, τ_mem {_steps(s['tau_mem'])}" for s in result["sweep"]) + ".")
-    return svg.panels(TITLE, desc, _process_panels(result) + _window_panels(result))
+    theory = result.get("theory")
+    if theory:
+        desc += (f" In d = {theory['d']} with p = {theory['p']} features: "
+                 + "; ".join(f"n = {s['n']}: τ_gen {_time(s['tau_gen'])}, τ_mem {_time(s['tau_mem'])}" for s in theory["sweep"])
+                 + f"; fitted slopes {_slope(theory['tau_gen_slope'])} and {_slope(theory['tau_mem_slope'])}.")
+    return svg.panels(TITLE, desc, _process_panels(result) + _window_panels(result) + _theory_panels(result))
 
 
 def _process_panels(result: dict) -> list[str]:
@@ -125,15 +131,17 @@ def _loss_curves(panel: svg.Panel, shown: dict, decades: list[int]) -> list[str]
                                        (svg.PALETTE[2], "", "τ_gen"), (svg.PALETTE[1], "", "τ_mem")], columns=4)
 
 
-def _tau_panel(result: dict, budget: int, decades: list[int]) -> str:
+def _tau_panel(result: dict, budget: int, decades: list[int], unit: str = "steps", bottom: float = 1,
+               title: str = "The two times against the training-set size n, log-log",
+               never: str = "A chevron on top: not reached within the budget.") -> str:
     """τ against n, log-log, with fitted slopes; sizes that never memorized sit on the top edge."""
-    sizes = result["sizes"]
-    taus = svg.Panel(64, 34, 256, 200, (min(sizes) / 1.25, max(sizes) * 1.25), (1, budget * 3), xlog=True, ylog=True)
-    body = taus.axes("training-set size n", "steps", "τ against n (log-log)", xticks=sizes, yticks=decades)
+    sizes = [s["n"] for s in result["sweep"]]
+    taus = svg.Panel(64, 34, 256, 200, (min(sizes) / 1.25, max(sizes) * 1.25), (bottom, budget * 3), xlog=True, ylog=True)
+    body = taus.axes("training-set size n", unit, "τ against n (log-log)", xticks=sizes, yticks=decades)
     for key, colour, name in (("tau_gen", svg.PALETTE[2], "τ_gen"), ("tau_mem", svg.PALETTE[1], "τ_mem")):
         measured = [(s["n"], s[key]) for s in result["sweep"] if s[key] is not None]
         body += taus.points([n for n, _ in measured], [v for _, v in measured], colour, 4,
-                            [f"{name}(n = {n}) = {v:,.0f} steps" for n, v in measured])
+                            [f"{name}(n = {n}) = {v:,.3g} {unit}" for n, v in measured])
         for s in result["sweep"]:
             if s[key] is None:
                 px, py = taus.px(s["n"]), taus.py(budget * 2)
@@ -146,8 +154,8 @@ def _tau_panel(result: dict, budget: int, decades: list[int]) -> str:
             body.append(taus.polyline(ends, [10 ** (icpt + slope * math.log10(n)) for n in ends], colour, 1.5, "5 3", f"{name} fit"))
     body += svg.legend(20, 292, [(svg.PALETTE[2], "dot", f"τ_gen, fitted slope {_slope(result['tau_gen_slope'])}"),
                                  (svg.PALETTE[1], "dot", f"τ_mem, fitted slope {_slope(result['tau_mem_slope'])}")])
-    body.append(svg.text(20, 330, "A chevron on top: not reached within the budget.", "start", 12, svg.MUTED))
-    return svg.panel(344, "The two times against the training-set size n, log-log", body)
+    body.append(svg.text(20, 330, never, "start", 12, svg.MUTED))
+    return svg.panel(344, title, body)
 
 
 def _samples_panel(result: dict, shown: dict) -> str:
@@ -163,3 +171,57 @@ def _samples_panel(result: dict, shown: dict) -> str:
             f"{GEN_SHARE:.0%} of its drop. τ_mem = {_steps(shown['tau_mem'])}: the memorized share is halfway from chance to 100%.")
     lines, y = svg.paragraph(20, 362, text, 300)
     return svg.panel(y, f"Samples after {shown['view_steps']:,.0f} steps over the training points", body + lines)
+
+
+def _time(v) -> str:
+    return "never" if v is None else f"{v:.3g}"
+
+
+def _theory_panels(result: dict) -> list[str]:
+    """The paper's experiment in d dimensions: score error and losses against training time
+    for each n, and the two times read off them against n."""
+    theory = result.get("theory")
+    if not theory:
+        return [svg.panel(80, "The paper's experiment in high dimension", [
+            svg.text(12, 20, "The paper's experiment in high dimension", "start", 14, svg.FG, "600"),
+            svg.text(12, 50, "Training: waiting for the two-dimensional part…", "start", 13, svg.MUTED)])]
+    times, curves = theory["times"], theory["curves"]
+    colours = {c["n"]: svg.PALETTE[i % len(svg.PALETTE)] for i, c in enumerate(curves)}
+    decades = [10.0**e for e in range(-3, 6, 2)]
+    highest = min(max(max(c["score"]) for c in curves), 1e4)
+    score = svg.Panel(64, 76, 256, 200, (times[0], times[-1]), (min(min(c["score"]) for c in curves) * 0.7, highest * 1.5),
+                      xlog=True, ylog=True)
+    body = score.axes("training time τ", "score error", "Distance to the true score", xticks=decades)
+    body += [svg.text(12, 20, "The paper's experiment, in high dimension", "start", 14, svg.FG, "600"),
+             svg.text(12, 40, f"Gaussian data in d = {theory['d']}, p = {theory['p']} features, t = {theory['t']}", "start", 12, svg.MUTED)]
+    loss = svg.Panel(64, 76, 256, 200, (times[0], times[-1]), (0, 1.2), xlog=True)
+    loss_body = loss.axes("training time τ", "loss (per dimension)", "Train (solid) and test (dashed) loss", xticks=decades)
+    for c in curves:
+        colour, run = colours[c["n"]], next(s for s in theory["sweep"] if s["n"] == c["n"])
+        body.append(score.polyline(times, c["score"], colour, 2, "", f"n = {c['n']}"))
+        loss_body.append(loss.polyline(times, c["train"], colour, 2, "", f"n = {c['n']}: train loss"))
+        loss_body.append(loss.polyline(times, [min(v, 1.2) for v in c["test"]], colour, 1.5, "5 3", f"n = {c['n']}: test loss"))
+        if run["tau_gen"] is not None:
+            body += score.points([run["tau_gen"]], [_at(times, c["score"], run["tau_gen"])], colour, 4,
+                                 [f"τ_gen(n = {c['n']}) = {run['tau_gen']:.3g}"])
+        if run["tau_mem"] is not None:
+            loss_body += loss.points([run["tau_mem"]], [_at(times, c["train"], run["tau_mem"])], colour, 4,
+                                     [f"τ_mem(n = {c['n']}) = {run['tau_mem']:.3g}"])
+    entries = [(colours[c["n"]], "", f"n = {c['n']}") for c in curves]
+    body += svg.legend(20, 334, entries, columns=3)
+    rules = theory["rules"]
+    lines, y = svg.paragraph(20, 334 + 17 * ((len(entries) + 2) // 3) + 4, f"Dots: τ_gen, the {rules['tau_gen']}.", 300, 12, svg.MUTED)
+    loss_body += svg.legend(20, 334, entries, columns=3)
+    more, y2 = svg.paragraph(20, 334 + 17 * ((len(entries) + 2) // 3) + 4,
+                             f"Dots: τ_mem, the {rules['tau_mem']}. Test losses above 1.2 are drawn at the top.", 300, 12, svg.MUTED)
+    head = (f"The paper's experiment: Gaussian data in d = {theory['d']}, p = {theory['p']} random features, "
+            f"diffusion time t = {theory['t']}")
+    return [svg.panel(y, head, body + lines), svg.panel(y2, "Memorization shows in the train loss", loss_body + more),
+            _tau_panel(theory, times[-1], decades, "training time τ", times[0],
+                       f"In d = {theory['d']}: the two times against n, log-log",
+                       "A chevron on top: never memorizes, however long.")]
+
+
+def _at(xs: list[float], ys: list[float], x: float) -> float:
+    """A curve's value at x, interpolated in log x (where the dot marking a time sits)."""
+    return float(np.interp(math.log10(x), np.log10(xs), ys))

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ..kit.products import gram
 from . import process as D
 
 # Noise levels (DDPM time steps) the models are trained at; sampling visits them in this order.
@@ -35,12 +36,6 @@ TEST_POINTS = 1000
 _NODES_1D, _WEIGHTS_1D = np.polynomial.hermite_e.hermegauss(4)
 NOISE_NODES = np.array([[u, v] for u in _NODES_1D for v in _NODES_1D])  # 16 points, exact to degree 7
 NOISE_WEIGHTS = np.array([a * b for a in _WEIGHTS_1D for b in _WEIGHTS_1D]) / _WEIGHTS_1D.sum() ** 2
-
-
-def weighted_gram(phi: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """sum_i w_i phi_i phi_i^T. Written with einsum because Pyodide's NumPy has no BLAS, and
-    there einsum's loops run this 3-5x faster than matmul (bench/diffusion_training.py)."""
-    return np.einsum("ij,ik->jk", phi * weights[:, None], phi)
 
 
 class RandomFeatures:
@@ -60,7 +55,7 @@ class LevelFit:
     def __init__(self, features: RandomFeatures, x_noised, eps, weights, test_noised, test_eps):
         self.features = features
         phi = features(x_noised)
-        self.lam, self.basis = np.linalg.eigh(weighted_gram(phi, weights))
+        self.lam, self.basis = np.linalg.eigh(gram(phi, weights))
         self.lam = np.maximum(self.lam, 0.0)
         self.eta = 0.5 / self.lam[-1]  # the largest stable step is 1 / lambda_max; take half
         self.target = ((eps * weights[:, None]).T @ phi) @ self.basis  # V Q, shape (2, p)
@@ -179,6 +174,13 @@ def memorization_bar(chance: float) -> float:
     """tau_mem: first checkpoint where f_mem is halfway from chance to 1. In two dimensions fresh
     data already pass the 1/3 test fairly often (chance), so the bar starts from there."""
     return chance + (1 - chance) / 2
+
+
+def cost(features: int, n: int) -> float:
+    """Multiply-adds of one train_curves, for sharing out progress: per level, the Gram of the
+    16 quadrature points per training point and the eigendecomposition (theory.cost's units).
+    Drawing samples at every checkpoint costs about as much again."""
+    return 2 * len(LEVELS) * (len(NOISE_NODES) * n * features**2 + 12 * features**3)
 
 
 def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features: int, budget: int, seed: int) -> dict:

@@ -80,4 +80,5 @@ def _histogram_panel(result: dict) -> str:
     body += svg.legend(20, 344, entries, columns=2)
     if result["inter_ab"] is not None:
         body.append(svg.text(20, 364, f"Between A and B: mean {result['inter_ab']:.2f}", "start", 12, svg.FG))
-    return svg.panel(376, "Distribution of pairwise similarities in each group", body)
+    body.append(svg.text(20, 386, "Counts pairs of responses (the paper's figure counts queries).", "start", 12, svg.MUTED))
+    return svg.panel(396, "Distribution of pairwise similarities in each group", body)

@@ -114,9 +114,9 @@ def steps(cfg: dict, seed: int):
         _AGENTS.put(key, (agent, curves, metrics))
     agent, curves, metrics = _AGENTS[key]
     frame = {**base, **_view(agent, curves, setting, start, goal), **metrics}
-    shipped = shipped_sweep.shipped(cfg["maze"], seed, cfg["width"], cfg["residual"])
+    shipped = shipped_sweep.shipped(cfg["maze"], cfg["width"], cfg["residual"])
     frame["depth_sweep"] = shipped and shipped["points"]
-    frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"]}
+    frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"], "seeds": shipped["seeds"]}
     if cfg["sweep"]:
         finished = share * total  # the chosen agent's part, done above
         sweep = []
@@ -152,7 +152,7 @@ READOUTS = [
     Readout("success_rate", "Success (pairs reached)", ".0%"),
     Readout("time_at_goal", "Time at goal (steps, the paper's metric)", ".1f"),
     Readout("baseline_success_rate", "Random walk: success", ".0%"),
-    Readout("path_ratio", "Steps to goal ÷ shortest path", ".2f"),
+    Readout("path_ratio", "Steps to goal ÷ shortest path (reached pairs only)", ".2f"),
 ]
 
 
@@ -161,9 +161,11 @@ def table(result: dict) -> dict:
     sweep, source = result.get("depth_sweep"), result.get("depth_sweep_source")
     if sweep:
         rows = [[d["depth"], f"{d['success_rate']:.0%}", f"{d['success_by_distance'][2]:.0%}", f"{d['time_at_goal']:.1f}"] for d in sweep]
-        where = "computed at build time" if source["where"] == "build" else "trained live"
-        caption = (f"Depth sweep on '{result['params']['maze']}', {where} ({source['train_steps']} steps, seed {result['seed']}, "
-                   f"{result['pairs']} start/goal pairs)")
+        if source["where"] == "build":
+            where = f"computed at build time, mean over seeds {', '.join(map(str, source['seeds']))}"
+        else:
+            where = f"trained live, seed {result['seed']}"
+        caption = f"Depth sweep on '{result['params']['maze']}', {where} ({source['train_steps']} steps, {result['pairs']} start/goal pairs)"
     else:
         rows = [[result["params"]["depth"], f"{result['success_rate']:.0%}", f"{result['success_by_distance'][2]:.0%}",
                  f"{result['time_at_goal']:.1f}"]]

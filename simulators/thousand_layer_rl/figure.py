@@ -96,12 +96,26 @@ def _sweep_panel(result: dict) -> str:
         return svg.panel(bottom, title, out + note + lines)
     xs = [d["depth"] for d in sweep]
     far_label = result["distance_bands"][2]
-    for values, colour, dash, name in (([d["success_rate"] for d in sweep], svg.PALETTE[3], "", "all pairs"),
-                                       ([d["success_by_distance"][2] for d in sweep], svg.PALETTE[1], "5 3", f"goals {far_label}")):
+    series = ((lambda d: d["success_rate"], svg.PALETTE[3], "", "all pairs"),
+              (lambda d: d["success_by_distance"][2], svg.PALETTE[1], "5 3", f"goals {far_label}"))
+    for value_of, colour, dash, name in series:
+        values = [value_of(d) for d in sweep]
+        for d in sweep:  # the range over seeds, behind the mean
+            seeds = [value_of(s) for s in d.get("per_seed", ())]
+            if len(seeds) > 1:
+                px = panel.px(d["depth"]) + (2.5 if dash else -2.5)
+                out.append(f'<line x1="{px:.1f}" y1="{panel.py(min(seeds)):.1f}" x2="{px:.1f}" y2="{panel.py(max(seeds)):.1f}" '
+                           f'stroke="{colour}" stroke-width="2" stroke-opacity="0.45"><title>depth {d["depth"]}, {name}: '
+                           f'{min(seeds):.0%} to {max(seeds):.0%} over seeds {", ".join(map(str, d["seeds"]))}</title></line>')
         out.append(panel.polyline(xs, values, colour, 2, dash, name))
         out += panel.points(xs, values, colour, 3, [f"depth {x}, {name}: {v:.0%}" for x, v in zip(xs, values)])
     out += svg.legend(20, 292, [(svg.PALETTE[3], "", "all pairs"), (svg.PALETTE[1], "5 3", f"goals {far_label}")], columns=2)
-    where = "Computed at build time" if source["where"] == "build" else "Trained live"
-    lines, y = svg.paragraph(20, 318, f"{where}: {source['train_steps']} steps per depth, seed {result['seed']}.", 300)
+    if source["where"] == "build":
+        seeds = source["seeds"]
+        text = (f"Computed at build time: {source['train_steps']} steps per depth, the mean over seeds "
+                f"{', '.join(map(str, seeds))} with each depth's range over them.")
+    else:
+        text = f"Trained live: {source['train_steps']} steps per depth, seed {result['seed']}."
+    lines, y = svg.paragraph(20, 318, text, 300)
     more, bottom = svg.paragraph(20, y + 6, paper, 300, 12, svg.MUTED)
     return svg.panel(bottom, title, out + lines + more)

@@ -20,7 +20,8 @@ SIMULATORS = Path(__file__).resolve().parent.parent
 DATA_FILE = SIMULATORS / "thousand_layer_rl" / "data" / "depth_sweep.json"
 # What the numbers depend on, by path under simulators/ (the hash covers these files' bytes).
 TRAINING_CODE = ("kit/nn.py", "thousand_layer_rl/maze.py", "thousand_layer_rl/crl.py", "thousand_layer_rl/training.py")
-SETTINGS = {"mazes": ["u-maze", "zigzag"], "seed": 0, "width": 32, "train_steps": 4000, "residual": True,
+# Several seeds, because one agent per depth is noisy enough to make depth look non-monotone.
+SETTINGS = {"mazes": ["u-maze", "zigzag"], "seeds": [0, 1, 2], "width": 32, "train_steps": 4000, "residual": True,
             "depths": [1, 2, 4, 8, 16, 32, 64]}
 
 
@@ -31,18 +32,31 @@ def inputs_hash() -> str:
     return digest.hexdigest()
 
 
-def one_agent(maze_name: str, depth: int) -> dict:
-    setting = T.Setting(M.Maze(M.PRESETS[maze_name], maze_name), SETTINGS["seed"])
-    for _, _, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], SETTINGS["seed"]):
+def one_agent(maze_name: str, depth: int, seed: int) -> dict:
+    setting = T.Setting(M.Maze(M.PRESETS[maze_name], maze_name), seed)
+    for _, _, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], seed):
         pass  # the last yield is the finished agent's evaluation
-    return {"depth": depth, "success_rate": metrics["success_rate"], "time_at_goal": round(metrics["time_at_goal"], 3),
+    return {"seed": seed, "success_rate": metrics["success_rate"], "time_at_goal": round(metrics["time_at_goal"], 3),
             "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels()}
+
+
+def over_seeds(depth: int, agents: list[dict]) -> dict:
+    """One depth's entry: the mean over seeds (what the figure plots) and every seed's numbers
+    (the range it draws, and what holds for each seed rather than on average)."""
+    bands = len(agents[0]["success_by_distance"])
+    return {"depth": depth, "seeds": [a["seed"] for a in agents],
+            "success_rate": round(float(sum(a["success_rate"] for a in agents) / len(agents)), 4),
+            "time_at_goal": round(float(sum(a["time_at_goal"] for a in agents) / len(agents)), 3),
+            "success_by_distance": [round(float(sum(a["success_by_distance"][b] for a in agents) / len(agents)), 4)
+                                    for b in range(bands)],
+            "distance_bands": agents[0]["distance_bands"],
+            "per_seed": [{k: a[k] for k in ("seed", "success_rate", "time_at_goal", "success_by_distance")} for a in agents]}
 
 
 def compute(workers: int | None = None, log=print) -> dict:
     from concurrent.futures import ProcessPoolExecutor, as_completed  # build time only; Pyodide has no processes
 
-    jobs = [(name, depth) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"]]
+    jobs = [(name, depth, seed) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"] for seed in SETTINGS["seeds"]]
     jobs.sort(key=lambda job: -job[1])  # deepest first, so the pool finishes together
     started = time.perf_counter()
     results = {}
@@ -51,7 +65,8 @@ def compute(workers: int | None = None, log=print) -> dict:
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             log(_progress(futures[future], results, jobs, time.perf_counter() - started))
-    sweeps = {name: [results[(name, depth)] for depth in SETTINGS["depths"]] for name in SETTINGS["mazes"]}
+    sweeps = {name: [over_seeds(depth, [results[(name, depth, seed)] for seed in SETTINGS["seeds"]]) for depth in SETTINGS["depths"]]
+              for name in SETTINGS["mazes"]}
     return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "seconds": round(time.perf_counter() - started),
             "sweeps": sweeps}
 
@@ -62,7 +77,7 @@ def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
     cost = {j: j[1] + 4 for j in jobs}
     done = sum(cost[j] for j in results)
     left = elapsed * (sum(cost.values()) - done) / done
-    return (f"  {job[0]} depth {job[1]}: success {results[job]['success_rate']:.2f} "
+    return (f"  {job[0]} depth {job[1]} seed {job[2]}: success {results[job]['success_rate']:.2f} "
             f"({len(results)}/{len(jobs)} agents, {elapsed:.0f} s so far, about {left:.0f} s left)")
 
 
@@ -80,7 +95,8 @@ def ensure(log=print) -> bool:
     if load() is not None:
         return False
     log(f"{DATA_FILE.name} is missing or stale: training the shipped depth sweep "
-        f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']}, {SETTINGS['train_steps']} steps each{_last_time()})")
+        f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']} x seeds {SETTINGS['seeds']}, "
+        f"{SETTINGS['train_steps']} steps each{_last_time()})")
     data = compute(log=log)
     DATA_FILE.parent.mkdir(exist_ok=True)
     partial = DATA_FILE.with_suffix(".tmp")
@@ -96,13 +112,14 @@ def _last_time() -> str:
         return ""
 
 
-def shipped(maze_name: str, seed: int, width: int, residual: bool) -> dict | None:
-    """The shipped sweep for this maze if the reader's setting matches the one it was trained at."""
+def shipped(maze_name: str, width: int, residual: bool) -> dict | None:
+    """The shipped sweep for this maze if the reader's network matches the one it was trained
+    with. It is a statement over its own seeds, so the reader's seed does not select it."""
     data = load()
     if data is None or maze_name not in data["sweeps"]:
         return None
     s = data["settings"]
-    if (seed, width, residual) != (s["seed"], s["width"], s["residual"]):
+    if (width, residual) != (s["width"], s["residual"]):
         return None
-    return {"train_steps": s["train_steps"], "seed": s["seed"], "points": data["sweeps"][maze_name]}
+    return {"train_steps": s["train_steps"], "seeds": s["seeds"], "points": data["sweeps"][maze_name]}
 

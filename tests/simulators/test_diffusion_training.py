@@ -135,13 +135,16 @@ def test_the_nearest_size_is_shown_when_the_sizes_change():
 
 
 def test_frames_fill_the_sweep_one_size_at_a_time():
-    frames = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50}, 4))
-    assert [len(f["sweep"]) for f in frames] == [0, 1, 2, 3]
-    assert [f["done"] for f in frames] == [False, False, False, True]
+    frames = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "theory_sizes": "16, 24"}, 4))
+    # the two-dimensional sizes first, then the high-dimensional experiment's, one by one
+    assert [len(f["sweep"]) for f in frames] == [0, 1, 2, 3, 3, 3]
+    assert [f["theory"] and len(f["theory"]["sweep"]) for f in frames] == [None, None, None, None, 1, 2]
+    assert [f["done"] for f in frames] == [False] * 5 + [True]
     assert "shown" not in frames[0] and frames[-1]["shown"]["n"] == 8
+    assert [f["progress"] for f in frames] == sorted(f["progress"] for f in frames)
     assert "<svg" in S.render(frames[0]) and "sizes done" in S.render(frames[0])
     # Once trained, a redraw (here: another time step) is a single final frame.
-    again = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500}, 4))
+    again = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500, "theory_sizes": "16, 24"}, 4))
     assert len(again) == 1 and again[0]["done"]
 
 

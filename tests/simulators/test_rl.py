@@ -214,10 +214,39 @@ def test_shipped_sweep_matches_the_code_that_trains_agents():
     assert all([d["depth"] for d in points] == rl_sweep.SETTINGS["depths"] for points in data["sweeps"].values())
     # Retrain one shipped point with the same code: same numbers (a tolerance, in case another
     # CPU's floating point flips a greedy tie somewhere).
-    again = rl_sweep.one_agent("u-maze", 1)
-    shipped = data["sweeps"]["u-maze"][0]
+    again = rl_sweep.one_agent("u-maze", 1, seed=1)
+    shipped = next(s for s in data["sweeps"]["u-maze"][0]["per_seed"] if s["seed"] == 1)
     assert again["success_rate"] == pytest.approx(shipped["success_rate"], abs=0.05)
     assert again["success_by_distance"][2] == pytest.approx(shipped["success_by_distance"][2], abs=0.1)
+
+
+def test_shipped_sweep_is_the_mean_over_its_seeds():
+    for points in rl_sweep.load()["sweeps"].values():
+        for d in points:
+            assert d["seeds"] == rl_sweep.SETTINGS["seeds"] and len(rl_sweep.SETTINGS["seeds"]) >= 3
+            assert [s["seed"] for s in d["per_seed"]] == d["seeds"]
+            assert d["success_rate"] == pytest.approx(np.mean([s["success_rate"] for s in d["per_seed"]]), abs=1e-4)
+            for band in range(3):
+                assert d["success_by_distance"][band] == pytest.approx(
+                    np.mean([s["success_by_distance"][band] for s in d["per_seed"]]), abs=1e-4)
+
+
+def test_page_claims_about_the_shipped_sweep_hold_on_every_seed():
+    """The sentences in content/topics/thousand-layer-rl.md, checked against the data."""
+    sweeps = rl_sweep.load()["sweeps"]
+    far = lambda maze: {d["depth"]: [s["success_by_distance"][2] for s in d["per_seed"]] for d in sweeps[maze]}  # noqa: E731
+    u = far("u-maze")
+    assert round(max(u[1]), 2) <= 0.11  # "agents of 1 layer reach at most 11% of the farthest third"
+    assert min(v for depth, values in u.items() if depth >= 4 for v in values) >= 0.15  # "every agent of 4 layers or more, at least 15%"
+    mean = {d["depth"]: d["success_by_distance"][2] for d in sweeps["u-maze"]}
+    assert mean[8] < mean[4] and mean[64] < mean[32]  # "dips at 8 and again at 64"
+    assert max(max(v) - min(v) for v in u.values()) == pytest.approx(0.40, abs=0.02)  # "can differ by 40 points"
+    assert round(max(v for values in far("zigzag").values() for v in values), 2) <= 0.28  # "no agent ... more than 28%"
+    middle = {d["depth"]: d for d in sweeps["zigzag"]}
+    assert round(middle[1]["success_by_distance"][1], 2) == 0.02 and round(middle[16]["success_by_distance"][1], 2) == 0.44
+    assert round(min(s["success_by_distance"][1] for s in middle[16]["per_seed"]), 2) == 0.12
+    baseline = T.Setting(M.Maze(M.PRESETS["u-maze"], "u-maze"), 0).baseline["success_by_distance"][2]
+    assert round(baseline, 2) == 0.03  # "a random walk reaches 3%"
 
 
 def test_shipped_sweep_shows_deeper_agents_reaching_farther_goals():
@@ -230,16 +259,19 @@ def test_shipped_sweep_shows_deeper_agents_reaching_farther_goals():
 
 def test_page_setting_reads_the_shipped_sweep_and_others_do_not():
     shipped = run({"maze": "u-maze", "train_steps": 100}, 0)
-    assert shipped["depth_sweep_source"] == {"where": "build", "train_steps": rl_sweep.SETTINGS["train_steps"]}
+    assert shipped["depth_sweep_source"] == {"where": "build", "train_steps": rl_sweep.SETTINGS["train_steps"],
+                                             "seeds": rl_sweep.SETTINGS["seeds"]}
     assert [d["depth"] for d in shipped["depth_sweep"]] == rl_sweep.SETTINGS["depths"]
     assert "Computed at build time" in S.render(shipped) and "computed at build time" in S.table(shipped)["caption"]
+    assert "the mean over seeds 0, 1, 2" in S.render(shipped) and "over seeds 0, 1, 2</title>" in S.render(shipped)
     other = run({"maze": "u-maze", "train_steps": 100, "width": 16}, 0)
     assert other["depth_sweep"] is None and "No shipped sweep" in S.render(other)
 
 
 def test_stale_shipped_sweep_is_recomputed_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
-    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "train_steps": 90})
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "seeds": [0, 1],
+                                               "train_steps": 90})
     assert rl_sweep.load() is None
     assert rl_sweep.ensure(log=lambda message: None) is True
     assert [d["depth"] for d in rl_sweep.load()["sweeps"]["open room"]] == [1, 2]
@@ -265,7 +297,7 @@ def test_site_build_refreshes_a_stale_shipped_sweep(tmp_path, monkeypatch):
     from sitegen import shipped_data
 
     monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
-    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1], "train_steps": 90})
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1], "seeds": [0], "train_steps": 90})
     messages = []
     shipped_data.refresh(log=messages.append)  # what `python build.py` runs before first frames
     assert rl_sweep.load() is not None and "stale" in messages[0]

@@ -133,6 +133,47 @@ class TestAccuracyAgainstFactSheet:
             assert invented not in prose
         assert "2× to 50×" in text and "time steps an agent spends at the goal" in text
 
+    def test_gate_input_is_after_the_pre_attention_norm(self, built_site):
+        text = text_of(built_site, "gated-attention")
+        assert "pre-norm" not in text and "after the pre-attention norm" in text
+        # "a few million parameters" is the headwise gate's cost only
+        assert "about 201M" in text and "nearly free change (a few million" not in text
+
+    def test_rlvr_pass_at_1_steps_and_sample_counts(self, built_site):
+        text = text_of(built_site, "rlvr-reasoning")
+        assert "9.9" in text and "26.1 after 150 steps" in text and "42.5 after 450" in text
+        assert "from 26.1 to 42.5" not in text
+        assert "n = 128 , 256 or 1024" in text or "128, 256 or 1024" in text.replace(" ,", ",").replace("  ", " ")
+
+    def test_hivemind_metaphor_example_and_histogram(self, built_site):
+        text = text_of(built_site, "artificial-hivemind")
+        assert "seventy" not in text.lower() and "dominated by two clusters" in text and "almost all of the" not in text
+        assert "counts queries" in text
+
+    def test_superposition_width_law_is_not_universal(self, built_site):
+        home = re.sub(r"<[^>]+>", " ", (built_site / "index.html").read_text())
+        for text in (home, text_of(built_site, "superposition-scaling"), text_of(built_site, "diffusion-memorization")):
+            assert "whatever the data" not in text
+        html = (built_site / "superposition-scaling" / "index.html").read_text()
+        assert "2(\\alpha - 1)" in html  # the skewed-data exponent, in the page's TeX
+        assert "0.88" not in text_of(built_site, "superposition-scaling")  # the Chinchilla figure had no traceable source
+
+    def test_rl_depth_64_humanoid_still_struggles(self, built_site):
+        text = text_of(built_site, "thousand-layer-rl")
+        assert "navigates simple mazes" not in text and "still struggles to reach the goal and falls" in text
+        assert "reached pairs only" in text
+
+    def test_citations_are_well_formed(self, built_site):
+        rlvr = (built_site / "rlvr-reasoning" / "index.html").read_text()
+        assert "?." not in re.sub(r"<[^>]+>", "", rlvr)
+        hivemind = (built_site / "artificial-hivemind" / "index.html").read_text()
+        booktitle = re.search(r"booktitle = \{(.*?)\},", hivemind).group(1)
+        assert "((" not in booktitle and booktitle.count("(") == booktitle.count(")") == 1
+
+    def test_footer_claims_only_what_pages_do(self, built_site):
+        text = text_of(built_site, "gated-attention")
+        assert "every figure quoted links to its source" not in text
+
 
 def test_build_is_repeatable(tmp_path):
     out = tmp_path / "site"
