@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import struct
 import textwrap
 import zlib
@@ -62,11 +63,20 @@ def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> s
     return panels(title, desc, [panel(height, title, body, width=width)])
 
 
+SUBSCRIPT = re.compile(r"([\u0391-\u03a9\u03b1-\u03c9])_([a-z]+)")  # τ_gen: a Greek letter, then a word
+
+
+def _subscripts(escaped: str, size: int) -> str:
+    """τ_gen as τ with 'gen' lowered and smaller, as the page's maths shows it (never below MIN_FONT)."""
+    small = max(MIN_FONT, round(size * 0.8))
+    return SUBSCRIPT.sub(lambda m: f'{m.group(1)}<tspan baseline-shift="sub" font-size="{small}">{m.group(2)}</tspan>', escaped)
+
+
 def text(x: float, y: float, content: str, anchor: str = "start", size: int = 12, fill: str = FG, weight: str = "normal", rotate: float = 0) -> str:
     transform = f' transform="rotate({rotate} {x:.1f} {y:.1f})"' if rotate else ""
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}" fill="{fill}" '
-        f'font-weight="{weight}"{transform}>{escape(content)}</text>'
+        f'font-weight="{weight}"{transform}>{_subscripts(escape(content), size)}</text>'
     )
 
 

@@ -41,3 +41,10 @@ def test_clear_all_empties_every_cache():
     b.put("y", 2)
     clear_all()
     assert len(a) == len(b) == 0
+
+
+def test_greek_subscripts_are_drawn_lowered_not_as_underscores():
+    drawn = svg.text(0, 0, "τ_gen < τ_mem, x_1 stays", size=12)
+    assert "τ_gen" not in drawn and "τ_mem" not in drawn
+    assert drawn.count('<tspan baseline-shift="sub" font-size="11">') == 2  # never below MIN_FONT
+    assert "x_1 stays" in drawn and "&lt;" in drawn  # only Greek letters take subscripts; text still escaped
