@@ -192,7 +192,7 @@ def _theory_panels(result: dict) -> list[str]:
     score = svg.Panel(64, 76, 256, 200, (times[0], times[-1]), (min(min(c["score"]) for c in curves) * 0.7, highest * 1.5),
                       xlog=True, ylog=True)
     body = score.axes("training time τ", "score error", "Distance to the true score", xticks=decades)
-    body += [svg.text(12, 20, "The paper's experiment, in high dimension", "start", 14, svg.FG, "600"),
+    body += [svg.text(12, 20, "The paper's own experiment", "start", 14, svg.FG, "600"),
              svg.text(12, 40, f"Gaussian data in d = {theory['d']}, p = {theory['p']} features, t = {theory['t']}", "start", 12, svg.MUTED)]
     loss = svg.Panel(64, 76, 256, 200, (times[0], times[-1]), (0, 1.2), xlog=True)
     loss_body = loss.axes("training time τ", "loss (per dimension)", "Train (solid) and test (dashed) loss", xticks=decades)
