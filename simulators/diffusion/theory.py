@@ -111,10 +111,11 @@ def memorization_time(train: list[float], test: list[float], optimum: float, noi
     return W.first_reaching(list(TIMES), [-v for v in train], -(best - MEM_SHARE * (best - optimum)))
 
 
-def summary(experiment: Experiment, runs: list[dict]) -> dict:
-    """The part of the frame this experiment fills, from the sizes trained so far."""
+def summary(dim: int, features: int, runs: list[dict]) -> dict:
+    """The part of the frame the experiment in `dim` dimensions with `features` features fills,
+    from the sizes trained so far (it needs only the runs, which outlive the Experiment in the cache)."""
     sizes = [r["n"] for r in runs]
-    return {"d": experiment.dim, "p": experiment.features, "t": DIFFUSION_TIME, "noise": round(experiment.noise, 6),
+    return {"d": dim, "p": features, "t": DIFFUSION_TIME, "noise": round(1 - math.exp(-2 * DIFFUSION_TIME), 6),
             "times": [float(f"{v:.4g}") for v in TIMES],
             "sweep": [{"n": r["n"], "tau_gen": r["tau_gen"], "tau_mem": r["tau_mem"]} for r in runs],
             "curves": [{k: r[k] for k in ("n", "train", "test", "score", "train_optimum")} for r in runs],

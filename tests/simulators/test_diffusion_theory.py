@@ -22,7 +22,7 @@ def sizes(text: str) -> list[int]:
 
 def sweep(dim: int, features: int, ns: list[int], seed: int) -> dict:
     experiment = H.Experiment(dim, features, seed)
-    return H.summary(experiment, [experiment.train(n) for n in ns])
+    return H.summary(dim, features, [experiment.train(n) for n in ns])
 
 
 def test_cubature_matches_the_gaussian_moments_it_needs():
@@ -107,6 +107,17 @@ def test_two_dimensional_toy_is_not_the_papers_law():
     for seed in range(3):
         result = run({}, seed)
         assert result["tau_mem_slope"] > 1.5 and result["tau_gen_slope"] > 0.2
+
+
+def test_cached_runs_are_shown_after_their_experiment_left_the_cache():
+    """Runs are kept longer than the Experiments they came from: coming back to a setting whose
+    runs are cached must not need its Experiment."""
+    small = {"theory_sizes": "8, 16", "theory_features": 64, "sizes": "8, 16", "budget": 3, "samples": 50}
+    first = run({**small, "theory_dim": 8}, 0)["theory"]
+    for dim in (16, 24):  # two other experiments push the first out of its two-entry cache
+        run({**small, "theory_dim": dim}, 0)
+    again = run({**small, "theory_dim": 8}, 0)["theory"]
+    assert again["sweep"] == first["sweep"] and again["d"] == 8
 
 
 def test_bad_theory_sizes_name_the_control():
