@@ -13,6 +13,7 @@ from typing import Iterator
 
 from . import REGISTRY, register
 from .kit import params as P
+from .kit.assets import AssetMissing
 from .kit.contract import Frame, Simulator
 
 
@@ -76,16 +77,25 @@ class Run:
     can park a run between steps (to ask the reader before a long one) and resume it later."""
 
     def __init__(self, name: str, params_json: str, seed, module: str | None = None):
-        self._sim, cfg, seed = _prepare(name, json.loads(params_json), seed, module)
-        self._results = self._sim.results(cfg, seed)
+        self._sim, self._cfg, self._seed = _prepare(name, json.loads(params_json), seed, module)
+        self._results = self._sim.results(self._cfg, self._seed)
         self.result: dict | None = None
+        self.needs: str | None = None  # a file (kit.assets) the last step asked for and did not find
 
     def advance(self) -> bool:
-        """Compute the next result; False once the final result has been reached."""
+        """Compute the next result; False once the final result has been reached. A step that
+        needs a file not here yet sets `needs` and returns True: the run starts again from its
+        first step on the next call, once the caller has provided the file."""
         if self.done:
             return False
-        with _labelled(self._sim):
-            self.result = next(self._results)
+        try:
+            with _labelled(self._sim):
+                self.result = next(self._results)
+        except AssetMissing as missing:
+            self.needs = missing.name
+            self._results = self._sim.results(self._cfg, self._seed)
+            return True
+        self.needs = None
         return True
 
     @property

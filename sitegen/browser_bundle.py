@@ -10,7 +10,10 @@ from pathlib import Path
 
 from simulators import REGISTRY
 
-from .pyodide_runtime import PyodidePins, vendor_runtime
+from simulators.diversity import encoder
+from simulators.kit import assets
+
+from .pyodide_runtime import PyodidePins, link_or_copy, vendor_runtime
 
 SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
 RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
@@ -58,4 +61,16 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
         vendor_runtime(PyodidePins.from_config(config), staging / "static" / "pyodide")
         url = "static/pyodide/"
     return {"indexURL": url, "archive": name, "archiveSha256": digest,
-            "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url"))}
+            "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url")),
+            "assets": {encoder.ASSET: _asset(staging, encoder.FILE_NAME, encoder.LABEL)}}
+
+
+def _asset(staging: Path, file_name: str, label: str) -> dict:
+    """A file a simulator downloads on request (kit.assets), from the build's prepared copy:
+    named by its hash, so a browser never keeps a stale one. Prepared by the pipeline first."""
+    source = assets.cache_folder() / file_name
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    stem, suffix = file_name.rsplit(".", 1)
+    name = f"static/sim/{stem}-{digest[:16]}.{suffix}"
+    link_or_copy(source, staging / name)
+    return {"url": name, "sha256": digest, "bytes": source.stat().st_size, "label": label}

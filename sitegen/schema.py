@@ -112,9 +112,17 @@ PYODIDE = {
     "url": _text(required=False, pattern=re.compile(r"^https://\S+/$"), pattern_hint="an https:// URL ending in '/'"),
 }
 
+WHEEL_PIN = {
+    "name": _text(),
+    "version": _text(),
+    "sha256": _text(pattern=re.compile(r"^[0-9a-f]{64}$"), pattern_hint="the wheel's sha256 as 64 hex digits"),
+    "vocabulary": Field(int),
+}
+
 RUNTIME = {
     "katex": Field(dict, fields=NPM_PIN),
     "pyodide": Field(dict, fields=PYODIDE),
+    "sentence_encoder": Field(dict, fields=WHEEL_PIN),
 }
 
 QUICK_START_PATH = {

@@ -4,9 +4,10 @@ Measures how homogeneous a set of responses is. Top-level metrics are for group 
 with a second group (`text_b`) the same metrics for B are under `group_b`, and the paper's
 inter-model view under `intra_a`, `intra_b`, `inter_ab` (mean cosine similarities).
 
-Similarity is cosine over TF-IDF vectors of word unigrams and bigrams (smoothed idf
-ln((1+N)/(1+df)) + 1, L2-normalised), a lexical stand-in for the paper's OpenAI
-text-embedding-3-small sentence embeddings, which cannot run offline in a browser.
+Similarity is cosine between sentence embeddings, as in the paper (which used OpenAI's
+text-embedding-3-small; here Google's Universal Sentence Encoder, which runs in NumPy: see
+encoder.py and semantic.py), or, as the lexical view, between TF-IDF vectors of word unigrams
+and bigrams (smoothed idf ln((1+N)/(1+df)) + 1, L2-normalised).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..kit.contract import Readout
 from ..kit.params import ParamError
-from . import presets
+from . import presets, semantic
 from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 from .metrics import WORD, cluster, embed_2d, group_metrics, tfidf, tokens
 
@@ -36,6 +37,10 @@ PARAMS = [
      "label": "Responses, group A", "help": "One response per block; separate responses with a line containing only ---."},
     {"name": "text_b", "kind": "text", "default": presets.joined(_DEFAULT_B), "max_length": MAX_CHARS,
      "label": "Responses, group B (optional)", "help": "A second model, or humans, for intra- and inter-group similarity. Leave empty for one group."},
+    {"name": "embedding", "kind": "choice", "default": "semantic", "choices": ["semantic", "tfidf"],
+     "choice_labels": {"semantic": "meaning (sentence encoder)", "tfidf": "shared words (TF-IDF)"},
+     "label": "Similarity by",
+     "help": "Meaning: cosine between sentence embeddings, as the paper measures (new text needs a one-time download of the encoder). Shared words: TF-IDF cosine, the lexical view."},
     {"name": "k", "kind": "int", "default": 0, "min": 0, "max": 10, "step": 1,
      "label": "Clusters k", "help": "Number of k-means clusters in the map; 0 picks k by the silhouette score."},
 ]
@@ -71,10 +76,10 @@ def run(cfg: dict, seed: int) -> dict:
         raise ParamError("text", f"and group B together must hold at most {MAX_RESPONSES} responses, got {len(group_a) + len(group_b)}")
     texts = group_a + group_b
     token_lists = [tokens(t) for t in texts]
-    X = tfidf(token_lists)
+    X = semantic.embed(texts) if cfg["embedding"] == "semantic" else tfidf(token_lists)
     S = np.clip(X @ X.T, -1.0, 1.0)
     na = len(group_a)
-    result = {"params": cfg, "seed": seed, "done": True, "phase": "done", "progress": 1.0,
+    result = {"params": cfg, "seed": seed, "done": True, "phase": "done", "progress": 1.0, "embedding": cfg["embedding"],
               "responses": texts, "groups": ["A"] * na + ["B"] * len(group_b), "n_a": na, "n_b": len(group_b)}
     result.update(group_metrics(token_lists[:na], S[:na, :na]))
     result["similarity_matrix"] = [[round(float(v), 4) for v in row] for row in S]
@@ -88,6 +93,12 @@ def run(cfg: dict, seed: int) -> dict:
     result["map"] = [[round(float(x), 5), round(float(y), 5)] for x, y in coords]
     result["map_variance"] = [round(v, 4) for v in variance]
     return result
+
+
+def refresh_build_data(log=print) -> None:
+    """Called by the site build before first frames: embed the example responses again if they,
+    the encoder or its model changed."""
+    semantic.refresh(log)
 
 
 READOUTS = [

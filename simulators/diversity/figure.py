@@ -10,11 +10,12 @@ import numpy as np
 from ..kit import svg
 
 TITLE = "How alike are these responses? A diversity analyzer"
+MEASURE = {"semantic": "sentence embeddings", "tfidf": "TF-IDF, shared words"}
 
 
 def render(result: dict) -> str:
     desc = (f"{result['n_a']} responses in group A" + (f" and {result['n_b']} in group B" if result["n_b"] else "")
-            + f". Mean pairwise cosine similarity in A {result['mean_pairwise_similarity']:.3f}, "
+            + f". Mean pairwise cosine similarity ({MEASURE[result['embedding']]}) in A {result['mean_pairwise_similarity']:.3f}, "
             f"{result['share_pairs_above_0_8']:.0%} of pairs above 0.8, self-BLEU {result['self_bleu']:.3f}"
             + (f"; within B {result['group_b']['mean_pairwise_similarity']:.3f}, between A and B {result['inter_ab']:.3f}."
                if result["n_b"] else "."))
@@ -26,7 +27,7 @@ def _similarity_panel(result: dict) -> str:
     S = np.array(result["similarity_matrix"])
     n, na = S.shape[0], result["n_a"]
     x, y, size = 40, 34, 270
-    body = svg.raster_heatmap(x, y, size, S, 1.0, "Cosine similarity (TF-IDF)",
+    body = svg.raster_heatmap(x, y, size, S, 1.0, f"Cosine similarity ({MEASURE[result['embedding']]})",
                               f"similarity matrix of {n} responses; the data table lists them")
     if result["n_b"]:
         cells = svg.Panel(x, y, size, size, (0, n), (n, 0))  # row 0 at the top, as the matrix is drawn
@@ -65,7 +66,7 @@ def _histogram_panel(result: dict) -> str:
     share = lambda h: [c / max(1, sum(h)) for c in h]  # noqa: E731
     top = max(share(hist_a) + (share(hist_b) if hist_b else [])) * 1.1 or 1
     panel = svg.Panel(64, 34, 256, 250, (0, 1), (0, top))
-    body = panel.axes("cosine similarity", "share of pairs", "Pairwise similarity")
+    body = panel.axes(f"cosine similarity ({MEASURE[result['embedding']]})", "share of pairs", "Pairwise similarity")
     width = panel.w / 10 / (2.2 if hist_b else 1.2)
     for series, hist, colour in (("A", hist_a, svg.PALETTE[1]), ("B", hist_b, svg.PALETTE[0])):
         if not hist:

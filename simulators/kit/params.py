@@ -3,6 +3,8 @@
 A simulator declares `PARAMS`, a list of dicts, one per control:
     {"name", "kind": "int"|"float"|"choice"|"text"|"bool", "default", "label", "help",
      "min"/"max"/"step" (numbers), "choices" (choice), "max_length" (text), "unit" (optional),
+     "choice_labels": {value: text} (optional, choice: what the menu shows for a value; the
+     value itself stays what the URL and the simulator use),
      "scale": "log" (optional, numbers shown on a log slider),
      "max_from": NAME (optional, int: at most the current value of int control NAME),
      "used_when": {NAME: [values]} (optional: the control matters only when choice or bool
@@ -148,6 +150,9 @@ def check_schema(schema: list[dict]) -> None:
         coerce(spec, spec["default"])  # the default must itself be valid
         if spec.get("scale") == "log" and not spec["min"] > 0:
             raise ValueError(f"PARAMS '{name}': a log scale needs a positive min")
+        stray = set(spec.get("choice_labels", {})) - set(spec.get("choices", ()))
+        if stray:
+            raise ValueError(f"PARAMS '{name}': choice_labels names values that are not choices: {sorted(stray)}")
     by_name = {spec["name"]: spec for spec in schema}
     for spec in schema:
         name, bound = spec["name"], spec.get("max_from")

@@ -222,6 +222,7 @@ class Simulator {
     const runtime = { ...this.config.runtime };
     runtime.indexURL = new URL(runtime.indexURL, document.baseURI).href;
     runtime.archive = new URL(runtime.archive, document.baseURI).href;
+    for (const asset of Object.values(runtime.assets || {})) asset.url = new URL(asset.url, document.baseURI).href;
     this.worker.postMessage({ type: "init", runtime });
   }
 
@@ -263,12 +264,12 @@ class Simulator {
       } else if (message.type === "estimate") {
         this.endRun();
         this.restoreComplete();
-        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining }, "");
+        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining, download: message.download }, "");
       } else if (message.type === "stopped") {
         this.endRun();
         this.restoreComplete();
-        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining },
-          `Stopped at ${Math.round(100 * message.progress)}%; Run goes on from there.`);
+        this.offerRun({ id: message.id, request: this.sent, remaining: message.remaining, download: message.download },
+          message.download ? "Download stopped." : `Stopped at ${Math.round(100 * message.progress)}%; Run goes on from there.`);
       } else if (message.type === "progress") {
         this.showProgress(message.progress, message.phase, message.remaining);
       } else {
@@ -390,10 +391,17 @@ class Simulator {
   offerRun(parked, prefix) {
     this.parked = parked;
     this.root.dataset.simFirstFrame = String(parked.id); // for benchmarks: the page has answered
-    this.estimate.textContent = aboutTime(parked.remaining);
     this.runButton.hidden = false;
     this.runButton.disabled = !this.ready;
-    this.setStatus("ready-to-run", `${prefix ? prefix + " " : ""}These settings take ${aboutTime(parked.remaining)} ${prefix ? "more " : ""}in your browser: press Run to compute them. The figure shows the previous result.`);
+    const lead = prefix ? prefix + " " : "";
+    if (parked.download) {  // a file the run needs: say what it is and how large, never fetch it unasked
+      const size = parked.download.bytes ? `${Math.round(parked.download.bytes / 1e6)} MB` : "large";
+      this.estimate.textContent = `${size} download`;
+      this.setStatus("ready-to-run", `${lead}These settings need ${parked.download.label}, a ${size} download (once per visit): press Run to fetch it and compute them. The figure shows the previous result.`);
+      return;
+    }
+    this.estimate.textContent = aboutTime(parked.remaining);
+    this.setStatus("ready-to-run", `${lead}These settings take ${aboutTime(parked.remaining)} ${prefix ? "more " : ""}in your browser: press Run to compute them. The figure shows the previous result.`);
   }
 
   hideRun() {

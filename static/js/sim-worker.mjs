@@ -11,7 +11,8 @@
 // Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed"}
 //                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
 //                 {type: "progress", id, progress, phase, remaining}   (seconds; remaining is null until known)
-//                 {type: "estimate", id, remaining, worked}   parked: longer than `ask`, waits for resume
+//                 {type: "estimate", id, remaining, worked, download}   parked: longer than `ask`, or needs a
+//                                                  file not downloaded yet (download: {label, bytes}); waits for resume
 //                 {type: "stopped", id, remaining, progress}  parked on request
 //                 {type: "error", id, message}
 // A payload is a frame envelope as JSON text, made by simulators.bridge: the same shape the
@@ -21,6 +22,8 @@
 // worked divided by the progress it reports (simulators share progress out by cost). A run
 // that would take longer than `ask` is parked between two steps, losing nothing, until the
 // reader presses Run. Only the newest run matters: an older one stops at its next step.
+// A run that needs a large file it does not have (simulators.kit.assets: the sentence encoder)
+// is parked the same way, with the file's size; Run downloads it, checks it and goes on.
 
 const PROBE_MS = 400; // work measured before a run is judged quick or long
 const FRAME_MS = 300; // a partial frame is drawn at most this often; progress alone in between
@@ -28,6 +31,8 @@ const PROGRESS_MS = 250;
 
 let bridge = null;
 let forget = null; // simulators.kit.cache.clear_all
+let pyodide = null;
+let runtimeConfig = null;
 let latestId = 0;
 let parked = null; // the run waiting for the reader: {id, run, worked, confirmed, ask, stop}
 let active = null; // the run being worked on, so that a stop can reach it
@@ -49,6 +54,7 @@ async function fetchOk(url) {
 }
 
 async function init(runtime) {
+  runtimeConfig = runtime;
   const started = performance.now();
   const timings = {};
   const indexURL = new URL(runtime.indexURL, self.location.href).href;
@@ -58,7 +64,7 @@ async function init(runtime) {
     post({ type: "stage", stage: "runtime" });
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
     // `packages` downloads NumPy while the runtime boots (measured: faster than loading it after).
-    const pyodide = await loadPyodide({ indexURL, packages: ["numpy"] });
+    pyodide = await loadPyodide({ indexURL, packages: ["numpy"] });
     timings.runtime_and_numpy = performance.now() - started;
     post({ type: "stage", stage: "simulators" });
     const buffer = await archive;
@@ -125,10 +131,52 @@ function tooLong(job, left) {
   return job.worked > limit && (left === null || left > limit);
 }
 
-function park(job, type) {
+function park(job, type, download = null) {
   parked = job;
   const left = remaining(job);
-  post({ type, id: job.id, remaining: left === null ? null : left / 1000, worked: job.worked / 1000, progress: job.run.progress });
+  post({ type, id: job.id, remaining: left === null ? null : left / 1000, worked: job.worked / 1000, progress: job.run.progress, download });
+}
+
+// The file the run asked for, with progress while it arrives; false if the run was superseded
+// or stopped meanwhile (the part downloaded is dropped).
+async function download(job, name) {
+  const asset = runtimeConfig.assets && runtimeConfig.assets[name];
+  if (!asset) throw new Error(`needs ${name}, which this site does not ship`);
+  const response = await fetchOk(new URL(asset.url, self.location.href).href);
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  let lastProgress = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (job.id !== latestId || job.stop) {
+      reader.cancel();
+      return false;
+    }
+    chunks.push(value);
+    received += value.length;
+    if (performance.now() - lastProgress >= PROGRESS_MS) {
+      const mb = (n) => (n / 1e6).toFixed(1);
+      post({ type: "progress", id: job.id, progress: Math.min(1, received / asset.bytes), phase: `downloading ${asset.label}, ${mb(received)} of ${mb(asset.bytes)} MB`, remaining: null });
+      lastProgress = performance.now();
+    }
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
+  const digest = await sha256Hex(bytes);
+  if (digest !== null && digest !== asset.sha256) throw new Error(`${asset.url}: hash mismatch (a partial or stale upload?)`);
+  const path = `/home/pyodide/assets/${asset.url.split("/").pop()}`;
+  pyodide.FS.mkdirTree("/home/pyodide/assets");
+  pyodide.FS.writeFile(path, bytes);
+  pyodide.pyimport("simulators.kit.assets").provide(name, path);
+  return true;
+}
+
+function assetSize(name) {
+  const asset = runtimeConfig.assets && runtimeConfig.assets[name];
+  return asset ? { label: asset.label, bytes: asset.bytes } : { label: name, bytes: null };
 }
 
 async function drive(job) {
@@ -142,6 +190,12 @@ async function drive(job) {
       const began = performance.now();
       const more = job.run.advance();
       job.worked += performance.now() - began;
+      const needs = job.run.needs;
+      if (needs) {  // the run starts again once the file is here
+        if (!job.confirmed) return park(job, "estimate", assetSize(needs));
+        if (!(await download(job, needs))) return job.stop ? park(job, "stopped", assetSize(needs)) : release(job);
+        continue;
+      }
       if (!more || job.run.done) break;
       const left = remaining(job);
       if (!job.confirmed && tooLong(job, left)) return park(job, "estimate");
@@ -173,7 +227,7 @@ async function warm({ sim, module, params, seed }) {
   let run = null;
   try {
     run = bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
-    while (run.advance()) await breathe();
+    while (run.advance() && !run.needs) await breathe();
   } catch {
     // The page's own settings ran at build time; a failure here only loses the head start.
   } finally {

@@ -181,6 +181,8 @@ def test_schema_cross_references_are_checked_at_registration():
     choice = {"name": "c", "kind": "choice", "default": "x", "choices": ["x", "y"], "label": "C", "help": "h"}
     with pytest.raises(ParamError):  # a value the named control cannot take
         P.check_schema([{**base, "name": "a", "used_when": {"c": ["z"]}}, choice])
+    with pytest.raises(ValueError, match="choice_labels"):  # a label for a value that is not a choice
+        P.check_schema([{**choice, "choice_labels": {"z": "Zed"}}])
 
 
 def _value_strategy(spec):

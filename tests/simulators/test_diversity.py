@@ -42,7 +42,7 @@ def test_ttr_and_distinct_n_by_hand():
 
 def test_similarity_by_hand():
     # Identical responses: cosine 1. Responses with no shared unigram or bigram: cosine 0.
-    result = run({"text": "red fox\n---\nred fox\n---\nblue whale", "text_b": ""})
+    result = run({"text": "red fox\n---\nred fox\n---\nblue whale", "text_b": "", "embedding": "tfidf"})
     S = np.array(result["similarity_matrix"])
     assert S[0, 1] == pytest.approx(1.0) and S[0, 2] == pytest.approx(0.0)
     assert result["mean_pairwise_similarity"] == pytest.approx(1 / 3, abs=1e-4)
@@ -93,16 +93,17 @@ def test_self_bleu_extremes():
 
 
 def test_two_groups_give_intra_and_inter_similarity():
-    result = run({"text": "red fox\n---\nred fox", "text_b": "blue whale\n---\nblue whale"})
+    result = run({"text": "red fox\n---\nred fox", "text_b": "blue whale\n---\nblue whale", "embedding": "tfidf"})
     assert result["mean_pairwise_similarity"] == pytest.approx(1.0) and result["group_b"]["mean_pairwise_similarity"] == pytest.approx(1.0)
     assert result["inter_ab"] == pytest.approx(0.0)
     assert result["group_b"]["ttr"] == pytest.approx(2 / 4)
 
 
-def test_default_preset_makes_the_papers_point():
-    r = run({})
+@pytest.mark.parametrize("embedding, times", [("semantic", 2), ("tfidf", 4)])
+def test_default_preset_makes_the_papers_point(embedding, times):
+    r = run({"embedding": embedding})
     # The model-like group is far more alike than the varied writers, on every measure.
-    assert r["mean_pairwise_similarity"] > 4 * r["group_b"]["mean_pairwise_similarity"]
+    assert r["mean_pairwise_similarity"] > times * r["group_b"]["mean_pairwise_similarity"]
     assert r["self_bleu"] > 5 * r["group_b"]["self_bleu"]
     assert r["distinct_2"] < r["group_b"]["distinct_2"]
     assert r["share_pairs_above_0_8"] > 0 == r["group_b"]["share_pairs_above_0_8"]

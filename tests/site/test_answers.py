@@ -136,3 +136,33 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
     assert settle(page, root, 1) == "live"
     expected = bridge.frame("diffusion", {"t": 600}, 0)
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
+
+
+def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(page, site_url):
+    """The Hivemind page's examples were embedded at build time; text the reader writes needs the
+    encoder, a download the page names with its size and fetches only when Run is pressed."""
+    root = "[data-sim=diversity]"
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url) if ".npz" in request.url else None)
+    go_live(page, site_url + "artificial-hivemind/", root)
+    built_figure = page.inner_html(f"{root} [data-sim-svg]")
+    own = ["The tide of time pulls every ship to the same harbour.",
+           "Time is a harbour where all the ships end up.",
+           "My cat prefers the armchair to the sofa."]
+    set_control(page, root, "text", "\n---\n".join(own))
+    page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
+    assert re.fullmatch(r"\d+ MB download", page.text_content(f"{root} [data-sim-estimate]"))
+    assert "the sentence encoder" in page.text_content(f"{root} [data-sim-message]")
+    assert fetched == [] and page.inner_html(f"{root} [data-sim-svg]") == built_figure
+    page.click(f"{root} [data-action=run]")
+    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=120_000)
+    assert page.get_attribute(root, "data-sim-path") == "on-request"
+    expected = bridge.result("diversity", {"text": "\n---\n".join(own)}, 0)
+    shown = shown_result(page, root)
+    assert shown["embedding"] == "semantic"
+    assert sum(shown["similarity_matrix"], []) == pytest.approx(sum(expected["similarity_matrix"], []), abs=2e-4)
+    # The two paraphrases are close in meaning; the cat is not.
+    assert shown["similarity_matrix"][0][1] > shown["similarity_matrix"][0][2] + 0.2
+    set_control(page, root, "k", 2)  # the encoder stays loaded: no second download, no question
+    assert settle(page, root, 2) == "live"
+    assert len(fetched) == 1

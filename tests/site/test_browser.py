@@ -150,7 +150,7 @@ def test_hostile_response_text_is_shown_as_text(page, site_url):
     hostile = ['<script>window.pwned = 1</script> time is a river',
                '<img src=x onerror="window.pwned = 1"> time is a weaver']
     root = "[data-sim=diversity]"
-    page.goto(site_url + "artificial-hivemind/?" + urlencode({"text": "\n---\n".join(hostile), "text_b": ""}))
+    page.goto(site_url + "artificial-hivemind/?" + urlencode({"text": "\n---\n".join(hostile), "text_b": "", "embedding": "tfidf"}))
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
     assert page.evaluate("window.pwned") is None
     assert page.locator(f"{root} img, {root} [data-sim-svg] script").count() == 0

@@ -37,6 +37,8 @@ def test_short_text_gets_one_line_and_long_text_a_box(built_site):
     assert '<input type="text" id="sim-thousand_layer_rl-start"' in rl and 'maxlength="7"' in rl
     hivemind = (built_site / "artificial-hivemind" / "index.html").read_text()
     assert '<textarea id="sim-diversity-text"' in hivemind
+    # A menu shows a choice's label; the value (in the URL, to the simulator) stays short.
+    assert '<option value="semantic" selected>meaning (sentence encoder)</option>' in hivemind
 
 
 def test_typing_runs_once_after_a_pause_and_enter_runs_at_once(page, site_url):
