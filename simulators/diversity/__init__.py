@@ -38,7 +38,7 @@ PARAMS = [
     {"name": "text_b", "kind": "text", "default": presets.joined(_DEFAULT_B), "max_length": MAX_CHARS,
      "label": "Responses, group B (optional)", "help": "A second model, or humans, for intra- and inter-group similarity. Leave empty for one group."},
     {"name": "embedding", "kind": "choice", "default": "semantic", "choices": ["semantic", "tfidf"],
-     "choice_labels": {"semantic": "meaning (sentence encoder)", "tfidf": "shared words (TF-IDF)"},
+     "choice_labels": {"semantic": "meaning (embeddings)", "tfidf": "shared words (TF-IDF)"},
      "label": "Similarity by",
      "help": "Meaning: cosine between sentence embeddings, as the paper measures (new text needs a one-time download of the encoder). Shared words: TF-IDF cosine, the lexical view."},
     {"name": "k", "kind": "int", "default": 0, "min": 0, "max": 10, "step": 1,

@@ -11,6 +11,7 @@ from ..kit import svg
 
 TITLE = "How alike are these responses? A diversity analyzer"
 MEASURE = {"semantic": "sentence embeddings", "tfidf": "TF-IDF, shared words"}
+SHORT_MEASURE = {"semantic": "embeddings", "tfidf": "TF-IDF"}  # where a phone leaves less room
 
 
 def render(result: dict) -> str:
@@ -27,7 +28,7 @@ def _similarity_panel(result: dict) -> str:
     S = np.array(result["similarity_matrix"])
     n, na = S.shape[0], result["n_a"]
     x, y, size = 40, 34, 270
-    body = svg.raster_heatmap(x, y, size, S, 1.0, f"Cosine similarity ({MEASURE[result['embedding']]})",
+    body = svg.raster_heatmap(x, y, size, S, 1.0, f"Cosine similarity ({SHORT_MEASURE[result['embedding']]})",
                               f"similarity matrix of {n} responses; the data table lists them")
     if result["n_b"]:
         cells = svg.Panel(x, y, size, size, (0, n), (n, 0))  # row 0 at the top, as the matrix is drawn
@@ -81,5 +82,6 @@ def _histogram_panel(result: dict) -> str:
     body += svg.legend(20, 344, entries, columns=2)
     if result["inter_ab"] is not None:
         body.append(svg.text(20, 364, f"Between A and B: mean {result['inter_ab']:.2f}", "start", 12, svg.FG))
-    body.append(svg.text(20, 386, "Counts pairs of responses (the paper's figure counts queries).", "start", 12, svg.MUTED))
-    return svg.panel(396, "Distribution of pairwise similarities in each group", body)
+    body.append(svg.text(20, 386, "Counts pairs of responses; the paper's", "start", 12, svg.MUTED))
+    body.append(svg.text(20, 402, "figure counts queries.", "start", 12, svg.MUTED))
+    return svg.panel(412, "Distribution of pairwise similarities in each group", body)

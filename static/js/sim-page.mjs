@@ -395,9 +395,9 @@ class Simulator {
     this.runButton.disabled = !this.ready;
     const lead = prefix ? prefix + " " : "";
     if (parked.download) {  // a file the run needs: say what it is and how large, never fetch it unasked
-      const size = parked.download.bytes ? `${Math.round(parked.download.bytes / 1e6)} MB` : "large";
+      const size = parked.download.bytes ? `${Math.round(parked.download.bytes / 1e6)}\u00a0MB` : "large";
       this.estimate.textContent = `${size} download`;
-      this.setStatus("ready-to-run", `${lead}These settings need ${parked.download.label}, a ${size} download (once per visit): press Run to fetch it and compute them. The figure shows the previous result.`);
+      this.setStatus("ready-to-run", `${lead}These settings need ${parked.download.label} (${size}, downloaded once per visit). Press Run to fetch it; the figure shows the previous result.`);
       return;
     }
     this.estimate.textContent = aboutTime(parked.remaining);

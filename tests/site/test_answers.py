@@ -151,7 +151,7 @@ def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(pag
            "My cat prefers the armchair to the sofa."]
     set_control(page, root, "text", "\n---\n".join(own))
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
-    assert re.fullmatch(r"\d+ MB download", page.text_content(f"{root} [data-sim-estimate]"))
+    assert re.fullmatch(r"\d+\sMB download", page.text_content(f"{root} [data-sim-estimate]"))
     assert "the sentence encoder" in page.text_content(f"{root} [data-sim-message]")
     assert fetched == [] and page.inner_html(f"{root} [data-sim-svg]") == built_figure
     page.click(f"{root} [data-action=run]")

@@ -38,7 +38,7 @@ def test_short_text_gets_one_line_and_long_text_a_box(built_site):
     hivemind = (built_site / "artificial-hivemind" / "index.html").read_text()
     assert '<textarea id="sim-diversity-text"' in hivemind
     # A menu shows a choice's label; the value (in the URL, to the simulator) stays short.
-    assert '<option value="semantic" selected>meaning (sentence encoder)</option>' in hivemind
+    assert '<option value="semantic" selected>meaning (embeddings)</option>' in hivemind
 
 
 def test_typing_runs_once_after_a_pause_and_enter_runs_at_once(page, site_url):
