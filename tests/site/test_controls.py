@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from simulators import bridge
+
 import chromium
 
 pytestmark = pytest.mark.browser
@@ -34,11 +36,25 @@ def slide(page, selector: str, value) -> None:
 
 def test_short_text_gets_one_line_and_long_text_a_box(built_site):
     rl = (built_site / "thousand-layer-rl" / "index.html").read_text()
-    assert '<input type="text" id="sim-thousand_layer_rl-start"' in rl and 'maxlength="7"' in rl
+    assert '<input type="text" id="sim-thousand_layer_rl-start"' in rl
+    # No maxlength: the browser would cut a paste silently; the simulator's check names the limit.
+    assert "maxlength" not in rl
     hivemind = (built_site / "artificial-hivemind" / "index.html").read_text()
     assert '<textarea id="sim-diversity-text"' in hivemind
     # A menu shows a choice's label; the value (in the URL, to the simulator) stays short.
     assert '<option value="semantic" selected>meaning (embeddings)</option>' in hivemind
+
+
+def test_an_over_long_value_is_kept_and_the_message_names_the_control(page, site_url):
+    go_live(page, site_url + "transductive-online-learning/", TRANSDUCTIVE)
+    field = page.locator(f"{TRANSDUCTIVE} textarea[name=moves]")
+    limit = next(p for p in bridge.simulator("transductive").params if p["name"] == "moves")["max_length"]
+    too_long = "0," * limit
+    field.fill(too_long)  # runs once the reader pauses
+    page.wait_for_selector(f'{TRANSDUCTIVE}[data-sim-status="error"]', state="attached", timeout=30_000)
+    message = page.text_content(f"{TRANSDUCTIVE} [data-sim-message]")
+    assert f"must be at most {limit} characters long, got {len(too_long)}" in message
+    assert field.input_value() == too_long  # nothing the reader typed is lost
 
 
 def test_typing_runs_once_after_a_pause_and_enter_runs_at_once(page, site_url):
