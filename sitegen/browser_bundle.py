@@ -4,8 +4,6 @@ and (unless a CDN is configured) the vendored Pyodide runtime."""
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from pathlib import Path
 
 from simulators import REGISTRY
@@ -14,6 +12,7 @@ from simulators.diversity import encoder
 from simulators.kit import assets
 
 from .pyodide_runtime import PyodidePins, link_or_copy, vendor_runtime
+from .zipped import deterministic_zip
 
 SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
 RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
@@ -37,14 +36,8 @@ def archive_files() -> dict[str, Path]:
 
 
 def package_archive() -> bytes:
-    """A deterministic ZIP (fixed timestamps, sorted entries), so its hash changes only with its content."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, path in sorted(archive_files().items()):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    """A deterministic ZIP, so its hash changes only with its content."""
+    return deterministic_zip({name: path.read_bytes() for name, path in archive_files().items()})
 
 
 def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
@@ -69,7 +62,7 @@ def _asset(staging: Path, file_name: str, label: str) -> dict:
     """A file a simulator downloads on request (kit.assets), from the build's prepared copy:
     named by its hash, so a browser never keeps a stale one. Prepared by the pipeline first."""
     source = assets.cache_folder() / file_name
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = assets.sha256(source)
     stem, suffix = file_name.rsplit(".", 1)
     name = f"static/sim/{stem}-{digest[:16]}.{suffix}"
     link_or_copy(source, staging / name)

