@@ -4,6 +4,7 @@
     python build.py                 # build into site/ (nothing to do when nothing changed)
     python build.py --serve         # build, serve on http://127.0.0.1:8000/, rebuild and reload on edits
     python build.py --out DIR       # build somewhere else
+    python build.py --base-path /companion/   # for a host that serves the site under a path
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from sitegen import driver  # noqa: E402  (standard library only: the up-to-date check runs before NumPy loads)
 
 
+def base_path(text: str) -> str:
+    if not (text.startswith("/") and text.endswith("/")):
+        raise argparse.ArgumentTypeError(f"{text!r} must start and end with '/', such as /companion/")
+    return text
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "site", help="output folder (default: site/)")
@@ -26,6 +33,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="serve the site on 127.0.0.1, rebuild when a file changes and reload open pages")
     parser.add_argument("--port", type=int, default=8000, help="port for --serve (default: 8000)")
     parser.add_argument("--pyodide-url", help="load Pyodide from this URL (a folder ending in /) instead of vendoring it")
+    parser.add_argument("--base-path", type=base_path,
+                        help="the path the site is hosted under, such as /companion/ (default: base_path in "
+                             "site.yaml); --serve serves it there")
     parser.add_argument("--force", action="store_true", help="build even when nothing changed (cached frames still apply)")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     return parser.parse_args(argv)
@@ -34,7 +44,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     request = driver.Request(out_dir=args.out, content_dir=args.content, pyodide_url=args.pyodide_url,
-                             force=args.force, quiet=args.quiet)
+                             base_path=args.base_path, force=args.force, quiet=args.quiet)
     if args.serve:
         from sitegen import live
 

@@ -29,14 +29,19 @@ from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402
 BARE = """<!doctype html><meta charset=utf-8><title>bare</title><script type=module>
 const w = new Worker(URL.createObjectURL(new Blob([`
   const t0 = performance.now();
-  const { loadPyodide } = await import("${new URL('static/pyodide/pyodide.mjs', location.href)}");
-  const py = await loadPyodide({ indexURL: "${new URL('static/pyodide/', location.href)}", packages: ["numpy"] });
+  const { loadPyodide } = await import("${new URL('RUNTIME/pyodide.mjs', location.href)}");
+  const py = await loadPyodide({ indexURL: "${new URL('RUNTIME/', location.href)}", packages: ["numpy"] });
   py.runPython("import numpy as np; np.linalg.norm(np.arange(10.0))");
   postMessage(performance.now() - t0);
 `], {type: "text/javascript"})), {type: "module"});
 w.onmessage = (e) => { document.body.dataset.done = "1"; };
 </script>"""
 SIM = "[data-sim]"
+
+
+def runtime_folder(site):
+    """The vendored Pyodide: static/pyodide-<version>/."""
+    return next(site.glob("static/pyodide-*"))
 
 
 def pct(values, q):
@@ -50,7 +55,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=20)
     args = parser.parse_args()
     with served_site() as (site, base):
-        (site / "bare.html").write_text(BARE)  # served from disk per request, so writing now is fine
+        (site / "bare.html").write_text(BARE.replace("RUNTIME", runtime_folder(site).relative_to(site).as_posix()))  # served from disk per request, so writing now is fine
         page_url = base + "superposition-scaling/"
         frame, live, bare = [], [], []
         with sync_playwright() as p:
@@ -90,11 +95,11 @@ def main() -> None:
                 page.wait_for_selector(f'{SIM}[data-sim-done="{i}"]', state="attached", timeout=120_000)
                 final.append((time.perf_counter() - start) * 1000)
             browser.close()
-        runtime_bytes = sum(f.stat().st_size for f in (site / "static" / "pyodide").iterdir())
+        runtime_bytes = sum(f.stat().st_size for f in runtime_folder(site).iterdir())
         page_bytes = (site / "superposition-scaling" / "index.html").stat().st_size
-        assets = ["static/css/site.css", "static/css/pygments.css", "static/vendor/katex/katex.min.css",
+        assets = ["static/css/site.css", "static/css/pygments.css", *[p.relative_to(site).as_posix() for p in site.glob("static/vendor/katex-*/katex.min.css")],
                   "static/js/theme.js", "static/js/copy.js", "static/js/sim-page.mjs", "static/js/sim-worker.mjs"]
-        asset_bytes = sum((site / a).stat().st_size for a in assets) + sum(f.stat().st_size for f in (site / "static/sim").iterdir())
+        asset_bytes = sum((site / a).stat().st_size for a in assets) + sum(f.stat().st_size for f in site.glob("static/sim/simulators-*.zip"))
     print(f"time to pre-rendered frame:  median {statistics.median(frame) * 1000:.0f} ms ({args.runs} cold loads)")
     print(f"cold load to first live result: median {statistics.median(live):.2f} s")
     print(f"bare Pyodide+NumPy page:        median {statistics.median(bare):.2f} s")

@@ -51,8 +51,11 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
     config = site["runtime"]["pyodide"]
     url = pyodide_url or config.get("url")
     if not url:
-        vendor_runtime(PyodidePins.from_config(config), staging / "static" / "pyodide")
-        url = "static/pyodide/"
+        # The folder carries the version: Pyodide fetches its files by name, and a browser (or the
+        # offline cache) must never pair one build's pyodide.mjs with another's WebAssembly.
+        pins = PyodidePins.from_config(config)
+        url = f"static/pyodide-{pins.core.version}/"
+        vendor_runtime(pins, staging / url)
     return {"indexURL": url, "archive": name, "archiveSha256": digest,
             "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url")),
             "assets": {encoder.ASSET: _asset(staging, encoder.FILE_NAME, encoder.LABEL)}}

@@ -23,6 +23,7 @@ class Request:
     out_dir: Path
     content_dir: Path
     pyodide_url: str | None = None
+    base_path: str | None = None  # overrides site.yaml's base_path
     force: bool = False  # build even when nothing changed (the caches still apply)
     quiet: bool = False
 
@@ -49,7 +50,7 @@ def watched_folders(request: Request) -> list[Path]:
 
 def run(request: Request) -> Outcome:
     options = {"out": str(request.out_dir.resolve()), "content": str(request.content_dir.resolve()),
-               "pyodide_url": request.pyodide_url}
+               "pyodide_url": request.pyodide_url, "base_path": request.base_path}
     inputs = up_to_date.input_digest(watched_folders(request), [PROJECT_ROOT / "build.py"], options)
     stamp = up_to_date.stamp_path(cache_dir(), request.out_dir)
     if not request.force and up_to_date.is_current(stamp, inputs, request.out_dir):
@@ -64,6 +65,7 @@ def run(request: Request) -> Outcome:
     build_options = default_options(PROJECT_ROOT, request.out_dir)
     build_options.content_dir = request.content_dir
     build_options.pyodide_url = request.pyodide_url
+    build_options.base_path = request.base_path
     if request.quiet:
         build_options.log = lambda message: None
     try:

@@ -125,7 +125,7 @@ def serve(request: driver.Request, port: int) -> int:
         return 1
     state.publish(outcome)
     try:
-        server = make_server(request.out_dir, port=port, live=LiveHooks(state))
+        server = make_server(request.out_dir, port=port, live=LiveHooks(state), base_path=served_path(request))
     except OSError as error:
         print(f"cannot serve on 127.0.0.1:{port}: {error.strerror}; choose another with --port", file=sys.stderr)
         builder.close()
@@ -134,7 +134,7 @@ def serve(request: driver.Request, port: int) -> int:
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(request, builder, state, stop), daemon=True)
     watcher.start()
-    print(f"serving {request.out_dir} at http://127.0.0.1:{server.server_address[1]}/ "
+    print(f"serving {request.out_dir} at http://127.0.0.1:{server.server_address[1]}{server.base_path} "
           f"(ready in {time.perf_counter() - started:.1f} s); watching for changes, Ctrl+C to stop", flush=True)
     try:
         server.serve_forever()
@@ -146,6 +146,21 @@ def serve(request: driver.Request, port: int) -> int:
         watcher.join(timeout=5)
         builder.close()
     return 0
+
+
+def served_path(request: driver.Request) -> str:
+    """Where the site is served: the path it is built for (--base-path, else site.yaml's), so
+    that the 404 page's links work here as they will on the host."""
+    if request.base_path:
+        return request.base_path
+    import yaml
+
+    try:
+        site = yaml.safe_load((request.content_dir / "site.yaml").read_text(encoding="utf-8"))
+        path = site.get("base_path") or "/"
+    except (OSError, yaml.YAMLError, AttributeError):
+        return "/"  # the build reports a broken site.yaml; serve the last good site at the root
+    return path if isinstance(path, str) and path.startswith("/") and path.endswith("/") else "/"
 
 
 def _stop_serving(signum, frame):

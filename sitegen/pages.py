@@ -6,6 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import jinja2
 
+from . import csp
 from .citation import bibtex, short_citation
 from .disk_cache import key_of
 
@@ -37,6 +38,10 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
     topics = loaded.topics
     by_slug = {t.slug: t for t in topics}
     out: dict[PurePosixPath, str] = {}
+    pyodide_url = runtime["indexURL"] if runtime and runtime["external"] else None
+
+    def content_security_policy(inline_scripts: list[str], simulator) -> str:
+        return csp.policy([str(s) for s in inline_scripts], simulator=bool(simulator), pyodide_url=pyodide_url)
 
     def common(root: str, page_path: str) -> dict:
         def asset(path: str) -> str:
@@ -45,7 +50,8 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
             return f"{root}{key}" + (f"?v={version}" if version else "")
 
         return {"site": site, "root": root, "asset": asset, "topics": topics, "page_path": page_path,
-                "uses_math": False, "uses_code": False}
+                "uses_math": False, "uses_code": False, "simulator": None,
+                "content_security_policy": content_security_policy}
 
     index_ctx = common("", "index.html")
     quick_start = [
@@ -58,7 +64,7 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
         ctx = common("../", f"{topic.slug}/index.html")
         html = body.rendered.html
         # Stylesheets only where they are used (a page without code loads no Pygments CSS).
-        ctx.update(uses_math='class="katex' in html, uses_code='class="highlight"' in html)
+        ctx.update(uses_math='class="katex' in html, uses_code='class="highlight"' in html, simulator=body.simulator)
         before, marker, after = html.partition(SIMULATOR_MARKER)
         out[PurePosixPath(topic.slug, "index.html")] = env.get_template("topic.html").render(
             **ctx,
@@ -67,8 +73,8 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
             body_before=before,
             body_after=after if marker else "",
             toc=body.rendered.toc,
-            simulator=body.simulator,
-            sim_config=_sim_config(body.simulator, runtime, "../") if body.simulator else None,
+            sim_config=_sim_config(body.simulator, runtime, "../", ctx["asset"],
+                                   lambda file: f"{file}?v={assets[topic.slug + '/' + file]}") if body.simulator else None,
             related=[by_slug[s] for s in topic.meta.get("related", [])],
             previous=topics[i - 1] if i > 0 else None,
             next=topics[i + 1] if i + 1 < len(topics) else None,
@@ -81,23 +87,23 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
     return out
 
 
-def _sim_config(page, runtime: dict, root: str) -> dict:
+def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
     """What the page script needs, as JSON: which simulator, its controls, defaults and seed, and
     the runtime's URLs. Frames are not here: the first one is in the HTML, later ones come from
     the worker in the same envelope."""
-    runtime = dict(runtime)
+    runtime = dict(runtime, worker=asset("js/sim-worker.mjs"))
     if not runtime["external"]:
         runtime["indexURL"] = root + runtime["indexURL"]
     runtime["archive"] = root + runtime["archive"]
-    runtime["assets"] = {name: {**asset, "url": root + asset["url"]} for name, asset in runtime.get("assets", {}).items()}
+    runtime["assets"] = {name: {**file, "url": root + file["url"]} for name, file in runtime.get("assets", {}).items()}
     return {
         "name": page.name,
         "module": page.simulator.external_module,
         "schema": page.simulator.params,
         "defaults": page.values,
         "seed": page.seed,
-        "firstFrame": FIRST_FRAME_FILE,
-        "precomputed": [{"params": values, "seed": page.seed, "file": file} for file, values, _ in precomputed_frames(page)],
+        "firstFrame": versioned(FIRST_FRAME_FILE),
+        "precomputed": [{"params": values, "seed": page.seed, "file": versioned(file)} for file, values, _ in precomputed_frames(page)],
         "warm": bool(page.simulator.view_only),  # the worker computes the page's settings once, for VIEW_ONLY controls
         "runtime": runtime,
     }

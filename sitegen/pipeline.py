@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, first_frames, links, markdown_render, mathtex, pages, sentence_encoder, shipped_data, vendor, writer
+from . import browser_bundle, first_frames, links, markdown_render, mathtex, offline, pages, sentence_encoder, shipped_data, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -24,6 +24,7 @@ class BuildOptions:
     static_dir: Path
     out_dir: Path
     pyodide_url: str | None = None  # load Pyodide from this URL instead of vendoring it
+    base_path: str | None = None  # the path the site is hosted under; default: site.yaml's base_path
     build_cache: Path | None = None  # first frames, KaTeX output, compiled templates; default: vendor.cache_dir()
     log: Callable[[str], None] = print  # progress of long steps
 
@@ -59,6 +60,8 @@ def build(options: BuildOptions) -> BuildReport:
     loaded, errors = content_mod.load(options.content_dir, options.project_root, set(REGISTRY))
     if errors:
         raise BuildFailed(errors)
+    if options.base_path:
+        loaded.site["base_path"] = options.base_path
     lap("load+validate")
 
     bodies, spans, errors = _render_bodies(loaded)
@@ -86,7 +89,7 @@ def build(options: BuildOptions) -> BuildReport:
     lap("first frames")
 
     with writer.staged_output(options.out_dir) as staging:
-        assets = _write_assets(staging, options.static_dir, katex_dir)
+        assets = _write_assets(staging, options.static_dir, katex_dir, katex_pin.version)
         runtime = None
         if any(b.simulator for b in bodies.values()):
             try:
@@ -94,14 +97,17 @@ def build(options: BuildOptions) -> BuildReport:
             except vendor.VendorError as exc:
                 field = "runtime.pyodide"
                 raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
+        for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click)
+            if body.simulator is not None:
+                for file, _, frame in pages.precomputed_frames(body.simulator):
+                    text = frame.to_json()
+                    writer.write_text(staging, f"{slug}/{file}", text)
+                    assets[f"{slug}/{file}"] = _version(text.encode())  # fetched as file?v=…, like the static files
         lap("assets")
         site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
         for path, html in site_pages.items():
             writer.write_text(staging, str(path), html)
-        for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click)
-            if body.simulator is not None:
-                for file, _, frame in pages.precomputed_frames(body.simulator):
-                    writer.write_text(staging, f"{slug}/{file}", frame.to_json())
+        offline.write_service_worker(staging, loaded.site["offline"], assets)
         lap("templates")
         problems = links.broken_links(staging, {p: h for p, h in site_pages.items() if p.name != "404.html"})
         if problems:
@@ -168,11 +174,16 @@ def _render_math(spans, bodies: dict[str, Body], katex_js: Path, cache: DiskCach
     return errors
 
 
-def _write_assets(staging: Path, static_dir: Path, katex_dir: Path) -> dict[str, str]:
-    """Copy static files and vendored KaTeX; return site path -> content-hashed URL suffix."""
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def _write_assets(staging: Path, static_dir: Path, katex_dir: Path, katex_version: str) -> dict[str, str]:
+    """Copy static files and vendored KaTeX; return site path -> content-hashed URL suffix.
+    KaTeX's folder carries its version: its fonts are fetched by name, without a hash."""
     writer.copy_tree(static_dir, staging / "static")
     writer.write_text(staging, "static/css/pygments.css", markdown_render.pygments_css())
-    katex_out = staging / "static" / "vendor" / "katex"
+    katex_out = staging / "static" / "vendor" / f"katex-{katex_version}"
     katex_out.mkdir(parents=True, exist_ok=True)
     (katex_out / "katex.min.css").write_bytes((katex_dir / "dist" / "katex.min.css").read_bytes())
     fonts = katex_out / "fonts"
@@ -184,7 +195,7 @@ def _write_assets(staging: Path, static_dir: Path, katex_dir: Path) -> dict[str,
     for path in (staging / "static").rglob("*"):
         if path.is_file() and path.suffix in (".css", ".js", ".mjs", ".svg", ".png", ".ico", ".json"):
             rel = path.relative_to(staging).as_posix()
-            versions[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+            versions[rel] = _version(path.read_bytes())
     return versions
 
 

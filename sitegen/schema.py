@@ -143,6 +143,8 @@ SITE_SCHEMA: dict[str, Field] = {
     "topic_sections": Field(list, items=_text(), min_items=1),
     "quick_start": Field(list, items=Field(dict, fields=QUICK_START_PATH), min_items=1),
     "runtime": Field(dict, fields=RUNTIME),
+    # A service worker keeps the pages and (once a simulator has run) the runtime for offline reading.
+    "offline": Field(bool, required=False, default=True),
 }
 
 SIMULATOR = {

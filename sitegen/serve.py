@@ -28,6 +28,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                 return
         super().do_GET()
 
+    def translate_path(self, path: str) -> str:
+        """Serve the site under its base path (`--base-path /companion/`), as a host would; any
+        other path is missing, so the site's own 404 page answers it."""
+        base = getattr(self.server, "base_path", "/")
+        if base != "/":
+            route = path.split("?", 1)[0].split("#", 1)[0]
+            if route == base.rstrip("/"):
+                path = "/"  # the folder without its slash: the parent class redirects to add it
+            elif route.startswith(base):
+                path = "/" + path[len(base):]
+            else:
+                return os.path.join(self.directory, ".outside-the-base-path")  # no such file
+        return super().translate_path(path)
+
     def _html_file(self) -> Path | None:
         """The HTML file a GET for this path would send, if it is one."""
         path = Path(self.translate_path(self.path))
@@ -62,10 +76,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False,
-                live=None) -> http.server.ThreadingHTTPServer:
+                live=None, base_path: str = "/") -> http.server.ThreadingHTTPServer:
     # The build swaps the output folder by renaming, so serve the path, not an open folder.
     handler = functools.partial(SiteHandler, directory=os.fspath(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     server.quiet = quiet or live is not None  # live: the terminal shows builds, not requests
     server.live = live
+    server.base_path = base_path
     return server

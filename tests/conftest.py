@@ -61,11 +61,11 @@ def build_content(content_dir: Path, out: Path):
     return build(options)
 
 
-def serve(folder: Path):
-    """A local server for a built site, in a thread of the test process: (server, base URL)."""
-    server = make_server(folder, port=0, quiet=True)
+def serve(folder: Path, base_path: str = "/"):
+    """A local server for a built site, in a thread of the test process: (server, site URL)."""
+    server = make_server(folder, port=0, quiet=True, base_path=base_path)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+    return server, f"http://127.0.0.1:{server.server_address[1]}{base_path}"
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +102,22 @@ def page(browser):
             route.abort()
 
     context.route("**/*", guard)
+    record_policy_violations(context, page)
     yield page
     assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
+    assert len(page.policy_violations) == page.expected_violations, page.policy_violations
     context.close()
+
+
+def record_policy_violations(context, page) -> None:
+    """Every page runs under its Content-Security-Policy, and anything it refuses is a failure:
+    in the page (an event) or in the simulator's worker (which the page logs as an error).
+    The fixture checks `page.policy_violations` against `page.expected_violations` (a test that
+    provokes a refusal on purpose says how many)."""
+    page.policy_violations = []
+    page.expected_violations = 0
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error("
+        "`Content-Security-Policy blocked ${e.blockedURI} (${e.effectiveDirective})`));")
+    page.on("console", lambda m: m.type == "error" and "Content-Security-Policy blocked" in m.text
+            and page.policy_violations.append(m.text))

@@ -79,6 +79,7 @@ class Simulator {
     this.name = this.config.name;
     this.schema = Object.fromEntries(this.config.schema.map((p) => [p.name, p]));
     this.form = root.querySelector("[data-sim-controls]");
+    this.form.addEventListener("submit", (event) => event.preventDefault()); // Enter in a field runs, never submits
     this.message = root.querySelector("[data-sim-message]");
     this.progress = root.querySelector("[data-sim-progress]");
     this.elapsed = root.querySelector("[data-sim-elapsed]");
@@ -215,7 +216,13 @@ class Simulator {
   // --- worker ---------------------------------------------------------------------
   startWorker() {
     this.setStatus("loading", STAGES.runtime);
-    this.worker = new Worker(new URL("sim-worker.mjs", import.meta.url), { type: "module" });
+    // Started from a blob: URL that imports the real script, so that the worker inherits this
+    // page's Content-Security-Policy (a worker loaded from its own URL would take its policy
+    // from HTTP headers, which static hosts rarely let a site set).
+    const script = new URL(this.config.runtime.worker, document.baseURI).href;
+    const boot = URL.createObjectURL(new Blob([`import ${JSON.stringify(script)};`], { type: "text/javascript" }));
+    this.worker = new Worker(boot, { type: "module" });
+    this.worker.addEventListener("message", () => URL.revokeObjectURL(boot), { once: true });
     this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
     this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
     // Runtime URLs in the config are relative to this page; the worker lives elsewhere.
@@ -237,12 +244,16 @@ class Simulator {
       this.setStatus("loading", STAGES[message.stage]);
     } else if (message.type === "warmed") {
       this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
+    } else if (message.type === "violation") {
+      // The policy blocked something in the worker: the browser reports it there, not here.
+      console.error(`Content-Security-Policy blocked ${message.blocked} (${message.directive}) in the simulator worker`);
     } else if (message.type === "fatal") {
       this.fail(message.message);
     } else if (message.type === "ready") {
       this.ready = true;
       this.root.dataset.simTimings = JSON.stringify(message.timings);
       this.enable();
+      document.dispatchEvent(new CustomEvent("simulator-live")); // static/js/offline.js keeps the runtime now
       // A link answered from the build's frames before the runtime was up keeps saying so.
       this.setStatus("live", this.resultText ? `${this.resultText} Ready to re-run in your browser.`
         : "Ready: change a setting to re-run the simulator in your browser.");

@@ -9,6 +9,7 @@
 //                 {type: "warm", sim, module, params, seed}   compute these in the background, posting nothing:
 //                                                  fills the simulator's caches so its view-only controls answer at once
 // Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed"}
+//                 {type: "violation", directive, blocked}   the Content-Security-Policy refused something
 //                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
 //                 {type: "progress", id, progress, phase, remaining}   (seconds; remaining is null until known)
 //                 {type: "estimate", id, remaining, worked, download}   parked: longer than `ask`, or needs a
@@ -39,6 +40,9 @@ let active = null; // the run being worked on, so that a stop can reach it
 let warming = null; // the background run of the page's own settings; runs asked for meanwhile start after it
 
 const post = (message) => self.postMessage(message);
+// The worker inherits the page's Content-Security-Policy; a refusal is reported only here, so pass it on.
+self.addEventListener("securitypolicyviolation", (event) =>
+  post({ type: "violation", directive: event.effectiveDirective, blocked: event.blockedURI }));
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0)); // let new messages in
 
 async function sha256Hex(buffer) {
@@ -53,6 +57,25 @@ async function fetchOk(url) {
   return response;
 }
 
+// Pyodide 0.29 logs a failed WebAssembly compile (a missing or truncated pyodide.asm.wasm, as
+// after a partial upload) and then waits forever. Every compile in the worker goes through
+// here, so such a failure ends the boot with a message instead.
+function wasmFailures() {
+  let reject;
+  const failed = new Promise((_, r) => { reject = r; });
+  failed.catch(() => {}); // only the boot awaits it
+  for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) {
+      return original.apply(this, args).catch((error) => {
+        reject(new Error(`the WebAssembly runtime did not compile (${error.message || error})`));
+        throw error;
+      });
+    };
+  }
+  return failed;
+}
+
 async function init(runtime) {
   runtimeConfig = runtime;
   const started = performance.now();
@@ -64,7 +87,7 @@ async function init(runtime) {
     post({ type: "stage", stage: "runtime" });
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
     // `packages` downloads NumPy while the runtime boots (measured: faster than loading it after).
-    pyodide = await loadPyodide({ indexURL, packages: ["numpy"] });
+    pyodide = await Promise.race([loadPyodide({ indexURL, packages: ["numpy"] }), wasmFailures()]);
     timings.runtime_and_numpy = performance.now() - started;
     post({ type: "stage", stage: "simulators" });
     const buffer = await archive;
@@ -79,7 +102,7 @@ async function init(runtime) {
     timings.simulators = performance.now() - started;
     post({ type: "ready", timings });
   } catch (err) {
-    post({ type: "fatal", message: String((err && err.message) || err) });
+    post({ type: "fatal", message: pythonMessage(err) }); // a failed import is a whole traceback
   }
 }
 

@@ -175,7 +175,8 @@ def test_bad_url_parameter_gives_a_clear_message_and_controls_agree_with_the_fig
 def test_missing_runtime_is_explained_and_page_stays_useful(page, built_site, tmp_path):
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)
-    shutil.rmtree(broken / "static" / "pyodide")
+    [runtime] = (broken / "static").glob("pyodide-*")
+    shutil.rmtree(runtime)
     server, url = serve(broken)
     try:
         page.goto(url + "superposition-scaling/")

@@ -154,7 +154,7 @@ def test_a_new_formula_is_the_only_one_sent_to_katex(cache_copy, runs, content_c
 
 def test_the_runtime_is_linked_from_the_download_cache_not_copied(cold):
     cached = {p.name: p for p in cache_dir().glob("pyodide/*/*") if p.is_file()}
-    site_runtime = cold[1] / "static" / "pyodide"
+    [site_runtime] = (cold[1] / "static").glob("pyodide-*")
     if os.stat(site_runtime).st_dev != os.stat(cache_dir()).st_dev:
         pytest.skip("the site and the cache are on different file systems: the runtime is copied")
     for shipped in site_runtime.iterdir():

@@ -68,7 +68,8 @@ def test_math_is_rendered_at_build_time(built_site):
     html = (built_site / "superposition-scaling" / "index.html").read_text()
     assert html.count('class="katex"') > 10
     assert "KATEXMATH" not in html and "$$" not in html
-    assert (built_site / "static/vendor/katex/fonts/KaTeX_Main-Regular.woff2").is_file()
+    [katex] = (built_site / "static/vendor").glob("katex-*")  # the folder names KaTeX's version
+    assert (katex / "fonts/KaTeX_Main-Regular.woff2").is_file()
 
 
 def test_home_page_has_cards_awards_and_quick_start(built_site):
@@ -210,9 +211,10 @@ def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(bui
     offered = {(entry["params"]["maze"], entry["params"]["residual"], entry["params"]["sweep"]) for entry in rl["precomputed"]}
     assert offered == {("u-maze", True, False), ("open room", True, False), ("one wall", True, False), ("zigzag", True, False),
                        ("random", True, False), ("u-maze", False, False), ("u-maze", True, True)}
-    assert rl["precomputed"][0] == {"params": rl["defaults"], "seed": rl["seed"], "file": "first-frame.json"}
+    assert rl["precomputed"][0] == {"params": rl["defaults"], "seed": rl["seed"], "file": rl["firstFrame"]}
+    assert re.fullmatch(r"first-frame\.json\?v=[0-9a-f]{10}", rl["firstFrame"])  # named by its content for caches
     for entry in rl["precomputed"]:  # each file is the full frame of exactly its settings
-        frame = json.loads((built_site / "thousand-layer-rl" / entry["file"]).read_text())
+        frame = json.loads((built_site / "thousand-layer-rl" / entry["file"].split("?")[0]).read_text())
         assert frame["result"]["params"] == entry["params"] and frame["done"] and frame["svg"].startswith("<div")
     # A fast simulator answers live: only its own frame ships (for Reset and exports).
-    assert [entry["file"] for entry in config("rlvr-reasoning")["precomputed"]] == ["first-frame.json"]
+    assert [entry["file"].split("?")[0] for entry in config("rlvr-reasoning")["precomputed"]] == ["first-frame.json"]
