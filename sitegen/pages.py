@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 import jinja2
+from markupsafe import Markup, escape
+
+from simulators.kit.svg import SUBSCRIPT
 
 from . import csp
 from .citation import bibtex, short_citation
@@ -21,7 +24,7 @@ def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.En
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html"]),
@@ -29,6 +32,14 @@ def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.En
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["subscripts"] = subscripts
+    return env
+
+
+def subscripts(text: str) -> Markup:
+    """τ_gen in a table header or a readout's label, as the page's maths writes it: τ<sub>gen</sub>
+    (static/js/sim-page.mjs does the same to headers that change with the settings)."""
+    return Markup(SUBSCRIPT.sub(r"\1<sub>\2</sub>", str(escape(text))))
 
 
 def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runtime: dict | None = None,

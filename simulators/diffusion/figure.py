@@ -146,7 +146,7 @@ def _tau_panel(result: dict, budget: int, decades: list[int], unit: str = "steps
             if s[key] is None:
                 px, py = taus.px(s["n"]), taus.py(budget * 2)
                 body.append(f'<path d="M{px - 5:.1f},{py + 4:.1f} L{px:.1f},{py - 5:.1f} L{px + 5:.1f},{py + 4:.1f}" fill="none" stroke="{colour}" stroke-width="2">'
-                            f"<title>{name}(n = {s['n']}) beyond the budget</title></path>")
+                            + svg.tooltip(f"{name}(n = {s['n']}) beyond the budget") + "</path>")
         if len(measured) >= 2:
             ln, lv = np.log10(np.array(measured, dtype=float)).T
             slope, icpt = np.polyfit(ln, lv, 1)

@@ -44,9 +44,9 @@ def panel(height: float, title: str, body: list[str], *, width: float = PANEL_WI
     role = "group" if interactive else "img"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sim-panel" viewBox="0 0 {width:g} {height:g}" '
-        f'width="{width:g}" height="{height:g}" role="{role}" aria-label="{escape(title)}" '
+        f'width="{width:g}" height="{height:g}" role="{role}" aria-label="{spoken(title)}" '
         f'font-family="system-ui, sans-serif" font-size="12">'
-        f'<title>{escape(title)}</title>' + (f"<desc>{escape(desc)}</desc>" if desc else "")
+        f'<title>{spoken(title)}</title>' + (f"<desc>{spoken(desc)}</desc>" if desc else "")
         + "".join(body) + "</svg>"
     )
 
@@ -54,8 +54,8 @@ def panel(height: float, title: str, body: list[str], *, width: float = PANEL_WI
 def panels(title: str, desc: str, parts: list[str]) -> str:
     """A figure: its panels in a group named `title`, with `desc` (what the figure shows, in
     numbers) for screen readers. The page lays the panels out; Export SVG joins them as shown."""
-    return (f'<div class="sim-panels" role="group" aria-label="{escape(title)}">'
-            f'<p class="visually-hidden">{escape(desc)}</p>' + "".join(parts) + "</div>")
+    return (f'<div class="sim-panels" role="group" aria-label="{spoken(title)}">'
+            f'<p class="visually-hidden">{spoken(desc)}</p>' + "".join(parts) + "</div>")
 
 
 def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
@@ -63,7 +63,19 @@ def figure(width: int, height: int, title: str, desc: str, body: list[str]) -> s
     return panels(title, desc, [panel(height, title, body, width=width)])
 
 
-SUBSCRIPT = re.compile(r"([\u0391-\u03a9\u03b1-\u03c9])_([a-z]+)")  # τ_gen: a Greek letter, then a word
+# τ_gen, f_mem: one letter (Greek or Latin, not ending a word), an underscore, then a word.
+SUBSCRIPT = re.compile(r"(?<![A-Za-z])([A-Za-z\u0391-\u03a9\u03b1-\u03c9])_([a-z]+)")
+
+
+def spoken(label: str) -> str:
+    """Escaped text for a tooltip or an accessible name, which cannot lower a subscript: τ_gen
+    becomes "τ gen" (a screen reader says "tau gen", not "tau underscore gen")."""
+    return SUBSCRIPT.sub(r"\1 \2", escape(label))
+
+
+def tooltip(label: str) -> str:
+    """The <title> child that names a mark (its tooltip), or nothing."""
+    return f"<title>{spoken(label)}</title>" if label else ""
 
 
 def _subscripts(escaped: str, size: int) -> str:
@@ -165,7 +177,7 @@ class Panel:
     def polyline(self, xs, ys, colour: str, width: float = 2, dash: str = "", label: str = "") -> str:
         points = " ".join(f"{self.px(x):.1f},{self.py(y):.1f}" for x, y in zip(xs, ys) if y > 0 or not self.ylog)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        title = f"<title>{escape(label)}</title>" if label else ""
+        title = tooltip(label)
         return f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}"{dash_attr}>{title}</polyline>'
 
     def outline(self) -> str:
@@ -185,14 +197,14 @@ class Panel:
     def band(self, x0: float, x1: float, colour: str, opacity: float = 0.15, label: str = "") -> str:
         """A full-height shaded span between data x0 and x1."""
         left, right = sorted((self.px(x0), self.px(x1)))
-        title = f"<title>{escape(label)}</title>" if label else ""
+        title = tooltip(label)
         return (f'<rect x="{left:.1f}" y="{self.y}" width="{right - left:.1f}" height="{self.h}" fill="{colour}" '
                 f'fill-opacity="{opacity}">{title}</rect>')
 
     def bar(self, x: float, width: float, value: float, colour: str, label: str = "") -> str:
         """A bar from 0 up to `value`, its left edge at pixel x."""
         top = self.py(value)
-        title = f"<title>{escape(label)}</title>" if label else ""
+        title = tooltip(label)
         return f'<rect x="{x:.1f}" y="{top:.1f}" width="{width:.1f}" height="{self.py(0) - top:.1f}" fill="{colour}">{title}</rect>'
 
     def dots(self, xs, ys, colour: str, r: float = 2, opacity: float = 0.6) -> str:
@@ -205,21 +217,21 @@ class Panel:
     def points(self, xs, ys, colour: str, r: float = 3.5, labels=None) -> list[str]:
         out = []
         for i, (x, y) in enumerate(zip(xs, ys)):
-            label = f"<title>{escape(labels[i])}</title>" if labels else ""
+            label = tooltip(labels[i]) if labels else ""
             out.append(f'<circle cx="{self.px(x):.1f}" cy="{self.py(y):.1f}" r="{r}" fill="{colour}">{label}</circle>')
         return out
 
 
 def rect(x: float, y: float, w: float, h: float, fill: str, label: str = "", opacity: float | None = None) -> str:
     """A filled rectangle in pixels (maze cells, table cells), with an optional tooltip."""
-    title = f"<title>{escape(label)}</title>" if label else ""
+    title = tooltip(label)
     alpha = f' fill-opacity="{opacity:.2f}"' if opacity is not None else ""
     return f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{fill}"{alpha}>{title}</rect>'
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, colour: str, width: float, dash: str, label: str) -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-    title = f"<title>{escape(label)}</title>" if label else ""
+    title = tooltip(label)
     return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="{width}"{dash_attr}>'
             f'{title}</line>')
 
@@ -252,7 +264,7 @@ def button(x: float, y: float, w: float, label: str, param: str, value: str, ide
     fill = PALETTE[0] if pressed else BG
     ink = BG if pressed else PALETTE[0]
     return (f'<g role="button" tabindex="0" id="{escape(ident)}" data-param="{escape(param)}" data-value="{escape(value)}" '
-            f'aria-label="{escape(label)}" aria-pressed="{str(pressed).lower()}" style="cursor:pointer">'
+            f'aria-label="{spoken(label)}" aria-pressed="{str(pressed).lower()}" style="cursor:pointer">'
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BUTTON_HEIGHT}" rx="5" fill="{fill}" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
             + text(x + w / 2, y + BUTTON_HEIGHT / 2 + 4.5, label, "middle", 13, ink, "600") + "</g>")
 
@@ -294,6 +306,6 @@ def raster_heatmap(x: float, y: float, size: float, matrix, vmax: float, title: 
     out = [text(x, y - 8, title, "start", 13, FG, "600")] if title else []
     out.append(f'<image x="{x}" y="{y}" width="{size}" height="{size}" preserveAspectRatio="none" '
                f'style="image-rendering: pixelated" href="data:image/png;base64,{data}">'
-               + (f"<title>{escape(label)}</title>" if label else "") + "</image>")
+               + tooltip(label) + "</image>")
     out.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="none" stroke="{GRID}"/>')
     return out

@@ -67,6 +67,20 @@ function sameValue(a, b) {
   return x === y || Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x));
 }
 
+// τ_gen as τ<sub>gen</sub>, the pattern of simulators/kit/svg.py SUBSCRIPT (the build does the
+// same to the first frame's headers); nodes, never HTML, so a header cannot inject markup.
+const SUBSCRIPT = /(?<![A-Za-z])([A-Za-z\u0391-\u03a9\u03b1-\u03c9])_([a-z]+)/g;
+function withSubscripts(text) {
+  const nodes = [];
+  let at = 0;
+  for (const match of text.matchAll(SUBSCRIPT)) {
+    nodes.push(text.slice(at, match.index) + match[1], Object.assign(document.createElement("sub"), { textContent: match[2] }));
+    at = match.index + match[0].length;
+  }
+  nodes.push(text.slice(at));
+  return nodes;
+}
+
 function toCSV(table) {
   const cell = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
   return [table.columns, ...table.rows].map((row) => row.map(cell).join(",")).join("\n") + "\n";
@@ -500,8 +514,11 @@ class Simulator {
     if (!body) return;
     // Caption and columns can depend on the settings (the head shown, the models compared).
     this.root.querySelector("[data-sim-table-caption]").textContent = table.caption;
-    this.root.querySelector("[data-sim-table] thead tr").replaceChildren(...table.columns.map((column) =>
-      Object.assign(document.createElement("th"), { scope: "col", textContent: column })));
+    this.root.querySelector("[data-sim-table] thead tr").replaceChildren(...table.columns.map((column) => {
+      const th = Object.assign(document.createElement("th"), { scope: "col" });
+      th.append(...withSubscripts(column));
+      return th;
+    }));
     body.replaceChildren(...table.rows.map((row) => {
       const tr = document.createElement("tr");
       for (const value of row) tr.append(Object.assign(document.createElement("td"), { textContent: value }));

@@ -48,3 +48,11 @@ def test_greek_subscripts_are_drawn_lowered_not_as_underscores():
     assert "τ_gen" not in drawn and "τ_mem" not in drawn
     assert drawn.count('<tspan baseline-shift="sub" font-size="11">') == 2  # never below MIN_FONT
     assert "x_1 stays" in drawn and "&lt;" in drawn  # only Greek letters take subscripts; text still escaped
+
+
+def test_tooltips_and_names_say_subscripts_instead_of_showing_underscores():
+    mark = svg.tooltip("τ_gen(n = 8) < f_mem, max_len and x_1 stay")
+    assert mark == "<title>τ gen(n = 8) &lt; f mem, max_len and x_1 stay</title>"  # only one letter takes one
+    assert svg.tooltip("") == ""
+    panel = svg.panel(100, "τ_mem against n", [], desc="τ_mem grows with n")
+    assert "τ_mem" not in panel and 'aria-label="τ mem against n"' in panel and "<desc>τ mem grows" in panel

@@ -218,3 +218,11 @@ def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(bui
         assert frame["result"]["params"] == entry["params"] and frame["done"] and frame["svg"].startswith("<div")
     # A fast simulator answers live: only its own frame ships (for Reset and exports).
     assert [entry["file"].split("?")[0] for entry in config("rlvr-reasoning")["precomputed"]] == ["first-frame.json"]
+
+
+def test_subscripts_are_lowered_in_headers_and_said_in_tooltips(built_site):
+    html = (built_site / "diffusion-memorization" / "index.html").read_text()
+    assert '<th scope="col">τ<sub>gen</sub> (steps)</th>' in html
+    for attribute in re.findall(r'<title>(.*?)</title>|aria-label="([^"]*)"', html):
+        assert "τ_" not in "".join(attribute)
+    assert "τ gen(n = " in html  # the marks' tooltips name the time
