@@ -8,6 +8,7 @@ import numpy as np
 from ..kit import svg
 from .training import SWEEP_DEPTHS
 
+WALL = "var(--wall, #4a525d)"  # grey in both themes (static/css/site.css)
 TITLE = "Contrastive RL: a goal-reaching agent and its network depth"
 MAZE_X, MAZE_Y, MAZE_SIZE = 20, 34, 300
 
@@ -21,7 +22,7 @@ def render(result: dict) -> str:
 
 
 def _maze_panel(result: dict) -> str:
-    """The critic's value of each cell for the goal (darker: closer), walls, and the agent's path."""
+    """The critic's value of each cell for the goal (stronger blue: closer), walls, and the agent's path."""
     rows = result["maze_rows"]
     h, w = len(rows), len(rows[0])
     cell = min(MAZE_SIZE / w, MAZE_SIZE / h)
@@ -33,7 +34,7 @@ def _maze_panel(result: dict) -> str:
     for (r, c), v in zip(free, values):
         shade = (v - lo) / (hi - lo) if hi > lo else 1.0
         body.append(svg.rect(x0 + c * cell, y0 + r * cell, cell, cell, svg.PALETTE[0], f"({r},{c}): f = {v:.2f}", 0.08 + 0.7 * shade))
-    body += [svg.rect(x0 + c * cell, y0 + r * cell, cell, cell, svg.FG) for r in range(h) for c in range(w) if rows[r][c] == "#"]
+    body += [svg.rect(x0 + c * cell, y0 + r * cell, cell, cell, WALL) for r in range(h) for c in range(w) if rows[r][c] == "#"]
     centre = lambda rc: (x0 + (rc[1] + 0.5) * cell, y0 + (rc[0] + 0.5) * cell)  # noqa: E731
     points = " ".join(f"{centre(p)[0]:.1f},{centre(p)[1]:.1f}" for p in result["path"])
     body.append(f'<polyline points="{points}" fill="none" stroke="{svg.PALETTE[4]}" stroke-width="3" stroke-opacity="0.85"/>')
@@ -43,8 +44,8 @@ def _maze_panel(result: dict) -> str:
     body.append(f'<path d="M{gx:.1f},{gy - cell / 2.5:.1f} L{gx + cell / 2.5:.1f},{gy:.1f} L{gx:.1f},{gy + cell / 2.5:.1f} L{gx - cell / 2.5:.1f},{gy:.1f}Z" fill="{svg.PALETTE[1]}"><title>goal</title></path>')
     reached = any(p == result["goal"] for p in result["path"])
     caption = (f"Start (green) to goal (red): shortest path {result['shortest']} moves; the path (orange) "
-               f"{'reaches it' if reached else 'does not reach it'} in {result['horizon']} steps. Darker cells: the critic "
-               f"rates them closer to the goal (max over moves of f).")
+               f"{'reaches it' if reached else 'does not reach it'} in {result['horizon']} steps. The stronger a cell's "
+               f"blue, the closer the critic rates it to the goal (max over moves of f); walls are grey.")
     lines, bottom = svg.paragraph(x0, y0 + h * cell + 22, caption, 300)
     return svg.panel(bottom, "The maze: the critic's value of each cell for the goal, and the agent's path", body + lines)
 
