@@ -17,10 +17,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from sitegen import driver  # noqa: E402  (standard library only: the up-to-date check runs before NumPy loads)
+from sitegen.schema import BASE_PATH  # noqa: E402  (standard library only too)
 
 
 def base_path(text: str) -> str:
-    if not (text.startswith("/") and text.endswith("/")):
+    if not BASE_PATH.match(text):
         raise argparse.ArgumentTypeError(f"{text!r} must start and end with '/', such as /companion/")
     return text
 

@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import driver
+from .schema import BASE_PATH
 from .serve import make_server
 
 CLIENT_SCRIPT = Path(__file__).with_name("live_reload.js")
@@ -160,7 +161,7 @@ def served_path(request: driver.Request) -> str:
         path = site.get("base_path") or "/"
     except (OSError, yaml.YAMLError, AttributeError):
         return "/"  # the build reports a broken site.yaml; serve the last good site at the root
-    return path if isinstance(path, str) and path.startswith("/") and path.endswith("/") else "/"
+    return path if isinstance(path, str) and BASE_PATH.match(path) else "/"
 
 
 def _stop_serving(signum, frame):

@@ -10,6 +10,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from .pages import version_query
+
 WORKER_FILE = "sw.js"
 SOURCE = Path(__file__).with_name("offline_worker.js")
 SWITCHED_OFF = Path(__file__).with_name("offline_worker_off.js")
@@ -31,7 +33,7 @@ def manifest(site_dir: Path, versions: dict[str, str]) -> dict:
         rel = path.relative_to(site_dir).as_posix()
         if rel == WORKER_FILE:
             continue
-        url = rel + (f"?v={versions[rel]}" if rel in versions else "")
+        url = rel + version_query(rel, versions)
         groups[group_of(rel)][url] = _sha256(path)
     version = hashlib.sha256(json.dumps(groups, sort_keys=True).encode()).hexdigest()[:16]
     return {"version": version, **groups}

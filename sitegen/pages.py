@@ -42,6 +42,13 @@ def subscripts(text: str) -> Markup:
     return Markup(SUBSCRIPT.sub(r"\1<sub>\2</sub>", str(escape(text))))
 
 
+def version_query(path: str, versions: dict[str, str]) -> str:
+    """How pages ask for a site file: `?v=<content hash>` where the build versioned it, else
+    nothing. The offline service worker lists the same URLs (sitegen/offline.py)."""
+    version = versions.get(path)
+    return f"?v={version}" if version else ""
+
+
 def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runtime: dict | None = None,
                cache_dir: Path | None = None) -> dict[PurePosixPath, str]:
     env = environment(templates_dir, cache_dir)
@@ -57,8 +64,7 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
     def common(root: str, page_path: str) -> dict:
         def asset(path: str) -> str:
             key = f"static/{path}"
-            version = assets.get(key)
-            return f"{root}{key}" + (f"?v={version}" if version else "")
+            return f"{root}{key}{version_query(key, assets)}"
 
         return {"site": site, "root": root, "asset": asset, "topics": topics, "page_path": page_path,
                 "uses_math": False, "uses_code": False, "simulator": None,
@@ -85,7 +91,7 @@ def render_all(loaded, bodies, assets: dict[str, str], templates_dir: Path, runt
             body_after=after if marker else "",
             toc=body.rendered.toc,
             sim_config=_sim_config(body.simulator, runtime, "../", ctx["asset"],
-                                   lambda file: f"{file}?v={assets[topic.slug + '/' + file]}") if body.simulator else None,
+                                   lambda file: file + version_query(f"{topic.slug}/{file}", assets)) if body.simulator else None,
             related=[by_slug[s] for s in topic.meta.get("related", [])],
             previous=topics[i - 1] if i > 0 else None,
             next=topics[i + 1] if i + 1 < len(topics) else None,

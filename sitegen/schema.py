@@ -16,6 +16,7 @@ ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 HTTPS_URL = re.compile(r"^https://[^\s]+$")
 SRI = re.compile(r"^sha(256|384|512)-[A-Za-z0-9+/]+=*$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+BASE_PATH = re.compile(r"^/(.*/)?$")  # where a host serves the site: site.yaml, --base-path, --serve
 
 AWARDS = ("Best Paper", "Best Paper, Datasets & Benchmarks", "Runner-Up")
 
@@ -115,7 +116,7 @@ PYODIDE = {
 WHEEL_PIN = {
     "name": _text(),
     "version": _text(),
-    "sha256": _text(pattern=re.compile(r"^[0-9a-f]{64}$"), pattern_hint="the wheel's sha256 as 64 hex digits"),
+    "sha256": _text(pattern=HEX64, pattern_hint="the wheel's sha256 as 64 hex digits"),
     "vocabulary": Field(int),
 }
 
@@ -137,7 +138,7 @@ SITE_SCHEMA: dict[str, Field] = {
     "tagline": _text(),
     "description": _text(),
     "language": _text(required=False, default="en"),
-    "base_path": _text(required=False, default="/", pattern=re.compile(r"^/(.*/)?$"), pattern_hint="a path that starts and ends with '/'"),
+    "base_path": _text(required=False, default="/", pattern=BASE_PATH, pattern_hint="a path that starts and ends with '/'"),
     "repository": _text(required=False, pattern=HTTPS_URL, pattern_hint="an https:// URL"),
     "license": _text(),
     "topic_sections": Field(list, items=_text(), min_items=1),

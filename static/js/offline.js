@@ -30,12 +30,13 @@
     });
   }
 
-  var start = script.dataset.offline === "off" ? switchOff : register;
+  var on = script.dataset.offline !== "off";
+  var start = on ? register : switchOff;
   if (document.readyState === "complete") start();
   else window.addEventListener("load", start);
+  if (!on) return;
 
   document.addEventListener("simulator-live", function () {
-    if (script.dataset.offline === "off") return;
     navigator.serviceWorker.ready.then(function (registration) {
       if (registration.active) registration.active.postMessage({ type: "keep-runtime" });
     });
