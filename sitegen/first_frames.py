@@ -85,64 +85,89 @@ def one_click_settings(schema: list[dict], values: dict) -> list[dict]:
     return found
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One computation: a simulator at validated values and a seed."""
+
+    simulator: Simulator
+    values: dict
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return frame_key(self.simulator, self.values, self.seed)
+
+
 def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
     """Give every page its final frame, then its one-click frames if its simulator is slow:
     each from the cache when its key is there, else computed (in parallel processes when
     several are missing) and stored."""
     pages = [body.simulator for body in bodies.values() if body.simulator is not None]
     timings = _timings(cache)
-    wanted = {}  # frame key -> (the pages asking, values)
+    showing: dict[str, list[PageSimulator]] = {}  # frame key -> the pages asking
     for page in pages:
-        wanted.setdefault(frame_key(page.simulator, page.values, page.seed), ([], page.values))[0].append(page)
-    frames = _frames(wanted, cache, timings, log)
+        showing.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(page)
+    frames = _frames({key: Setting(asking[0].simulator, asking[0].values, asking[0].seed) for key, asking in showing.items()},
+                     cache, timings, log)
     errors = []
-    for key, (showing, _) in wanted.items():
-        outcome = frames[key]
+    for key, outcome in frames.items():
         if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
             errors += [_content_error(body, body.topic.meta["simulator"], outcome)
-                       for body in bodies.values() if any(body.simulator is page for page in showing)]
+                       for body in bodies.values() if any(body.simulator is page for page in showing[key])]
         else:
-            for page in showing:
+            for page in showing[key]:
                 page.frame = outcome
     if errors:
         return errors
-    extra = {}
+    extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
     for page in pages:
         if timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S:
             for values in one_click_settings(page.simulator.params, page.values):
-                extra.setdefault(frame_key(page.simulator, values, page.seed), ([], values))[0].append(page)
-    frames = _frames(extra, cache, timings, log, what="one-click frames")
-    for key, (showing, values) in extra.items():
+                setting = Setting(page.simulator, values, page.seed)
+                extra.setdefault(setting.key, (setting, []))[1].append(page)
+    frames = _frames({key: setting for key, (setting, _) in extra.items()}, cache, timings, log, what="one-click frames")
+    for key, (setting, asking) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
-            for page in showing:
-                page.one_click.append((values, frames[key]))
-    if cache is not None and timings:
-        cache.folder.mkdir(parents=True, exist_ok=True)
-        (cache.folder / TIMINGS).write_text(json.dumps(timings, indent=1, sort_keys=True))
+            for page in asking:
+                page.one_click.append((setting.values, frames[key]))
+    _save_timings(cache, timings)
     return []
 
 
-def _frames(wanted: dict, cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:
+def compute(settings: list[Setting], cache: DiskCache | None, log=print, what: str = "frames") -> list:
+    """The final frame (or the ParamError its values raised) for each setting, cached like first frames."""
+    timings = _timings(cache)
+    frames = _frames({setting.key: setting for setting in settings}, cache, timings, log, what)
+    return [frames[setting.key] for setting in settings]
+
+
+def _save_timings(cache: DiskCache | None, timings: dict) -> None:
+    if cache is not None and timings:
+        cache.folder.mkdir(parents=True, exist_ok=True)
+        (cache.folder / TIMINGS).write_text(json.dumps(timings, indent=1, sort_keys=True))
+
+
+def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:
     """key -> Frame (or the ParamError its settings raised) for every wanted key; updates `timings`
     with what it computed (a default frame's time decides whether its one-click frames are made)."""
     out: dict = {}
     missing = []
-    for key, (showing, values) in wanted.items():
+    for key, setting in wanted.items():
         hit = cache.get(key) if cache is not None else None
         if hit is None:
-            missing.append((key, showing[0], values))
+            missing.append((key, setting))
         else:
             out[key] = _frame_from_json(hit[0])
-    jobs = [Job(page.name, page.simulator.external_module, values, page.seed) for _, page, values in missing]
-    for (key, page, _), outcome in zip(missing, compute_frames(jobs, timings, log, what)):
+    jobs = [Job(s.simulator.name, s.simulator.external_module, s.values, s.seed) for _, s in missing]
+    for (key, setting), outcome in zip(missing, compute_frames(jobs, timings, log, what)):
         if isinstance(outcome, P.ParamError):
             out[key] = outcome
             continue
         payload, seconds = outcome
         if what == "first frames":
-            timings[page.name] = round(seconds, 2)
+            timings[setting.simulator.name] = round(seconds, 2)
         if cache is not None:
-            cache.put(key, payload, simulator=page.name)
+            cache.put(key, payload, simulator=setting.simulator.name)
         out[key] = _frame_from_json(payload)
     return out
 

@@ -61,6 +61,32 @@ def _shield_prose(body, start, end, first_line, start_index, spans) -> str:
     return text
 
 
+def opaque_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) of every code span or fence and every formula in `body`: text that other
+    markup (such as inline values, sitegen/experiments.py) must leave alone."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for code in [*_CODE.finditer(body), None]:
+        end = code.start() if code else len(body)
+        prose = body[position:end]
+        taken = [(position + m.start(), position + m.end()) for m in _DISPLAY.finditer(prose)]
+        for start, stop in [(position + m.start(), position + m.end()) for m in _INLINE.finditer(_blank(prose, taken, position))]:
+            taken.append((start, stop))
+        spans += taken
+        if code:
+            spans.append((code.start(), code.end()))
+            position = code.end()
+    return sorted(spans)
+
+
+def _blank(text: str, spans: list[tuple[int, int]], offset: int) -> str:
+    """`text` with the given spans replaced by spaces (same length), as shield() removes display math before inline."""
+    chars = list(text)
+    for start, stop in spans:
+        chars[start - offset:stop - offset] = " " * (stop - start)
+    return "".join(chars)
+
+
 def render_all(spans: list[MathSpan], katex_js: Path) -> list[str | MathError]:
     """Render every span in one Node process; a failed span yields a MathError in its slot."""
     if not spans:

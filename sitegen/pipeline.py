@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, first_frames, links, markdown_render, mathtex, offline, pages, sentence_encoder, shipped_data, vendor, writer
+from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, offline, pages, sentence_encoder, shipped_data, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -73,7 +73,9 @@ def build(options: BuildOptions) -> BuildReport:
     cache = options.build_cache or vendor.cache_dir()
     errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js", DiskCache(cache / "katex"), katex_pin)
     errors += first_frames.check_settings(bodies)
-    if errors:  # content, math, sections and simulator settings: all reported before anything runs
+    errors += [e for body in bodies.values() if body.experiments
+               for e in experiments.check_settings(body.topic, body.simulator, body.experiments)]
+    if errors:  # content, math, sections, simulator and experiment settings: all reported before anything runs
         raise BuildFailed(errors)
     lap("markdown+math")
     try:  # simulators' on-request files, which shipped data may need (the presets' embeddings)
@@ -83,10 +85,19 @@ def build(options: BuildOptions) -> BuildReport:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
     shipped_data.refresh(options.log)
     lap("shipped data")
-    errors = first_frames.render(bodies, DiskCache(cache / "frames"), options.log)
+    frames_cache = DiskCache(cache / "frames")
+    errors = first_frames.render(bodies, frames_cache, options.log)
     if errors:
         raise BuildFailed(errors)
     lap("first frames")
+    checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
+    errors = experiments.run(checked, frames_cache, options.log)
+    if errors:  # a false claim stops the build like any content error: the old site stays
+        raise BuildFailed(errors)
+    for body in bodies.values():
+        if body.experiments:
+            body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments)
+    lap("experiments")
 
     with writer.staged_output(options.out_dir) as staging:
         assets = _write_assets(staging, options.static_dir, katex_dir, katex_pin.version)
@@ -123,6 +134,7 @@ class Body:
     rendered: markdown_render.RenderedBody
     spans: list[mathtex.MathSpan]
     simulator: first_frames.PageSimulator | None = None  # set by first_frames.check_settings
+    experiments: experiments.PageExperiments | None = None  # the body's experiment blocks and inline values
 
 
 def _render_bodies(loaded: content_mod.Content):
@@ -131,9 +143,12 @@ def _render_bodies(loaded: content_mod.Content):
     errors: list[ContentError] = []
     required = loaded.site["topic_sections"]
     for topic in loaded.topics:
-        shielded, spans = mathtex.shield(topic.doc.body, topic.doc.body_start_line, start_index=len(all_spans))
+        text, found, problems = experiments.extract(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
+        errors += problems
+        shielded, spans = mathtex.shield(text, topic.doc.body_start_line, start_index=len(all_spans))
         rendered = markdown_render.render(shielded, topic.doc.body_start_line)
-        body = Body(topic, rendered, spans)
+        errors += experiments.stray_blocks(rendered.html, topic.rel_source, found)
+        body = Body(topic, rendered, spans, experiments=found)
         bodies[topic.slug] = body
         all_spans += [(body, s) for s in spans]
         headings = {t["name"].strip().lower() for t in rendered.toc}

@@ -174,3 +174,15 @@ TOPIC_SCHEMA: dict[str, Field] = {
     "related": Field(list, required=False, default=list, items=_text(pattern=SLUG, pattern_hint="a topic slug")),
     "simulator": Field(dict, required=False, fields=SIMULATOR),
 }
+
+# An experiment block in a topic's body (sitegen/experiments.py): a setting of the page's
+# simulator and the claims its result must keep, checked at every build.
+EXPERIMENT_SCHEMA: dict[str, Field] = {
+    "name": _text(pattern=SLUG, pattern_hint="a slug (lowercase letters, digits, single hyphens)"),
+    "label": _text(),
+    "params": Field(dict, required=False, default=dict),
+    "seed": Field(int, required=False),  # one seed, or
+    "seeds": Field(list, required=False, items=Field(int), min_items=1),  # several: each claim must hold at every one
+    "claims": Field((list, str), items=_text()),
+    "labels": Field(dict, required=False, default=dict),  # result path -> how the reader sees it, where no readout names it
+}

@@ -109,6 +109,7 @@ class Simulator {
     this.estimate = root.querySelector("[data-sim-estimate]");
     this.runButton = root.querySelector('[data-action="run"]');
     this.stopButton = root.querySelector('[data-action="stop"]');
+    this.experimentNote = root.querySelector("[data-sim-experiment]");
     this.readFromURL();
   }
 
@@ -278,7 +279,7 @@ class Simulator {
         // caches, so its view-only controls (the time shown, the head shown) answer at once.
         this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
       }
-      if (waiting) this.send(waiting);
+      if (waiting) this.send(waiting, waiting.confirmed);
       else if (this.parked) this.offerRun(this.parked, "The runtime restarted.");
     } else if (message.id === this.requestId) {
       this.armWatchdog();
@@ -343,9 +344,13 @@ class Simulator {
 
   // A result the build computed for exactly these settings: its file, or null.
   precomputedFor({ params, seed }) {
-    const entry = this.config.precomputed.find((e) => sameValue(e.seed, seed)
-      && this.config.schema.every((spec) => sameValue(e.params[spec.name], params[spec.name])));
+    const entry = this.config.precomputed.find((e) => sameValue(e.seed, seed) && this.sameSetting(e.params, params));
     return entry ? entry.file : null;
+  }
+
+  // Whether two settings agree on every control, by value (also for static/js/experiments.mjs).
+  sameSetting(params, other) {
+    return this.config.schema.every((spec) => sameValue(params[spec.name], other[spec.name]));
   }
 
   // Every change ends one of three ways: shown again from this tab's memory or from the build's
@@ -374,7 +379,7 @@ class Simulator {
       }
     }
     if (id !== this.requestId) return;
-    if (this.ready) this.send(request);
+    if (this.ready) this.send(request, request.confirmed);
     else {
       this.pending = request;
       if (this.worker) this.setStatus(this.root.dataset.simStatus, "Waiting for the runtime to load, then these settings run.");
@@ -405,6 +410,7 @@ class Simulator {
     this.beginRun(request);
     const message = { type: "run", id: this.requestId, sim: this.name, module: this.config.module, ...request };
     delete message.fromLink;
+    delete message.confirmed;
     if (confirmed) {
       this.confirmed.add(this.requestId);
       this.worker.postMessage({ ...message, ask: null });
@@ -484,6 +490,7 @@ class Simulator {
       if (this.tabCache.size > TAB_CACHE_SIZE) this.tabCache.delete(this.tabCache.keys().next().value);
     }
     this.lastComplete = { frame, path };
+    this.root.dispatchEvent(new CustomEvent("sim-result", { detail: { frame, path, cached } })); // static/js/experiments.mjs
     this.root.dataset.simPath = path;
     this.root.toggleAttribute("data-sim-cached", cached);
     this.root.dataset.simFirstFrame = String(this.requestId);
@@ -537,6 +544,29 @@ class Simulator {
       this.setStatus(this.root.dataset.simStatus, `Could not export the build-time result (${error.message}).`);
       return null;
     }
+  }
+
+  // An experiment's "Try this" (static/js/experiments.mjs): its whole setting, run at once
+  // (the reader asked for it: no estimate first), with the simulator brought into view.
+  trySetting(params, seed) {
+    for (const [name, value] of Object.entries(params)) this.setControl(name, value);
+    this.setControl("seed", seed);
+    this.applyDependencies();
+    const request = this.currentRequest();
+    this.writeURL(request);
+    const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    this.root.scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
+    this.root.querySelector("h2").focus({ preventScroll: true });
+    this.experimentNote.hidden = true;
+    this.startNow?.();
+    this.answer({ ...request, confirmed: true });
+  }
+
+  // What an experiment found on the reader's run, under the status, with the way back to the text.
+  showExperiment(text, back) {
+    this.experimentNote.querySelector("[data-sim-experiment-text]").textContent = text;
+    this.experimentNote.querySelector("a").href = back;
+    this.experimentNote.hidden = false;
   }
 
   // --- controls ---------------------------------------------------------------------
@@ -641,7 +671,7 @@ class Simulator {
   // once for a link that asks for a setting; never for a reader who only reads the text.
   startWhenNeeded(now) {
     let observer = null;
-    const begin = () => {
+    const begin = this.startNow = () => {
       if (this.worker) return;
       observer?.disconnect();
       this.startWorker();

@@ -1,0 +1,403 @@
+"""Experiments: prose that cannot drift from the simulators.
+
+An author writes, in a topic's Markdown, a fenced block
+
+    ```experiment
+    name: no-gate
+    label: With no gate, the sink forms
+    params: {train_steps: 400}      # what differs from the page's own setting
+    seeds: [0, 1, 2]                # or `seed: 3`; default: the page's seed
+    claims:
+      - variants.none.sink_ratio > 0.5
+      - variants.elementwise.sink_ratio < variants.none.sink_ratio / 2
+    ```
+
+(`labels:` may name a result path for the reader where no readout names it), and, anywhere in
+the prose, inline values such as `{{ no-gate.variants.none.sink_ratio:.1% }}` (`page.` reads
+the page's own first frame). The build runs every experiment's setting through
+the simulator (cached by the same key as first frames), checks each claim at every seed
+(sitegen/claims.py), and writes the values found; a false claim, a path the result lacks or a
+setting the simulator refuses is a content error with its file and line. The page gets a
+"Try this" link per experiment (static/js/experiments.mjs) that sets the simulator to it, runs
+it, and checks the claims again on the reader's own result.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from simulators.kit import params as P
+from simulators.kit.contract import Frame, lookup
+
+from . import claims as C
+from . import frontmatter, mathtex, schema
+from .errors import ContentError
+from .first_frames import Setting, compute
+
+PAGE = "page"  # inline values read the page's own setting under this name
+_FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*experiment[ \t]*\n(?P<text>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
+_VALUE = re.compile(r"\{\{(.*?)\}\}")
+_VALUE_PARTS = re.compile(r"^\s*(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<path>\w+(?:\.\w+)*)\s*(?::(?P<format>[^{}]*?))?\s*$")
+BLOCK_TOKEN = "EXPERIMENTBLOCK{}END"
+VALUE_TOKEN = "EXPERIMENTVALUE{}END"
+DEFAULT_FORMAT = ".3g"
+
+
+@dataclass
+class Experiment:
+    name: str
+    label: str
+    line: int  # of the block's `name:`
+    params: dict  # as written (differences from the page's setting)
+    seeds: list[int]
+    claims: list[tuple[C.Claim, int]]  # (claim, line)
+    labels: dict[str, str]  # result path -> its name for the reader
+    token: str
+    key_lines: dict[str, int]
+    values: dict = field(default_factory=dict)  # every control, validated against the page's simulator
+    frames: list[Frame] = field(default_factory=list)  # one per seed
+
+
+@dataclass
+class InlineValue:
+    experiment: str
+    path: str
+    format: str
+    line: int
+    token: str
+
+
+@dataclass
+class PageExperiments:
+    experiments: list[Experiment]
+    values: list[InlineValue]
+
+    def __bool__(self) -> bool:
+        return bool(self.experiments or self.values)
+
+
+def extract(body: str, first_line: int, source: str) -> tuple[str, PageExperiments, list[ContentError]]:
+    """Take the experiment blocks and inline values out of a Markdown body, leaving tokens (on the
+    same lines, so later line numbers still hold); return the text, what was found, and errors."""
+    errors: list[ContentError] = []
+    experiments: list[Experiment] = []
+
+    def line_at(offset: int) -> int:
+        return first_line + body.count("\n", 0, offset)
+
+    def take_block(match: re.Match) -> str:
+        token = BLOCK_TOKEN.format(len(experiments))
+        found = _parse_block(match.group("text"), line_at(match.start()) + 1, source, token, errors)
+        if found is not None:
+            experiments.append(found)
+        return token + "\n" * match.group(0).count("\n")
+
+    text = _FENCE.sub(take_block, body)
+    names = [e.name for e in experiments]
+    for e in experiments:
+        if e.name == PAGE or names.count(e.name) > 1:
+            why = f"'{PAGE}' names the page's own setting" if e.name == PAGE else "another experiment on this page has it"
+            errors.append(ContentError(source, e.line, f"experiment {e.name}", f"choose another name: {why}"))
+    values: list[InlineValue] = []
+    pieces, position = [], 0
+    for start, end in [*mathtex.opaque_spans(text), (len(text), len(text))]:
+        prose = text[position:start]
+
+        def take_value(match: re.Match, offset=position) -> str:
+            line = first_line + text.count("\n", 0, offset + match.start())
+            parts = _VALUE_PARTS.match(match.group(1))
+            if parts is None or "\n" in match.group(0):
+                errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)[:60]}' should read "
+                                           "{{ EXPERIMENT.PATH:FORMAT }}, such as {{ page.loss:.3f }}"))
+                return match.group(0)
+            spec = (parts.group("format") or DEFAULT_FORMAT).strip()
+            problem = _format_problem(spec)
+            if problem:
+                errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)}': bad format '{spec}' ({problem})"))
+                return match.group(0)
+            token = VALUE_TOKEN.format(len(values))
+            values.append(InlineValue(parts.group("name"), parts.group("path"), spec, line, token))
+            return token
+
+        pieces.append(_VALUE.sub(take_value, prose))
+        pieces.append(text[start:end])
+        position = end
+    known = set(names) | {PAGE}
+    for value in values:
+        if value.experiment not in known:
+            errors.append(ContentError(source, value.line, "body", f"inline value '{value.experiment}.{value.path}': no experiment "
+                                       f"'{value.experiment}' on this page (known: {', '.join(sorted(known))})"))
+    return "".join(pieces), PageExperiments(experiments, values), errors
+
+
+def _format_problem(spec: str) -> str | None:
+    """Why `spec` formats neither a whole number nor a fraction, or None (the values themselves
+    are checked against it once computed)."""
+    problems = []
+    for sample in (1, 0.5):
+        try:
+            format(sample, spec)
+            return None
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems[-1]
+
+
+def _parse_block(text: str, first_line: int, source: str, token: str, errors: list[ContentError]) -> Experiment | None:
+    try:
+        data, key_lines = frontmatter.parse_yaml(text, line_offset=first_line - 1)
+    except frontmatter.FrontMatterError as exc:
+        errors.append(ContentError(source, exc.line, "experiment", str(exc)))
+        return None
+    if not isinstance(data, dict):
+        errors.append(ContentError(source, first_line, "experiment", "an experiment block is a mapping: name, label, params, seeds, claims"))
+        return None
+    name = data.get("name") if isinstance(data.get("name"), str) else "(unnamed)"
+    where = f"experiment {name}"
+    problems = schema.validate(data, schema.EXPERIMENT_SCHEMA)
+    if "seed" in data and "seeds" in data:
+        problems.append(("seeds", "give `seed` or `seeds`, not both"))
+    for path, message in problems:
+        errors.append(ContentError(source, _line_of(key_lines, path, first_line), f"{where}: {path}", message))
+    if problems:
+        return None
+    claims_text = data["claims"]
+    if isinstance(claims_text, str):  # a block of text: one claim per line
+        base = key_lines["claims"] + 1
+        written = [(line.strip(), base + i) for i, line in enumerate(claims_text.splitlines()) if line.strip()]
+    else:
+        written = [(claim, key_lines.get(f"claims.{i}", key_lines["claims"])) for i, claim in enumerate(claims_text)]
+    parsed = []
+    for claim, line in written:
+        try:
+            parsed.append((C.parse(claim), line))
+        except C.ClaimError as exc:
+            errors.append(ContentError(source, line, where, f"claim '{claim}': {exc}"))
+    if len(parsed) < len(written):
+        return None
+    if not parsed:
+        errors.append(ContentError(source, key_lines["claims"], where, "needs at least one claim"))
+        return None
+    used = {path for claim, _ in parsed for path in claim.paths}
+    for path, text in data["labels"].items():
+        if path not in used or not isinstance(text, str) or not text.strip():
+            why = "give it a text" if path in used else "no claim reads this path"
+            errors.append(ContentError(source, _line_of(key_lines, f"labels.{path}", first_line), f"{where}: labels", f"'{path}': {why}"))
+            return None
+    seeds = data.get("seeds") or ([data["seed"]] if "seed" in data else [])
+    return Experiment(name, data["label"], key_lines.get("name", first_line), data["params"], seeds, parsed,
+                      data["labels"], token, key_lines)
+
+
+def check_settings(topic, page_simulator, found: PageExperiments) -> list[ContentError]:
+    """Validate each experiment's params and seeds against the page's simulator (nothing runs)."""
+    errors: list[ContentError] = []
+    source = topic.rel_source
+    if page_simulator is None:
+        if topic.meta.get("simulator"):
+            return []  # its settings failed their own check, reported already
+        return [ContentError(source, (found.experiments[0].line if found.experiments else found.values[0].line), "body",
+                             "experiments and inline values need the page's simulator (front matter `simulator:`)")]
+    for e in found.experiments:
+        e.seeds = e.seeds or [page_simulator.seed]
+        try:
+            e.values = P.validate(page_simulator.simulator.params, {**page_simulator.values, **e.params})
+            for seed in e.seeds:
+                P.validate_seed(seed)
+        except P.ParamError as error:
+            errors.append(_param_error(source, e, error))
+    return errors
+
+
+def run(pages: list[tuple], cache, log=print) -> list[ContentError]:
+    """Compute every experiment at each of its seeds and check its claims and the inline values;
+    `pages` holds (topic, PageSimulator, PageExperiments)."""
+    settings: list[Setting] = []
+    owners: list[tuple] = []  # (topic, experiment) per setting
+    for topic, page, found in pages:
+        for e in found.experiments:
+            for seed in e.seeds:
+                settings.append(Setting(page.simulator, e.values, seed))
+                owners.append((topic, e))
+    outcomes = compute(settings, cache, log, what="experiments")
+    errors: list[ContentError] = []
+    for (topic, e), setting, outcome in zip(owners, settings, outcomes):
+        if isinstance(outcome, P.ParamError):
+            if not any(err.field == f"experiment {e.name}" and err.file == topic.rel_source for err in errors):
+                errors.append(_param_error(topic.rel_source, e, outcome))
+            continue
+        e.frames.append(outcome)
+    for topic, page, found in pages:
+        for e in found.experiments:
+            if len(e.frames) == len(e.seeds):
+                errors += _check_claims(topic.rel_source, e)
+        errors += _check_values(topic.rel_source, page, found)
+    return errors
+
+
+def _check_claims(source: str, e: Experiment) -> list[ContentError]:
+    errors = []
+    for claim, line in e.claims:
+        for seed, frame in zip(e.seeds, e.frames):
+            try:
+                holds = C.evaluate(claim.tree, frame.result)
+            except (KeyError, TypeError, ZeroDivisionError) as exc:
+                errors.append(ContentError(source, line, f"experiment {e.name}", f"claim '{claim.text}': {_reason(exc)} (seed {seed})"))
+                break
+            if not holds:
+                found = _values_text(claim, frame.result)
+                errors.append(ContentError(source, line, f"experiment {e.name}", f"claim '{claim.text}' is false ({found} at seed {seed})"))
+                break
+    return errors
+
+
+def _values_text(claim: C.Claim, result: dict) -> str:
+    paths = claim.paths
+    if len(paths) == 1:
+        return f"{C.number_at(result, paths[0]):.4g}"
+    return ", ".join(f"{path} = {C.number_at(result, path):.4g}" for path in paths)
+
+
+def _check_values(source: str, page, found: PageExperiments) -> list[ContentError]:
+    errors = []
+    by_name = {e.name: e for e in found.experiments}
+    for value in found.values:
+        frames = [page.frame] if value.experiment == PAGE else by_name[value.experiment].frames
+        if value.experiment != PAGE and len(frames) < len(by_name[value.experiment].seeds):
+            continue  # the experiment itself failed to run: already reported
+        try:
+            for frame in frames:
+                format(lookup(frame.result, value.path), value.format)
+        except (KeyError, TypeError, ValueError) as exc:
+            errors.append(ContentError(source, value.line, "body",
+                                       f"inline value '{value.experiment}.{value.path}': {_reason(exc)}"))
+    return errors
+
+
+def _reason(exc: Exception) -> str:
+    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+def _param_error(source: str, e: Experiment, error: P.ParamError) -> ContentError:
+    field = "seeds" if error.name == "seed" else f"params.{error.name}"
+    return ContentError(source, _line_of(e.key_lines, field, e.line), f"experiment {e.name}", str(error))
+
+
+def _line_of(key_lines: dict[str, int], path: str, default: int) -> int:
+    """The line of `path` in a block, or of its nearest parent there, else `default` (the block's)."""
+    while path:
+        if path in key_lines:
+            return key_lines[path]
+        path = path.rpartition(".")[0]
+    return default
+
+
+# --- what the page shows -----------------------------------------------------------
+
+def fill(html_text: str, page, found: PageExperiments) -> str:
+    """Put each experiment's box and each inline value where their tokens landed."""
+    for e in found.experiments:
+        html_text = html_text.replace(f"<p>{e.token}</p>", _box(page, e))
+    by_name = {e.name: e for e in found.experiments}
+    for value in found.values:
+        frames = [page.frame] if value.experiment == PAGE else by_name[value.experiment].frames
+        shown = _range([lookup(f.result, value.path) for f in frames], value.format)
+        html_text = html_text.replace(value.token, f'<span class="sim-value" data-value="{value.experiment}.{value.path}" data-format="{html.escape(value.format)}">{html.escape(shown)}</span>')
+    return html_text
+
+
+def stray_blocks(html_text: str, source: str, found: PageExperiments) -> list[ContentError]:
+    """A block that landed inside a paragraph or a list: its box cannot go there."""
+    return [ContentError(source, e.line, f"experiment {e.name}", "an experiment block stands alone: put a blank line before and after it, outside lists and quotes")
+            for e in found.experiments if f"<p>{e.token}</p>" not in html_text]
+
+
+def _range(values: list, spec: str) -> str:
+    """One value, or the lowest and highest over the seeds when they differ as written."""
+    texts = [format(v, spec) for v in values]
+    if len(set(texts)) == 1:
+        return texts[0]
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    if len(numbers) == len(values):
+        return f"{format(min(numbers), spec)}–{format(max(numbers), spec)}"
+    return ", ".join(texts)
+
+
+def _box(page, e: Experiment) -> str:
+    readouts = {r.path: r for r in page.simulator.readouts}
+
+    def label(path: str) -> str:
+        return e.labels.get(path) or (readouts[path].label if path in readouts else path)
+
+    def shown(path: str) -> str:
+        spec = readouts[path].format if path in readouts else DEFAULT_FORMAT
+        return _range([lookup(f.result, path) for f in e.frames], spec)
+
+    paths = []
+    for claim, _ in e.claims:
+        paths += [p for p in claim.paths if p not in paths]
+    found = "; ".join(f"{html.escape(label(p))} {html.escape(shown(p))}" for p in paths)
+    claims = "".join(f"<li><code>{html.escape(claim.text)}</code></li>" for claim, _ in e.claims)
+    changes = {name: value for name, value in e.values.items() if value != page.values.get(name)}
+    setting = describe_setting(page.simulator.params, changes)
+    first_seed = e.seeds[0]
+    query = {name: _query_value(value) for name, value in changes.items()}
+    if first_seed != page.seed:
+        query["seed"] = str(first_seed)
+    href = "?" + urlencode(query) + "#simulator" if query else "#simulator"
+    data = {"params": e.values, "seed": first_seed, "seeds": e.seeds,
+            "claims": [{"text": claim.text, "tree": claim.tree} for claim, _ in e.claims],
+            "paths": {p: label(p) for p in paths}}  # the page formats a readout as the simulator does, any other number to 3 figures
+    return (
+        f'<aside class="experiment" id="experiment-{e.name}" data-experiment="{e.name}" data-claim-status="checked" '
+        f'aria-labelledby="experiment-{e.name}-label">\n'
+        f'<p class="experiment-head"><span class="experiment-kind">Experiment</span> '
+        f'<strong id="experiment-{e.name}-label">{html.escape(e.label)}</strong></p>\n'
+        f'<p class="experiment-setting">{html.escape(setting)}</p>\n'
+        f'<p class="experiment-try"><a class="button" data-action="try" href="{html.escape(href)}">Try this</a> '
+        f'<span class="experiment-live" data-experiment-live aria-live="polite"></span></p>\n'
+        f'<details class="experiment-claims" data-claim-status="checked"><summary>Checked when this page was built, {html.escape(seeds_text(e.seeds))}: '
+        f'{found}</summary>\n<p>The build ran this setting and stopped if any of these did not hold:</p>\n<ul>{claims}</ul></details>\n'
+        f'<script type="application/json" data-experiment-config>{_json_for_html(data)}</script>\n'
+        f'</aside>'
+    )
+
+
+def describe_setting(schema_list: list[dict], changes: dict) -> str:
+    if not changes:
+        return "The page's own setting."
+    specs = {spec["name"]: spec for spec in schema_list}
+    parts = []
+    for name, value in changes.items():
+        spec = specs[name]
+        if spec["kind"] == "bool":
+            shown = "on" if value else "off"
+        elif spec["kind"] == "choice":
+            shown = spec.get("choice_labels", {}).get(value, value)
+        elif spec["kind"] == "text":
+            shown = "edited text"
+        else:
+            shown = f"{value:g}{' ' + spec['unit'] if spec.get('unit') else ''}"
+        parts.append(f"{spec['label']}: {shown}")
+    return "Setting: " + "; ".join(parts) + " (the rest as on this page)."
+
+
+def seeds_text(seeds: list[int]) -> str:
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"seeds {seeds[0]}–{seeds[-1]}"
+    return "seeds " + ", ".join(map(str, seeds))
+
+
+def _query_value(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _json_for_html(data) -> str:
+    """JSON inside <script>: '<' escaped so no text can close the element."""
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

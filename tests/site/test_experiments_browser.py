@@ -1,0 +1,67 @@
+"""The reader's side of an experiment, in Chromium: "Try this" sets the URL and the controls, runs
+the simulator (no estimate first: the reader asked), and the claims are checked again on the
+reader's result; a seed the build did not check may break them, and the page says so."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from simulators import bridge
+from simulators.kit.contract import lookup
+
+import chromium
+
+chromium.require()
+
+PAGE = "gated-attention/"
+ROOT = "[data-sim]"
+
+
+def verdict(page, name: str, timeout: float = 120_000) -> str:
+    page.wait_for_selector(f'[data-experiment="{name}"][data-claim-live]', state="attached", timeout=timeout)
+    return page.get_attribute(f'[data-experiment="{name}"]', "data-claim-live")
+
+
+def config_of(page, name: str) -> dict:
+    return json.loads(page.text_content(f'[data-experiment="{name}"] [data-experiment-config]'))
+
+
+def test_try_this_sets_the_url_and_controls_runs_and_checks_the_claims(page, site_url):
+    page.goto(site_url + PAGE)
+    config = config_of(page, "sink-forms")
+    page.click('[data-experiment="sink-forms"] [data-action="try"]')
+    assert verdict(page, "sink-forms") == "holds"
+    assert page.get_attribute(ROOT, "data-sim-path") in ("live", "on-request")  # run here, not read from the build
+    changed = {k: v for k, v in config["params"].items() if v != json.loads(page.text_content("[data-sim-config]"))["defaults"][k]}
+    for name, value in changed.items():
+        assert f"{name}={value}" in page.url
+        assert page.input_value(f'[data-sim-controls] [name="{name}"]') == str(value)
+    expected = bridge.frame("gated_attention", config["params"], config["seed"])
+    live = page.text_content('[data-experiment="sink-forms"] [data-experiment-live]')
+    assert f"seed {config['seed']}" in live and "the claims hold" in live
+    for path, label in config["paths"].items():  # the values shown are the simulator's own
+        if path in expected.readouts:
+            assert f"{label} {expected.readouts[path]}" in live
+            assert page.text_content(f'{ROOT} [data-readout="{path}"]') == expected.readouts[path]
+        else:  # to three figures, as JavaScript writes them
+            assert f"{label} {float(f'{lookup(expected.result, path):.3g}')!r}".removesuffix(".0") in live
+    note = page.locator("[data-sim-experiment]")
+    assert note.is_visible() and note.locator("a").get_attribute("href") == "#experiment-sink-forms"
+
+
+def test_another_seed_can_break_a_claim_and_the_page_says_so(page, site_url):
+    page.goto(site_url + PAGE)
+    config = config_of(page, "seed-two")
+    page.click('[data-experiment="seed-two"] [data-action="try"]')
+    assert verdict(page, "seed-two") == "holds"
+    request = int(page.get_attribute(ROOT, "data-sim-request"))
+    page.fill(f'{ROOT} [name="seed"]', "0")
+    page.press(f'{ROOT} [name="seed"]', "Enter")
+    chromium.settle(page, ROOT, request + 1)
+    page.wait_for_selector('[data-experiment="seed-two"][data-claim-live="fails"]', state="attached", timeout=30_000)
+    live = page.text_content('[data-experiment="seed-two"] [data-experiment-live]')
+    at_zero = bridge.result("gated_attention", config["params"], 0)["variants"]["elementwise"]["sink_ratio"]
+    assert at_zero <= 0.5  # the claim really is false there
+    assert "seed 0" in live and "variants.elementwise.sink_ratio > 0.5" in live
+    assert re.search(r"The build checked seed 2\b", live)
