@@ -193,5 +193,11 @@ def evaluate(tree: list, result: dict) -> float | bool:
     return a / b
 
 
+TOLERANCE = 1e-9  # relative: 1 - 0.99 <= 0.01 holds, though in binary it is 0.010000000000000009
+
+
 def _compare(op: str, a: float, b: float) -> bool:
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[op]
+    """Numbers within TOLERANCE of each other are equal, so a claim at a boundary reads as written."""
+    same = abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+    return {"<": a < b and not same, "<=": a < b or same, ">": a > b and not same, ">=": a > b or same,
+            "==": same, "!=": not same}[op]

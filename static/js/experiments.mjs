@@ -28,8 +28,10 @@ function evaluate(tree, result) {
   }
 }
 
+// Numbers within 1e-9 (relative) are equal, as sitegen/claims.py TOLERANCE says.
 function compare(op, a, b) {
-  return { "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a === b, "!=": a !== b }[op];
+  const same = Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  return { "<": a < b && !same, "<=": a < b || same, ">": a > b && !same, ">=": a > b || same, "==": same, "!=": !same }[op];
 }
 
 // simulators/kit/contract.py lookup: dict keys or list indices along a dotted path.

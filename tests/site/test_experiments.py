@@ -37,6 +37,9 @@ SOURCE = "content/topics/example.md"
     ("-a / 2 >= min(b, 3)", {"a": -8, "b": 5}, True),
     ("curve.1.1 == 0.25", {"curve": [[1, 0.5], [2, 0.25]]}, True),
     ("2 * (a + b) != 6", {"a": 1, "b": 2}, False),
+    ("a - b <= 0.01", {"a": 1.0, "b": 0.99}, True),  # equal within 1e-9: the float error does not decide
+    ("a - b < 0.01", {"a": 1.0, "b": 0.99}, False),
+    ("a == 0.3", {"a": 0.1 + 0.2}, True),
 ])
 def test_claims_evaluate_as_written(text, result, holds):
     assert C.evaluate(C.parse(text).tree, result) is holds
