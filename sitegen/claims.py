@@ -5,8 +5,9 @@
     sum         := product (("+" | "-") product)*
     product     := unary (("*" | "/") unary)*
     unary       := "-" unary | atom
-    atom        := number | number "%" | path | "(" sum ")" | abs(sum) | min(sum, sum) | max(sum, sum)
-    path        := name ("." (name | index))*              a place in the result: variants.none.sink_ratio
+    atom        := number | number "%" | path | "(" sum ")" | abs(sum) | min(sum, ...) | max(sum, ...)
+    path        := name ("." (name | index | "*"))*        a place in the result: variants.none.sink_ratio;
+                                                           "*" stands for every item there: min(curve.*.1)
 
 Text from a content file is parsed here into a tree of lists, never evaluated as code. The tree
 is plain JSON, so the page evaluates the very same claim on a reader's live result
@@ -21,9 +22,9 @@ from dataclasses import dataclass
 from simulators.kit.contract import lookup
 
 COMPARATORS = ("<=", ">=", "==", "!=", "<", ">")
-FUNCTIONS = {"abs": 1, "min": 2, "max": 2}
+FUNCTIONS = {"abs": 1, "min": 1, "max": 1}  # the fewest values each takes; min and max take any number
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?%?|\.\d+(?:[eE][-+]?\d+)?%?)"
-                    r"|(?P<path>[A-Za-z_]\w*(?:\.\w+)*)|(?P<op>[-+*/(),]))")
+                    r"|(?P<path>[A-Za-z_]\w*(?:\.(?:\w+|\*))*)|(?P<op>[-+*/(),]))")
 
 
 class ClaimError(ValueError):
@@ -79,6 +80,7 @@ class _Parser:
                 break
         self.at = 0
         self.side = side
+        self.inside_aggregate = False  # a path with "*" is allowed only as an argument of min() or max()
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -129,14 +131,20 @@ class _Parser:
                 if value not in FUNCTIONS:
                     raise ClaimError(f"unknown function '{value}' (known: {', '.join(FUNCTIONS)})")
                 self.take("(")
+                outer, self.inside_aggregate = self.inside_aggregate, value in ("min", "max")
                 arguments = [self.sum()]
                 while self.peek() == ("op", ","):
                     self.take()
                     arguments.append(self.sum())
                 self.take(")")
-                if len(arguments) != FUNCTIONS[value]:
-                    raise ClaimError(f"{value}() takes {FUNCTIONS[value]} value{'s' if FUNCTIONS[value] > 1 else ''}")
+                self.inside_aggregate = outer
+                if value == "abs" and len(arguments) != 1:
+                    raise ClaimError("abs() takes 1 value")
+                if len(arguments) == 1 and value != "abs" and "*" not in str(arguments[0]):
+                    raise ClaimError(f"{value}() takes 2 values or more, or a path with '*'")
                 return [value, *arguments]
+            if ".*" in value and not self.inside_aggregate:
+                raise ClaimError(f"'{value}' stands for several numbers: use it inside min() or max()")
             return ["path", value]
         raise ClaimError(f"unexpected '{value}' in '{self.side}'")
 
@@ -153,9 +161,25 @@ def _collect_paths(tree, found: list[str]) -> None:
             _collect_paths(child, found)
 
 
+def numbers_at(result: dict, path: str) -> list[float]:
+    """The numbers at a path with "*" (every item of a list, or value of a mapping, there)."""
+    head, star, rest = path.partition(".*")
+    if not star:
+        return [number_at(result, path)]
+    items = lookup(result, head)
+    if isinstance(items, dict):
+        items = list(items.values())
+    if not isinstance(items, list) or not items:
+        raise TypeError(f"'{head}' holds no items for '*'")
+    return [n for item in items for n in (numbers_at(item, rest[1:]) if rest else [_number(item, path)])]
+
+
 def number_at(result: dict, path: str) -> float:
     """The number at `path` in a result; KeyError or TypeError (with the reason) otherwise."""
-    value = lookup(result, path)
+    return _number(lookup(result, path), path)
+
+
+def _number(value, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = "nothing (left out at this setting)" if value is None else f"{type(value).__name__} {str(value)[:40]!r}"
         raise TypeError(f"'{path}' is {shown}, not a number")
@@ -172,15 +196,15 @@ def evaluate(tree: list, result: dict) -> float | bool:
         return tree[1]
     if head == "path":
         return number_at(result, tree[1])
+    if head in ("min", "max"):
+        values = [n for child in tree[1:] for n in
+                  (numbers_at(result, child[1]) if child[0] == "path" else [evaluate(child, result)])]
+        return min(values) if head == "min" else max(values)
     args = [evaluate(child, result) for child in tree[1:]]
     if head == "neg":
         return -args[0]
     if head == "abs":
         return abs(args[0])
-    if head == "min":
-        return min(args)
-    if head == "max":
-        return max(args)
     a, b = args
     if head == "+":
         return a + b

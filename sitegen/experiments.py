@@ -37,6 +37,7 @@ from . import claims as C
 from . import frontmatter, mathtex, schema
 from .errors import ContentError
 from .first_frames import Setting, compute
+from .pages import subscripts
 
 PAGE = "page"  # inline values read the page's own setting under this name
 _FENCE = re.compile(r"^(?P<fence>```|~~~)[ \t]*experiment[ \t]*\n(?P<text>.*?)^(?P=fence)[ \t]*$", re.M | re.S)
@@ -256,10 +257,14 @@ def _check_claims(source: str, e: Experiment) -> list[ContentError]:
 
 
 def _values_text(claim: C.Claim, result: dict) -> str:
+    def value(path: str) -> str:
+        numbers = C.numbers_at(result, path)
+        return f"{numbers[0]:.4g}" if len(numbers) == 1 else f"{min(numbers):.4g} to {max(numbers):.4g}"
+
     paths = claim.paths
     if len(paths) == 1:
-        return f"{C.number_at(result, paths[0]):.4g}"
-    return ", ".join(f"{path} = {C.number_at(result, path):.4g}" for path in paths)
+        return value(paths[0])
+    return ", ".join(f"{path} = {value(path)}" for path in paths)
 
 
 def _check_values(source: str, page, found: PageExperiments) -> list[ContentError]:
@@ -335,12 +340,12 @@ def _box(page, e: Experiment) -> str:
 
     def shown(path: str) -> str:
         spec = readouts[path].format if path in readouts else DEFAULT_FORMAT
-        return _range([lookup(f.result, path) for f in e.frames], spec)
+        return _range([n for f in e.frames for n in C.numbers_at(f.result, path)], spec)
 
-    paths = []
+    paths = list(e.labels)  # in the order the author named them, then the rest in order of use
     for claim, _ in e.claims:
         paths += [p for p in claim.paths if p not in paths]
-    found = "; ".join(f"{html.escape(label(p))} {html.escape(shown(p))}" for p in paths)
+    found = "; ".join(f"{subscripts(label(p))} {html.escape(shown(p))}" for p in paths)
     claims = "".join(f"<li><code>{html.escape(claim.text)}</code></li>" for claim, _ in e.claims)
     changes = {name: value for name, value in e.values.items() if value != page.values.get(name)}
     setting = describe_setting(page.simulator.params, changes)
@@ -349,14 +354,14 @@ def _box(page, e: Experiment) -> str:
     if first_seed != page.seed:
         query["seed"] = str(first_seed)
     href = "?" + urlencode(query) + "#simulator" if query else "#simulator"
-    data = {"params": e.values, "seed": first_seed, "seeds": e.seeds,
+    data = {"label": e.label, "params": e.values, "seed": first_seed, "seeds": e.seeds,
             "claims": [{"text": claim.text, "tree": claim.tree} for claim, _ in e.claims],
             "paths": {p: label(p) for p in paths}}  # the page formats a readout as the simulator does, any other number to 3 figures
     return (
         f'<aside class="experiment" id="experiment-{e.name}" data-experiment="{e.name}" data-claim-status="checked" '
         f'aria-labelledby="experiment-{e.name}-label">\n'
         f'<p class="experiment-head"><span class="experiment-kind">Experiment</span> '
-        f'<strong id="experiment-{e.name}-label">{html.escape(e.label)}</strong></p>\n'
+        f'<strong id="experiment-{e.name}-label">{subscripts(e.label)}</strong></p>\n'
         f'<p class="experiment-setting">{html.escape(setting)}</p>\n'
         f'<p class="experiment-try"><a class="button" data-action="try" href="{html.escape(href)}">Try this</a> '
         f'<span class="experiment-live" data-experiment-live aria-live="polite"></span></p>\n'

@@ -12,12 +12,14 @@ function evaluate(tree, result) {
   }
   if (head === "num") return rest[0];
   if (head === "path") return numberAt(result, rest[0]);
+  if (head === "min" || head === "max") {
+    const values = rest.flatMap((child) => (child[0] === "path" ? numbersAt(result, child[1]) : [evaluate(child, result)]));
+    return head === "min" ? Math.min(...values) : Math.max(...values);
+  }
   const args = rest.map((child) => evaluate(child, result));
   switch (head) {
     case "neg": return -args[0];
     case "abs": return Math.abs(args[0]);
-    case "min": return Math.min(...args);
-    case "max": return Math.max(...args);
     case "+": return args[0] + args[1];
     case "-": return args[0] - args[1];
     case "*": return args[0] * args[1];
@@ -35,20 +37,39 @@ function compare(op, a, b) {
 }
 
 // simulators/kit/contract.py lookup: dict keys or list indices along a dotted path.
-function numberAt(result, path) {
+function lookup(result, path) {
   let value = result;
   for (const part of path.split(".")) {
     if (value === null || value === undefined) break;
     value = Array.isArray(value) && /^\d+$/.test(part) ? value[Number(part)] : value[part];
   }
+  return value;
+}
+
+function asNumber(value, path) {
   if (typeof value === "boolean") return Number(value);
   if (typeof value !== "number") throw new Error(`the result has no number at '${path}'`);
   return value;
 }
 
+function numberAt(result, path) {
+  return asNumber(lookup(result, path), path);
+}
+
+// A path with "*": the numbers at every item there (claims.py numbers_at).
+function numbersAt(result, path) {
+  const at = path.indexOf(".*");
+  if (at < 0) return [numberAt(result, path)];
+  const items = Object.values(lookup(result, path.slice(0, at)) ?? {});
+  const rest = path.slice(at + 3);
+  return items.flatMap((item) => (rest ? numbersAt(item, rest) : [asNumber(item, path)]));
+}
+
 // Readouts come formatted by the simulator; any other number is shown to three figures.
 function shown(frame, path) {
-  return frame.readouts[path] ?? String(Number(numberAt(frame.result, path).toPrecision(3)));
+  if (frame.readouts[path] !== undefined) return frame.readouts[path];
+  const numbers = numbersAt(frame.result, path).map((n) => String(Number(n.toPrecision(3))));
+  return numbers.length === 1 ? numbers[0] : `${Math.min(...numbers)}–${Math.max(...numbers)}`;
 }
 
 const FROM = {
@@ -66,7 +87,6 @@ class Experiment {
     this.box = box;
     this.simulator = simulator;
     this.config = JSON.parse(box.querySelector("[data-experiment-config]").textContent);
-    this.label = box.querySelector(".experiment-head strong").textContent;
     this.live = box.querySelector("[data-experiment-live]");
     this.asked = false; // the reader pressed Try this and has not seen its result yet
     box.querySelector('[data-action="try"]').addEventListener("click", (event) => {
@@ -74,10 +94,14 @@ class Experiment {
       event.preventDefault();
       this.asked = true;
       active = this;
-      this.live.textContent = "Running in the simulator below…";
+      this.say("Running in the simulator below…");
       simulator.trySetting(this.config.params, this.config.seed);
     });
     simulator.root.addEventListener("sim-result", (event) => this.check(event.detail));
+  }
+
+  say(text) {
+    this.live.replaceChildren(...this.simulator.subscripted(text));
   }
 
   matches(result) {
@@ -87,7 +111,7 @@ class Experiment {
 
   check({ frame, path, cached }) {
     if (!this.matches(frame.result)) {
-      if (this.asked) { this.asked = false; this.live.textContent = ""; } // the reader moved on before it finished
+      if (this.asked) { this.asked = false; this.say(""); } // the reader moved on before it finished
       return;
     }
     const seed = Number(frame.result.seed);
@@ -99,17 +123,17 @@ class Experiment {
       const where = cached ? "shown again" : FROM[path];
       const checked = this.config.seeds.includes(seed) ? "" :
         ` The build checked ${this.config.seeds.length > 1 ? "seeds" : "seed"} ${this.config.seeds.join(", ")}; a toy this small can behave differently at another seed.`;
-      this.live.textContent = verdict === "holds"
+      this.say(verdict === "holds"
         ? `Your run (seed ${seed}, ${where}): the claims hold. ${values}.`
-        : `Your run (seed ${seed}, ${where}): ${failing.length === 1 ? "a claim does" : "claims do"} not hold (${failing.map((c) => c.text).join("; ")}). ${values}.${checked}`;
+        : `Your run (seed ${seed}, ${where}): ${failing.length === 1 ? "a claim does" : "claims do"} not hold (${failing.map((c) => c.text).join("; ")}). ${values}.${checked}`);
     } catch (error) {
       verdict = "fails";
-      this.live.textContent = `Your run (seed ${seed}): the claims could not be checked (${error.message}).`;
+      this.say(`Your run (seed ${seed}): the claims could not be checked (${error.message}).`);
     }
     this.box.dataset.claimLive = verdict;
     if (this.asked) {
       this.asked = false;
-      this.simulator.showExperiment(`${this.label}: ${verdict === "holds" ? "the claims hold on this run" : "a claim does not hold on this run"}.`,
+      this.simulator.showExperiment(`${this.config.label}: ${verdict === "holds" ? "the claims hold on this run" : "a claim does not hold on this run"}.`,
         `#${this.box.id}`);
     }
   }

@@ -562,9 +562,14 @@ class Simulator {
     this.answer({ ...request, confirmed: true });
   }
 
+  // Text with τ_gen written as τ<sub>gen</sub>, as nodes (for static/js/experiments.mjs too).
+  subscripted(text) {
+    return withSubscripts(text);
+  }
+
   // What an experiment found on the reader's run, under the status, with the way back to the text.
   showExperiment(text, back) {
-    this.experimentNote.querySelector("[data-sim-experiment-text]").textContent = text;
+    this.experimentNote.querySelector("[data-sim-experiment-text]").replaceChildren(...withSubscripts(text));
     this.experimentNote.querySelector("a").href = back;
     this.experimentNote.hidden = false;
   }

@@ -40,6 +40,9 @@ SOURCE = "content/topics/example.md"
     ("a - b <= 0.01", {"a": 1.0, "b": 0.99}, True),  # equal within 1e-9: the float error does not decide
     ("a - b < 0.01", {"a": 1.0, "b": 0.99}, False),
     ("a == 0.3", {"a": 0.1 + 0.2}, True),
+    ("max(sweep.*.seeds.*.far) < 0.5", {"sweep": [{"seeds": [{"far": 0.1}, {"far": 0.4}]}, {"seeds": [{"far": 0.2}]}]}, True),
+    ("min(sweep.1.seeds.*.far, 0.1) == 0.1", {"sweep": [{"seeds": [{"far": 0.1}]}, {"seeds": [{"far": 0.2}, {"far": 0.3}]}]}, True),
+    ("max(gates.*) - min(gates.*) > 0.5", {"gates": {"a": 0.1, "b": 0.7}}, True),
 ])
 def test_claims_evaluate_as_written(text, result, holds):
     assert C.evaluate(C.parse(text).tree, result) is holds
@@ -52,7 +55,9 @@ def test_claims_evaluate_as_written(text, result, holds):
     ("a > ", "missing a value"),
     ("a > b c", "unexpected 'c'"),
     ("a > exp(b)", "unknown function 'exp'"),
-    ("min(a) > 1", "min() takes 2 values"),
+    ("min(a) > 1", "min() takes 2 values or more, or a path with '*'"),
+    ("curve.*.1 > 1", "stands for several numbers: use it inside min() or max()"),
+    ("abs(a, b) > 1", "abs() takes 1 value"),
     ("(a + b > 1", "ends too early"),
     ("__import__('os') > 1", "unexpected"),
 ])
