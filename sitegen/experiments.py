@@ -342,7 +342,7 @@ def _box(page, e: Experiment) -> str:
         spec = readouts[path].format if path in readouts else DEFAULT_FORMAT
         return _range([n for f in e.frames for n in C.numbers_at(f.result, path)], spec)
 
-    paths = list(e.labels)  # in the order the author named them, then the rest in order of use
+    paths: list[str] = []  # in the order the claims first read them
     for claim, _ in e.claims:
         paths += [p for p in claim.paths if p not in paths]
     found = "; ".join(f"{subscripts(label(p))} {html.escape(shown(p))}" for p in paths)

@@ -28,8 +28,11 @@ def registered():
 
 
 def use_example(content, params: str = "{flips: 300, p: 0.3}") -> None:
+    """The page shows the example instead; its experiments, about the superposition model, go."""
     path = content / "topics" / f"{PAGE}.md"
     text = path.read_text()
+    text = re.sub(r"^```experiment\n.*?^```\n", "", text, flags=re.M | re.S)
+    text = re.sub(r"\{\{[^}]*\}\}", "–", text)
     path.write_text(text.replace("  name: superposition\n", f"  name: example_coins\n  params: {params}\n", 1))
 
 
