@@ -163,7 +163,7 @@ def _parse_block(text: str, first_line: int, source: str, token: str, errors: li
     if "seed" in data and "seeds" in data:
         problems.append(("seeds", "give `seed` or `seeds`, not both"))
     for path, message in problems:
-        errors.append(ContentError(source, _line_of(key_lines, path, first_line), f"{where}: {path}", message))
+        errors.append(ContentError(source, frontmatter.line_of(key_lines, path, first_line), f"{where}: {path}", message))
     if problems:
         return None
     claims_text = data["claims"]
@@ -187,7 +187,7 @@ def _parse_block(text: str, first_line: int, source: str, token: str, errors: li
     for path, text in data["labels"].items():
         if path not in used or not isinstance(text, str) or not text.strip():
             why = "give it a text" if path in used else "no claim reads this path"
-            errors.append(ContentError(source, _line_of(key_lines, f"labels.{path}", first_line), f"{where}: labels", f"'{path}': {why}"))
+            errors.append(ContentError(source, frontmatter.line_of(key_lines, f"labels.{path}", first_line), f"{where}: labels", f"'{path}': {why}"))
             return None
     seeds = data.get("seeds") or ([data["seed"]] if "seed" in data else [])
     return Experiment(name, data["label"], key_lines.get("name", first_line), data["params"], seeds, parsed,
@@ -289,16 +289,8 @@ def _reason(exc: Exception) -> str:
 
 def _param_error(source: str, e: Experiment, error: P.ParamError) -> ContentError:
     field = "seeds" if error.name == "seed" else f"params.{error.name}"
-    return ContentError(source, _line_of(e.key_lines, field, e.line), f"experiment {e.name}", str(error))
+    return ContentError(source, frontmatter.line_of(e.key_lines, field, e.line), f"experiment {e.name}", str(error))
 
-
-def _line_of(key_lines: dict[str, int], path: str, default: int) -> int:
-    """The line of `path` in a block, or of its nearest parent there, else `default` (the block's)."""
-    while path:
-        if path in key_lines:
-            return key_lines[path]
-        path = path.rpartition(".")[0]
-    return default
 
 
 # --- what the page shows -----------------------------------------------------------

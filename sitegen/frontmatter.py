@@ -21,13 +21,13 @@ class Document:
         return line_of(self.key_lines, key)
 
 
-def line_of(key_lines: dict[str, int], key: str) -> int:
-    """Line of `key` ("a.b.c"), or of its nearest parent that has one, or 1."""
+def line_of(key_lines: dict[str, int], key: str, default: int = 1) -> int:
+    """Line of `key` ("a.b.c"), or of its nearest parent that has one, or `default`."""
     while key:
         if key in key_lines:
             return key_lines[key]
         key = key.rpartition(".")[0]
-    return 1
+    return default
 
 
 class FrontMatterError(ValueError):
