@@ -123,6 +123,7 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         "precomputed": [{"params": values, "seed": page.seed, "file": versioned(file)} for file, values, _ in precomputed_frames(page)],
         "warm": bool(page.simulator.view_only),  # the worker computes the page's settings once, for VIEW_ONLY controls
         "runtime": runtime,
+        "shareLink": asset("js/share-link.mjs"),  # loaded only when a text value is long
     }
 
 

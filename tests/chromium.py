@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -44,3 +45,11 @@ def settle(page, root: str, request: int, timeout: int = 90_000) -> str:
         page.click(f'{root} [data-action="run"]')
         page.wait_for_selector(done, state="attached", timeout=timeout)
     return page.get_attribute(root, "data-sim-path")
+
+
+def eventually(page, script: str, timeout: float = 60) -> None:
+    """Wait until `script` (which may return a promise: page.evaluate awaits it) is true."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {script}"
+        page.wait_for_timeout(250)

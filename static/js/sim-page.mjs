@@ -6,6 +6,7 @@ const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (
 const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
 const ASK_ABOVE_S = 1.6; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
 const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
+const INLINE_TEXT_UP_TO = 500; // characters: a longer text value goes into links compressed (static/js/share-link.mjs)
 
 const STAGES = {
   runtime: "Loading the Python runtime and NumPy (1 of 2)…",
@@ -110,6 +111,9 @@ class Simulator {
     this.runButton = root.querySelector('[data-action="run"]');
     this.stopButton = root.querySelector('[data-action="stop"]');
     this.experimentNote = root.querySelector("[data-sim-experiment]");
+    this.linkNote = root.querySelector("[data-sim-link-note]");
+    this.urlWrites = 0;
+    this.urlWritten = Promise.resolve();
     this.readFromURL();
   }
 
@@ -143,9 +147,49 @@ class Simulator {
   readFromURL() {
     const query = new URLSearchParams(location.search);
     this.urlParams = {};
+    this.urlTexts = {}; // NAME.z (compressed) or NAME.local (left out of the link): share-link.mjs
     for (const [key, value] of query) {
       if (key === "seed" || key in this.schema) this.urlParams[key] = value;
+      const [name, form] = key.split(/\.(?=[a-z]+$)/);
+      if (form && this.schema[name]?.kind === "text") this.urlTexts[name] = { form: "." + form, value };
     }
+  }
+
+  // Long texts in the link: decompressed, or read back from this tab where the link left them out.
+  async readTextsFromURL() {
+    if (Object.keys(this.urlTexts).length === 0) return [];
+    const { COMPRESSED, LEFT_OUT, decompress, kept } = await this.shareLink();
+    const missing = [];
+    for (const [name, { form, value }] of Object.entries(this.urlTexts)) {
+      if (form === COMPRESSED) {
+        try {
+          this.urlParams[name] = await decompress(value);
+        } catch {
+          this.linkProblem = `${this.schema[name].label} (${name}) is damaged in this link and could not be read`;
+        }
+      } else if (form === LEFT_OUT) {
+        const text = kept(this.name, name);
+        if (text === null) missing.push(name);
+        else this.urlParams[name] = text;
+      }
+    }
+    return missing;
+  }
+
+  shareLink() {
+    this.shareLinkModule ??= import(new URL(this.config.shareLink, document.baseURI).href);
+    return this.shareLinkModule;
+  }
+
+  // Under the actions: which texts links to this view leave out, or which this link lacked.
+  showLinkNote(names, opened = false) {
+    this.linkNote.hidden = names.length === 0;
+    if (names.length === 0) return;
+    const labels = names.map((name) => this.schema[name].label).join(" and ");
+    const [it, is] = names.length === 1 ? ["it", "is"] : ["them", "are"];
+    this.linkNote.textContent = opened
+      ? `This link was made with ${labels} too long to fit in a link, and ${is === "is" ? "it is" : "they are"} not kept in this browser, so the example text is shown instead.`
+      : `${labels} ${is} too long for a link even compressed, so links to this view leave ${it} out (the page they open says so). This tab keeps ${it}: a reload does not lose ${it}.`;
   }
 
   controlValue(name) {
@@ -181,7 +225,18 @@ class Simulator {
     this.showOutput(name);
   }
 
+  // "1,234 of 50,000 characters" under a text box; past the limit it says so (nothing is cut).
+  showCount(name) {
+    const counter = this.form.querySelector(`[data-char-count="${name}"]`);
+    if (!counter) return;
+    const [length, max] = [this.form.elements[name].value.length, Number(counter.dataset.max)];
+    const count = `${length.toLocaleString("en")} of ${max.toLocaleString("en")} characters`;
+    counter.toggleAttribute("data-over", length > max);
+    counter.textContent = length > max ? `${count}: ${(length - max).toLocaleString("en")} over the limit. Nothing was cut; shorten it to run.` : count;
+  }
+
   showOutput(name) {
+    this.showCount(name);
     const output = this.form.querySelector(`[data-output="${name}"]`);
     if (!output) return;
     const spec = this.schema[name];
@@ -218,14 +273,36 @@ class Simulator {
 
   writeURL({ params, seed }) {
     const query = new URLSearchParams(location.search);
+    const long = {};
     for (const [name, value] of Object.entries(params)) {
+      for (const key of [...query.keys()]) if (key.startsWith(name + ".")) query.delete(key);
       if (String(value) === String(this.config.defaults[name])) query.delete(name);
-      else query.set(name, String(value));
+      else if (this.schema[name].kind === "text" && String(value).length > INLINE_TEXT_UP_TO) {
+        query.delete(name);
+        long[name] = String(value);
+      } else query.set(name, String(value));
     }
     if (seed === this.config.seed) query.delete("seed");
     else query.set("seed", String(seed));
-    const search = query.toString();
-    history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
+    const write = ++this.urlWrites;
+    const replace = (fitted, leftOut) => {
+      if (write !== this.urlWrites) return; // a later change has written its own
+      const search = fitted.toString();
+      history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
+      this.showLinkNote(leftOut);
+    };
+    if (Object.keys(long).length === 0) {
+      replace(query, []);
+      this.urlWritten = Promise.resolve();
+      return;
+    }
+    this.urlWritten = this.shareLink()
+      .then(({ fitInLink }) => fitInLink(query, long, this.name, location.origin + location.pathname + location.hash))
+      .then(({ query: fitted, leftOut }) => replace(fitted, leftOut))
+      .catch(() => { // no CompressionStream: the text goes in as it is, as before
+        for (const [name, value] of Object.entries(long)) query.set(name, value);
+        replace(query, []);
+      });
   }
 
   // --- worker ---------------------------------------------------------------------
@@ -606,7 +683,8 @@ class Simulator {
     });
     this.form.addEventListener("change", runTypedNow); // leaving a field runs what was typed
     const actions = {
-      "copy-link": () => {
+      "copy-link": async () => {
+        await this.urlWritten;
         const done = () => this.setStatus(this.root.dataset.simStatus, "Link to this exact view copied.");
         if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(location.href).then(done, () => {});
         else this.setStatus(this.root.dataset.simStatus, `Link to this view: ${location.href}`);
@@ -651,10 +729,15 @@ class Simulator {
     figure.addEventListener("keydown", figureAction);
   }
 
-  start() {
+  async start() {
     this.bind();
     // Exports and the link need no runtime: they work on the build's frame from the start.
     for (const button of this.root.querySelectorAll('[data-action^="export-"], [data-action="copy-link"]')) button.disabled = false;
+    this.showLinkNote(await this.readTextsFromURL(), true);
+    if (this.linkProblem) {
+      this.rejectLink(this.linkProblem);
+      this.urlParams = {};
+    }
     const fromURL = Object.keys(this.urlParams).length > 0;
     for (const [name, value] of Object.entries(this.urlParams)) this.setControl(name, value);
     const workable = "Worker" in window && typeof WebAssembly === "object";

@@ -6,8 +6,6 @@ under a subpath, its 404 page included."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import chromium
@@ -93,14 +91,6 @@ def cache_names(page) -> list[str]:
     return page.evaluate("caches.keys()")
 
 
-def eventually(page, script: str, timeout: float = 60) -> None:
-    """Wait until `script` (which may return a promise: page.evaluate awaits it) is true."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(script):
-        assert time.monotonic() < deadline, f"still false after {timeout} s: {script}"
-        page.wait_for_timeout(250)
-
-
 @pytest.fixture
 def own_site(content_copy, tmp_path):
     """A site built from a content copy the test may edit, served: (output folder, URL)."""
@@ -135,7 +125,7 @@ def test_offline_after_one_visit_and_a_new_build_replaces_the_cache(offline_page
     build_content(content_copy, out)
     page.goto(url + "gated-attention/")
     assert "A sentence from the new build." in page.text_content("main")
-    eventually(page, f"caches.keys().then((names) => names.length === 1 && names[0] !== '{first_cache}')")
+    chromium.eventually(page, f"caches.keys().then((names) => names.length === 1 && names[0] !== '{first_cache}')")
     # Offline again: the new build's page, and the runtime carried over into its cache.
     page.context.set_offline(True)
     assert go_live(page, url + "gated-attention/") == "live"
@@ -146,14 +136,14 @@ def test_switching_offline_reading_off_removes_what_a_build_installed(offline_pa
     page = offline_page
     out, url = own_site
     page.goto(url)
-    eventually(page, "navigator.serviceWorker.ready.then(() => caches.keys()).then((n) => n.length === 1)")
+    chromium.eventually(page, "navigator.serviceWorker.ready.then(() => caches.keys()).then((n) => n.length === 1)")
     site_yaml = content_copy / "site.yaml"
     site_yaml.write_text(site_yaml.read_text() + "offline: false\n")
     build_content(content_copy, out)
     assert 'data-offline="off"' in (out / "index.html").read_text()
     assert "caches.delete" in (out / "sw.js").read_text() and "BUILD" not in (out / "sw.js").read_text()
     page.goto(url + "gated-attention/")
-    eventually(page, "navigator.serviceWorker.getRegistrations().then((r) => r.length === 0"
+    chromium.eventually(page, "navigator.serviceWorker.getRegistrations().then((r) => r.length === 0"
                      " && caches.keys().then((n) => n.length === 0))")
 
 
