@@ -249,8 +249,7 @@ def _directions_panel(result: dict) -> str:
     cx, cy = panel.px(0), panel.py(0)
     for rank in range(len(proj) - 1, -1, -1):
         x, y = panel.px(proj[rank][0]), panel.py(proj[rank][1])
-        t = rank / max(1, n - 1)
-        colour = f"hsl({int(10 + 220 * t)}, 75%, {int(42 + 12 * t)}%)"
+        colour = svg.ramp(rank / max(1, n - 1))
         body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="1" opacity="0.6"/>')
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{colour}"><title>feature {rank + 1}: ‖W‖ = {result["norms"][rank]:.2f}</title></circle>')
     body.append(svg.text(20, 362, "Colour: frequent features orange, rare blue.", "start", 12, svg.MUTED))

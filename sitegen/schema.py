@@ -135,6 +135,7 @@ QUICK_START_PATH = {
 
 SITE_SCHEMA: dict[str, Field] = {
     "title": _text(),
+    "short_title": _text(required=False),  # the header's name on a phone, where the title would wrap
     "tagline": _text(),
     "description": _text(),
     "language": _text(required=False, default="en"),

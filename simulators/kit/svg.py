@@ -270,6 +270,13 @@ def button(x: float, y: float, w: float, label: str, param: str, value: str, ide
 
 
 
+def ramp(t: float) -> str:
+    """t in [0, 1] -> from the palette's orange (0) to its blue (1), mixed by the browser in the
+    page's theme: both ends, and so every mix between, stand out from either background."""
+    t = max(0.0, min(1.0, t))
+    return f"color-mix(in oklab, {PALETTE[0]} {100 * t:.0f}%, {PALETTE[4]})"
+
+
 def diverging(t: float) -> str:
     """t in [-1, 1] -> red (positive) or blue (negative) at opacity |t|: zero is the page's own
     background, so the scale reads the same in the light and the dark theme."""

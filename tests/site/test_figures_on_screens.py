@@ -10,7 +10,7 @@ import pytest
 
 import chromium
 from axe import describe, violations
-from figure_metrics import measure
+from figure_metrics import contrasts, measure
 
 chromium.require()
 
@@ -40,6 +40,39 @@ def test_figures_fit_the_screen_with_readable_text_and_buttons(browser, site_url
         assert found["badButtons"] == 0, f"{slug}: {found['badButtons']} figure buttons off-screen or under 24 px at {width} px"
         smallest = 10 if width < 600 else 11
         assert found["minFont"] >= smallest, f"{slug}: figure text of {found['minFont']:.1f} px at {width} px"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_figure_text_and_marks_stand_out_from_the_background(browser, site_url, theme):
+    """Figure text at 4.5:1 or more and data marks (lines, dots) at 3:1 or more, in each theme:
+    axe-core checks the page's HTML text but not text and marks drawn in SVG."""
+    context, page = open_page(browser, site_url, 1280, theme)
+    for slug in TOPICS:
+        page.goto(site_url + slug)
+        found = contrasts(page)
+        assert any(f["kind"] == "text" for f in found), slug
+        low = [f for f in found if f["ratio"] < (4.5 if f["kind"] == "text" else 3.0)]
+        assert not low, f"{slug} in the {theme} theme: {low[:5]}"
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_phone_header_is_one_row_and_names_the_site_in_full(browser, site_url, width):
+    context, page = open_page(browser, site_url + "thousand-layer-rl/", width)
+    header = page.evaluate("""() => {
+      const row = document.querySelector('.header-row');
+      const parts = [...row.children].map((e) => e.getBoundingClientRect());
+      const brand = row.querySelector('.brand');
+      return {height: row.getBoundingClientRect().height, tops: parts.map((r) => r.top), bottoms: parts.map((r) => r.bottom),
+              cut: brand.scrollWidth > brand.clientWidth,
+              shown: [...brand.children].filter((e) => e.getBoundingClientRect().width > 1).map((e) => e.textContent).join('')};
+    }""")
+    name = page.get_by_role("link", name="NeurIPS 2025 Award Papers, Explained")
+    assert name.count() >= 1  # a screen reader still hears the full title
+    context.close()
+    # One row: every part overlaps every other vertically, and the short name is not cut off.
+    assert max(header["tops"]) < min(header["bottoms"]), header
+    assert not header["cut"] and header["shown"] == "NeurIPS 2025 Explained", header
 
 
 def test_no_accessibility_violations_prerendered(browser, site_url):
