@@ -4,7 +4,9 @@ live URLs; the files on disk never change."""
 
 from __future__ import annotations
 
+import email.utils
 import functools
+import gzip
 import http.server
 import os
 from pathlib import Path
@@ -12,6 +14,9 @@ from pathlib import Path
 # Pyodide needs `.wasm` as application/wasm for streaming compilation, and module
 # workers need a JavaScript type for `.mjs`; older Pythons know neither.
 EXTRA_TYPES = {".wasm": "application/wasm", ".mjs": "text/javascript", ".whl": "application/zip", ".json": "application/json"}
+# Text is sent gzipped to a browser that accepts it, as static hosts (GitHub Pages, Netlify) do,
+# so what a reader downloads here, and what Lighthouse measures, matches a real host.
+COMPRESSED_SUFFIXES = {".html", ".css", ".js", ".mjs", ".json", ".svg", ".txt", ".xml"}
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -26,7 +31,26 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             if page is not None:
                 self.send_bytes(live.inject(page.read_bytes()), "text/html; charset=utf-8")
                 return
-        super().do_GET()
+        if not self._send_text_file():
+            super().do_GET()
+
+    def do_HEAD(self):
+        if not self._send_text_file():
+            super().do_HEAD()
+
+    def _send_text_file(self) -> bool:
+        """Send a text file of the site through send_bytes (gzipped where accepted); False for
+        anything else (folders, redirects, binary files), which the parent class serves."""
+        path = self._html_file() or Path(self.translate_path(self.path))
+        if path.suffix not in COMPRESSED_SUFFIXES or not path.is_file():
+            return False
+        modified = email.utils.formatdate(int(path.stat().st_mtime), usegmt=True)
+        if self.headers.get("If-Modified-Since") == modified:  # as the parent class answers: unchanged
+            self.send_response(304)
+            self.end_headers()
+            return True
+        self.send_bytes(path.read_bytes(), self.guess_type(str(path)), cache=None, modified=modified)
+        return True
 
     def translate_path(self, path: str) -> str:
         """Serve the site under its base path (`--base-path /companion/`), as a host would; any
@@ -51,11 +75,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             path = path / "index.html"
         return path if path.suffix == ".html" and path.is_file() else None
 
-    def send_bytes(self, body: bytes, content_type: str, status: int = 200) -> None:
+    def send_bytes(self, body: bytes, content_type: str, status: int = 200, cache: str | None = "no-store",
+                   modified: str | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if "gzip" in self.headers.get("Accept-Encoding", "") and len(body) > 1024:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if cache:
+            self.send_header("Cache-Control", cache)
+        if modified:
+            self.send_header("Last-Modified", modified)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
