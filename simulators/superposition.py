@@ -28,7 +28,7 @@ PARAMS = [
     {"name": "m_dims", "kind": "int", "default": 10, "min": 2, "max": 100, "step": 1,
      "label": "Hidden dimensions m", "help": "Width of the model: features must share these dimensions."},
     {"name": "alpha", "kind": "float", "default": 1.0, "min": 0.5, "max": 3.0, "step": 0.1,
-     "label": "Frequency exponent α", "help": "Feature i appears with probability ∝ i^−α (larger α: more skewed)."},
+     "label": "Frequency exponent α", "help": "Feature i appears with probability ∝ i⁻ᵅ (larger α: more skewed)."},
     {"name": "weight_decay", "kind": "float", "default": -1.0, "min": -1.0, "max": 1.0, "step": 0.1,
      "label": "Weight decay γ", "help": "Positive: decay, weak superposition. Negative: growth toward unit norm, strong superposition."},
     {"name": "steps", "kind": "int", "default": 600, "min": 50, "max": 5000, "step": 50,

@@ -32,7 +32,7 @@ PARAMS = [
      "used_when": {"preset": ["unions_of_intervals"]},
      "label": "Intervals k", "help": "For unions of at most k intervals."},
     {"name": "tree_depth", "kind": "int", "default": 3, "min": 1, "max": 3, "step": 1, "used_when": {"preset": ["mistake_tree"]},
-     "label": "Mistake-tree depth", "help": "For the class read off a complete mistake tree (2^depth − 1 instances)."},
+     "label": "Mistake-tree depth", "help": "For the class read off a complete mistake tree (2ᵈ − 1 instances at depth d)."},
     {"name": "custom_class", "kind": "text", "default": "0011\n0101\n0110\n1001", "max_length": 2000,
      "used_when": {"preset": ["custom"]},
      "label": "Custom class", "help": "One hypothesis per line, its labels as 0s and 1s (e.g. 0110)."},

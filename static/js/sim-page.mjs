@@ -333,7 +333,9 @@ class Simulator {
 
   onWorkerMessage(message) {
     if (message.type === "stage") {
-      this.setStatus("loading", STAGES[message.stage]);
+      // A restart after a silent run keeps saying why while the runtime loads again.
+      const why = this.parked?.reason ? `${this.parked.reason.replace(" The runtime restarted.", "")} Restarting: ` : "";
+      this.setStatus("loading", why + STAGES[message.stage]);
     } else if (message.type === "warmed") {
       this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
     } else if (message.type === "violation") {
@@ -357,7 +359,7 @@ class Simulator {
         this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
       }
       if (waiting) this.send(waiting, waiting.confirmed);
-      else if (this.parked) this.offerRun(this.parked, "The runtime restarted.");
+      else if (this.parked) this.offerRun(this.parked, this.parked.reason ?? "The runtime restarted.");
     } else if (message.id === this.requestId) {
       this.armWatchdog();
       if (message.type === "error") {
@@ -402,9 +404,10 @@ class Simulator {
     this.restoreComplete();
     this.ready = false;
     this.disable();
-    this.parked = { id: this.requestId, request: this.sent, remaining: null };
+    const silent = `The run went ${this.config.runtime.timeoutMs / 1000} s without reporting progress and was stopped.`;
+    this.parked = { id: this.requestId, request: this.sent, remaining: null, reason: `${silent} The runtime restarted.` };
     this.startWorker();
-    this.setStatus("error", `The run went ${this.config.runtime.timeoutMs / 1000} s without reporting progress and was stopped; the runtime is restarting, then Run tries again.`);
+    this.setStatus("error", `${silent} The runtime is restarting, then Run tries again.`);
   }
 
   request() {
@@ -509,7 +512,7 @@ class Simulator {
       return;
     }
     this.estimate.textContent = aboutTime(parked.remaining);
-    this.setStatus("ready-to-run", `${lead}These settings take ${aboutTime(parked.remaining)} ${prefix ? "more " : ""}in your browser: press Run to compute them. The figure shows the previous result.`);
+    this.setStatus("ready-to-run", `${lead}These settings take ${aboutTime(parked.remaining)} ${prefix && parked.remaining != null ? "more " : ""}in your browser: press Run to compute them. The figure shows the previous result.`);
   }
 
   hideRun() {

@@ -155,8 +155,8 @@ def test_frames_fill_the_sweep_one_size_at_a_time():
     ({"sizes": "8"}, "must list 2 to 5 different sizes, to fit a slope; got 1"),
     ({"sizes": "8, 8"}, "must list 2 to 5 different sizes, to fit a slope; got 1"),
     ({"sizes": "2, 4, 8, 16, 32, 64"}, "must list 2 to 5 different sizes, to fit a slope; got 6"),
-    ({"view_time": 6.0, "budget": 5}, "Samples after 10^x steps (view_time) must be within the training budget (10^5 steps), got 10^6.0"),
-    ({"budget": 9}, "Training budget (10^x steps) (budget) must be between 3 and 7, got 9"),
+    ({"view_time": 6.0, "budget": 5}, "Samples after 10ˣ steps (view_time) must be within the training budget (10^5 steps), got 10^6.0"),
+    ({"budget": 9}, "Training budget (10ˣ steps) (budget) must be between 3 and 7, got 9"),
     ({"features": 4}, "Random features p (features) must be between 64 and 512, got 4"),
 ])
 def test_bad_training_settings_are_named(params, message):
