@@ -1,0 +1,77 @@
+"""Time to a live simulator on a second topic page, visited right after a first, in Debian's
+Chromium via Playwright.
+
+    python bench/second_page.py [--runs 3] [--first gated-attention/] [--second rlvr-reasoning/]
+
+For each run, a fresh browser profile opens the first page (a cold visit), waits for its
+simulator to go live, then follows a link to the second page and waits again. The second page
+is also opened cold in its own fresh profile, side by side in the same run. Printed: time from
+navigation to live (p50 and each run), and the worker's own split (runtime + NumPy, then the
+simulators archive), so it shows what a warm HTTP cache (and the offline worker's cache) saves
+and what remains: starting the WebAssembly runtime again in a new worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402
+
+MARK_LIVE = """new MutationObserver((_, observer) => {
+  const root = document.querySelector('[data-sim]');
+  if (root && root.dataset.simStatus === 'live') { observer.disconnect(); window.liveAt = performance.now(); }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-sim-status']});"""
+
+
+def live(page, url: str) -> dict:
+    """Open `url` at its simulator and return when it went live (ms after navigation) and the worker's split."""
+    page.goto(url + "#simulator")
+    while page.evaluate("window.liveAt === undefined"):  # polled: the pages' policy forbids wait_for_function's eval
+        page.wait_for_timeout(20)
+    timings = json.loads(page.get_attribute("[data-sim]", "data-sim-timings") or "{}")
+    return {"live": page.evaluate("window.liveAt"), **timings}
+
+
+def fresh(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(MARK_LIVE)
+    return context
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--first", default="gated-attention/")
+    parser.add_argument("--second", default="rlvr-reasoning/")
+    args = parser.parse_args()
+    rows = {"first page, cold": [], "second page, after the first": [], "second page, cold": []}
+    with served_site() as (_, base), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(args.runs):
+            context = fresh(browser)
+            page = context.new_page()
+            rows["first page, cold"].append(live(page, base + args.first))
+            page.wait_for_timeout(1500)  # the offline worker keeps the runtime once a simulator is live
+            rows["second page, after the first"].append(live(page, base + args.second))
+            context.close()
+            context = fresh(browser)
+            rows["second page, cold"].append(live(context.new_page(), base + args.second))
+            context.close()
+        browser.close()
+    print(f"{'visit':32} {'live p50':>9}  {'runtime+NumPy':>13} {'simulators':>10}   runs (s)")
+    for name, found in rows.items():
+        p50 = lambda key: statistics.median(r.get(key, float("nan")) for r in found) / 1000  # noqa: E731
+        print(f"{name:32} {p50('live'):8.2f}s  {p50('runtime_and_numpy'):12.2f}s {p50('simulators'):9.2f}s   "
+              + ", ".join(f"{r['live'] / 1000:.2f}" for r in found))
+
+
+if __name__ == "__main__":
+    main()
