@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,65 +27,65 @@ pin_threads()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402
+from bench.site import ARGS, CHROMIUM, MARK_LIVE, served_site, wait_until_live  # noqa: E402
 
 SIM = "[data-sim]"
 VIEWPORT = {"width": 390, "height": 844}
 # (name, pixels per second, seconds of reading before a jump): a reader's ways to the simulator.
 READERS = [("scrolls, reading (150 px/s)", 150, None), ("scrolls, skimming (600 px/s)", 600, None),
            ("jumps after 5 s of reading", None, 5.0), ("jumps after 1 s", None, 1.0)]
-EAGER = "document.querySelector('[data-sim]').simulator.startNow()"  # what "start at load" would do
+# What "start at load" would do, once sim-page.mjs has defined it (it does so early in its start()).
+EAGER = """new Promise((done) => {
+  const simulator = document.querySelector('[data-sim]').simulator;
+  const go = () => (simulator.startNow ? done(simulator.startNow()) : setTimeout(go, 5));
+  go();
+})"""
 
 
 def reach_simulator(page, speed, jump_after) -> float:
-    """Move the reader to the simulator; returns the clock time (s) it came into view."""
+    """Move the reader to the simulator; returns when it came into view (ms, the page's clock)."""
     if jump_after is not None:
         page.wait_for_timeout(jump_after * 1000)
-        page.evaluate("document.getElementById('simulator').scrollIntoView()")
-        return time.perf_counter()
+        return page.evaluate("document.getElementById('simulator').scrollIntoView(), performance.now()")
     step = speed / 10
     while True:
-        seen = page.evaluate(f"""() => {{
+        seen_at = page.evaluate(f"""() => {{
           window.scrollBy(0, {step});
-          return document.getElementById('simulator').getBoundingClientRect().top < innerHeight;
+          return document.getElementById('simulator').getBoundingClientRect().top < innerHeight ? performance.now() : null;
         }}""")
-        if seen:
-            return time.perf_counter()
+        if seen_at is not None:
+            return seen_at
         page.wait_for_timeout(100)
 
 
-def wait_after_arriving(browser, url, eager, speed, jump_after) -> float:
-    context = browser.new_context(viewport=VIEWPORT)  # a fresh cache each time: a first visit
+def opened(browser, url, eager):
+    """A first visit (fresh profile) to `url`, its simulator script running; started at once if
+    `eager`. Returns the context, the page and the list of response sizes it fills."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(MARK_LIVE)
     page = context.new_page()
-    live_at = []
-    page.expose_function("markLive", lambda: live_at.append(time.perf_counter()))
-    page.add_init_script("""new MutationObserver((_, observer) => {
-      const root = document.querySelector('[data-sim]');
-      if (root && root.dataset.simStatus === 'live') { observer.disconnect(); window.markLive(); }
-    }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-sim-status']});""")
+    sizes = []
+    page.on("response", lambda r: sizes.append(int(r.headers.get("content-length") or 0)))
     page.goto(url)
-    page.wait_for_function("document.querySelector('[data-sim]').simulator !== undefined")
+    page.wait_for_selector(f"{SIM} [data-action=copy-link]:enabled", state="attached")  # sim-page.mjs has started
     if eager:
         page.evaluate(EAGER)
+    return context, page, sizes
+
+
+def wait_after_arriving(browser, url, eager, speed, jump_after) -> float:
+    context, page, _ = opened(browser, url, eager)
     arrived = reach_simulator(page, speed, jump_after)
-    page.wait_for_selector(f'{SIM}[data-sim-status="live"]', state="attached", timeout=120_000)
-    page.wait_for_timeout(50)  # the observer's report
+    live_at = wait_until_live(page)
     context.close()
-    return max(0.0, live_at[0] - arrived)
+    return max(0.0, live_at - arrived) / 1000
 
 
 def bytes_if_never_scrolled(browser, url, eager) -> float:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    total = []
-    page.on("response", lambda r: total.append(int(r.headers.get("content-length") or 0)))
-    page.goto(url)
-    page.wait_for_function("document.querySelector('[data-sim]').simulator !== undefined")
-    if eager:
-        page.evaluate(EAGER)
+    context, page, sizes = opened(browser, url, eager)
     page.wait_for_timeout(10_000)
     context.close()
-    return sum(total) / 1e6
+    return sum(sizes) / 1e6
 
 
 def main() -> None:

@@ -23,21 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.site import ARGS, CHROMIUM, served_site  # noqa: E402
-
-MARK_LIVE = """new MutationObserver((_, observer) => {
-  const root = document.querySelector('[data-sim]');
-  if (root && root.dataset.simStatus === 'live') { observer.disconnect(); window.liveAt = performance.now(); }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-sim-status']});"""
-
+from bench.site import ARGS, CHROMIUM, MARK_LIVE, served_site, wait_until_live  # noqa: E402
 
 def live(page, url: str) -> dict:
     """Open `url` at its simulator and return when it went live (ms after navigation) and the worker's split."""
     page.goto(url + "#simulator")
-    while page.evaluate("window.liveAt === undefined"):  # polled: the pages' policy forbids wait_for_function's eval
-        page.wait_for_timeout(20)
+    live_at = wait_until_live(page)
     timings = json.loads(page.get_attribute("[data-sim]", "data-sim-timings") or "{}")
-    return {"live": page.evaluate("window.liveAt"), **timings}
+    return {"live": live_at, **timings}
 
 
 def fresh(browser):

@@ -21,6 +21,25 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+# An init script: the page's clock (performance.now) when its simulator first goes live, as
+# window.liveAt. The pages' policy forbids the eval behind Playwright's wait_for_function, so
+# benches poll for it with page.evaluate (wait_until_live).
+MARK_LIVE = """new MutationObserver((_, observer) => {
+  const root = document.querySelector('[data-sim]');
+  if (root && root.dataset.simStatus === 'live') { observer.disconnect(); window.liveAt = performance.now(); }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-sim-status']});"""
+
+
+def wait_until_live(page, timeout: float = 120) -> float:
+    """Wait for MARK_LIVE's mark; returns it (ms on the page's clock)."""
+    for _ in range(int(timeout / 0.02)):
+        live_at = page.evaluate("window.liveAt")
+        if live_at is not None:
+            return live_at
+        page.wait_for_timeout(20)
+    raise TimeoutError(f"the simulator did not go live within {timeout} s")
+
+
 @contextmanager
 def served_site():
     """Build the site into a temporary folder and serve it; yields (site folder, base URL)."""

@@ -33,9 +33,8 @@ function storageKey(sim, name) {
 function keep(sim, name, text) {
   try {
     sessionStorage.setItem(storageKey(sim, name), text);
-    return true;
   } catch {
-    return false; // storage full or refused: the link still says the text was left out
+    // storage full or refused: the link still says the text was left out
   }
 }
 

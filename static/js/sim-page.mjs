@@ -334,7 +334,7 @@ class Simulator {
   onWorkerMessage(message) {
     if (message.type === "stage") {
       // A restart after a silent run keeps saying why while the runtime loads again.
-      const why = this.parked?.reason ? `${this.parked.reason.replace(" The runtime restarted.", "")} Restarting: ` : "";
+      const why = this.parked?.reason ? `${this.parked.reason} Restarting: ` : "";
       this.setStatus("loading", why + STAGES[message.stage]);
     } else if (message.type === "warmed") {
       this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
@@ -359,7 +359,7 @@ class Simulator {
         this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
       }
       if (waiting) this.send(waiting, waiting.confirmed);
-      else if (this.parked) this.offerRun(this.parked, this.parked.reason ?? "The runtime restarted.");
+      else if (this.parked) this.offerRun(this.parked, `${this.parked.reason ?? ""} The runtime restarted.`.trimStart());
     } else if (message.id === this.requestId) {
       this.armWatchdog();
       if (message.type === "error") {
@@ -405,7 +405,7 @@ class Simulator {
     this.ready = false;
     this.disable();
     const silent = `The run went ${this.config.runtime.timeoutMs / 1000} s without reporting progress and was stopped.`;
-    this.parked = { id: this.requestId, request: this.sent, remaining: null, reason: `${silent} The runtime restarted.` };
+    this.parked = { id: this.requestId, request: this.sent, remaining: null, reason: silent };
     this.startWorker();
     this.setStatus("error", `${silent} The runtime is restarting, then Run tries again.`);
   }
