@@ -142,6 +142,15 @@ function measured(job) {
   return (job.base && job.worked - job.base.worked >= RATE_WINDOW_MS) || job.worked >= 3 * PROBE_MS;
 }
 
+// Whether a run the reader did not ask for may draw: once its whole projected time fits the limit
+// (before a rate is measured the projection counts setup as if every step cost as much, so it
+// errs long and an early yes is safe), or once it has worked through the probe unparked. A run
+// that overruns later is still parked by tooLong.
+function cleared(job, left) {
+  if (!job.cleared && (job.worked >= PROBE_MS || (left !== null && job.worked + left <= 1000 * job.ask))) job.cleared = true;
+  return job.confirmed || job.cleared;
+}
+
 // Whether a run the reader did not ask for should wait for Run: judged once the probe is over
 // (its whole projected time), then again if it overruns (only while at least as much is left).
 function tooLong(job, left) {
@@ -204,7 +213,7 @@ function assetSize(name) {
 
 async function drive(job) {
   active = job;
-  let lastFrame = job.confirmed ? -Infinity : performance.now(); // a live try draws nothing during its probe
+  let lastFrame = -Infinity; // a live try draws nothing until it is cleared
   let lastProgress = performance.now();
   try {
     for (;;) {
@@ -223,7 +232,7 @@ async function drive(job) {
       const left = remaining(job);
       if (!job.confirmed && tooLong(job, left)) return park(job, "estimate");
       const now = performance.now();
-      if ((job.confirmed || job.worked >= PROBE_MS) && now - lastFrame >= FRAME_MS) {
+      if (cleared(job, left) && now - lastFrame >= FRAME_MS) {
         const drawn = performance.now();
         const payload = job.run.frame_json();
         job.worked += performance.now() - drawn;
