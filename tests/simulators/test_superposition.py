@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from sim_helpers import runner
@@ -57,3 +58,33 @@ class TestSuperpositionPhysics:
         result = run({"weight_decay": -1.0, "scaling_sweep": False}, 0)
         m = result["params"]["m_dims"]
         assert 0.5 / m < result["mean_interference"] < 1.5 / m
+
+
+@pytest.mark.parametrize("spare", [6.0, 0.0])  # 0: most features run out of gaps and go on one by one
+def test_the_sampler_draws_each_feature_with_its_probability(spare):
+    p = S.feature_probabilities(100, 1.5)
+    draw = S.Sampler(p, 64, spare=spare)
+    rng = np.random.default_rng(3)
+    batches = 2000
+    counts = np.zeros(p.size)
+    values = []
+    for _ in range(batches):
+        x = draw(rng)
+        assert len(set(zip(x.rows.tolist(), x.cols.tolist()))) == x.rows.size  # no entry twice
+        counts += np.bincount(x.cols, minlength=p.size)
+        values.append(x.values)
+    trials = batches * 64
+    z = (counts - trials * p) / np.sqrt(trials * p * (1 - p))
+    assert np.abs(z).max() < 4.5, np.abs(z).max()
+    v = np.concatenate(values)
+    assert 0 < v.min() and v.max() < 2 and abs(v.mean() - 1) < 0.01
+
+
+def test_sparse_products_match_the_dense_ones():
+    rng = np.random.default_rng(0)
+    x = S.sample(rng, S.feature_probabilities(50, 1.0), 32)
+    W, g = rng.normal(size=(50, 6)), rng.normal(size=(32, 6))
+    dense = x.dense()
+    assert np.allclose(x.times(W), dense @ W) and np.allclose(x.transposed_times(g), dense.T @ g)
+    y = rng.normal(size=(32, 50))
+    assert np.allclose(x.subtract_from(y.copy()), y - dense)
