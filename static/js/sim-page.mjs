@@ -6,6 +6,8 @@ const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (
 const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
 const ASK_ABOVE_S = 1.6; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
 const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
+const SNAPSHOT_AFTER_MS = 1000; // after the runtime is up: the snapshot worker starts this much later
+let snapshotRequested = false;
 const INLINE_TEXT_UP_TO = 500; // characters: a longer text value goes into links compressed (static/js/share-link.mjs)
 
 const STAGES = {
@@ -306,23 +308,48 @@ class Simulator {
   }
 
   // --- worker ---------------------------------------------------------------------
-  startWorker() {
-    this.setStatus("loading", STAGES.runtime);
+  // A worker running sim-worker.mjs, and the runtime settings to send it.
+  spawnWorker() {
     // Started from a blob: URL that imports the real script, so that the worker inherits this
     // page's Content-Security-Policy (a worker loaded from its own URL would take its policy
     // from HTTP headers, which static hosts rarely let a site set).
     const script = new URL(this.config.runtime.worker, document.baseURI).href;
     const boot = URL.createObjectURL(new Blob([`import ${JSON.stringify(script)};`], { type: "text/javascript" }));
-    this.worker = new Worker(boot, { type: "module" });
-    this.worker.addEventListener("message", () => URL.revokeObjectURL(boot), { once: true });
-    this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
-    this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
+    const worker = new Worker(boot, { type: "module" });
+    worker.addEventListener("message", () => URL.revokeObjectURL(boot), { once: true });
     // Runtime URLs in the config are relative to this page; the worker lives elsewhere.
     const runtime = { ...this.config.runtime };
     runtime.indexURL = new URL(runtime.indexURL, document.baseURI).href;
     runtime.archive = new URL(runtime.archive, document.baseURI).href;
     for (const asset of Object.values(runtime.assets || {})) asset.url = new URL(asset.url, document.baseURI).href;
+    return { worker, runtime };
+  }
+
+  startWorker() {
+    this.setStatus("loading", STAGES.runtime);
+    const { worker, runtime } = this.spawnWorker();
+    this.worker = worker;
+    this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
+    this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
     this.worker.postMessage({ type: "init", runtime });
+  }
+
+  // Later pages boot from a snapshot of the runtime that the first one saves (sim-worker.mjs).
+  // It is made in a worker of its own once this page's runtime is up, so it never holds up
+  // this page's runs; the outcome is on the root as data-sim-snapshot, for tests and benches.
+  saveSnapshotSoon() {
+    if (!("caches" in window) || snapshotRequested) return;
+    snapshotRequested = true; // one per page, however many simulators it has
+    setTimeout(() => {
+      const { worker, runtime } = this.spawnWorker();
+      worker.onmessage = ({ data }) => {
+        this.root.dataset.simSnapshot = data.type === "snapshot-saved" ? "saved" : "failed";
+        if (data.type === "snapshot-failed") console.warn(`No runtime snapshot for later pages: ${data.message}`);
+        worker.terminate();
+      };
+      worker.onerror = () => worker.terminate();
+      worker.postMessage({ type: "snapshot", runtime });
+    }, SNAPSHOT_AFTER_MS);
   }
 
   fail(reason) {
@@ -346,6 +373,7 @@ class Simulator {
     } else if (message.type === "ready") {
       this.ready = true;
       this.root.dataset.simTimings = JSON.stringify(message.timings);
+      if (!message.timings.from_snapshot && !message.timings.snapshot_refused) this.saveSnapshotSoon();
       this.enable();
       document.dispatchEvent(new CustomEvent("simulator-live")); // static/js/offline.js keeps the runtime now
       // A link answered from the build's frames before the runtime was up keeps saying so.

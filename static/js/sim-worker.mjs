@@ -1,6 +1,7 @@
 // Simulator worker: boots Pyodide + NumPy, installs the simulators package, runs requests.
 //
 // Page -> worker: {type: "init", runtime}
+//                 {type: "snapshot", runtime}      instead of init: save a runtime snapshot for later pages, then idle
 //                 {type: "run", id, sim, module, params, seed, ask}   ask: seconds, or null to run to the end
 //                 {type: "resume", id, fallback}   go on with a parked run (or start `fallback`, a run message)
 //                 {type: "stop", id}               park the running run at its next step
@@ -9,6 +10,7 @@
 //                 {type: "warm", sim, module, params, seed}   compute these in the background, posting nothing:
 //                                                  fills the simulator's caches so its view-only controls answer at once
 // Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed"}
+//                 {type: "snapshot-saved", bytes, ms}, {type: "snapshot-failed", message}   (snapshot workers)
 //                 {type: "violation", directive, blocked}   the Content-Security-Policy refused something
 //                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
 //                 {type: "progress", id, progress, phase, remaining}   (seconds; remaining is null until known)
@@ -59,19 +61,24 @@ async function fetchOk(url) {
 
 // Pyodide 0.29 logs a failed WebAssembly compile (a missing or truncated pyodide.asm.wasm, as
 // after a partial upload) and then waits forever. Every compile in the worker goes through
-// here, so such a failure ends the boot with a message instead.
+// here, so such a failure ends the boot under way with a message instead. Each boot attempt
+// (from a snapshot, then without) races a promise of its own.
+let failBoot = null;
+let wasmHooked = false;
 function wasmFailures() {
-  let reject;
-  const failed = new Promise((_, r) => { reject = r; });
+  const failed = new Promise((_, reject) => { failBoot = reject; });
   failed.catch(() => {}); // only the boot awaits it
-  for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
-    const original = WebAssembly[name];
-    WebAssembly[name] = function (...args) {
-      return original.apply(this, args).catch((error) => {
-        reject(new Error(`the WebAssembly runtime did not compile (${error.message || error})`));
-        throw error;
-      });
-    };
+  if (!wasmHooked) {
+    wasmHooked = true;
+    for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = function (...args) {
+        return original.apply(this, args).catch((error) => {
+          failBoot?.(new Error(`the WebAssembly runtime did not compile (${error.message || error})`));
+          throw error;
+        });
+      };
+    }
   }
   return failed;
 }
@@ -86,8 +93,22 @@ async function init(runtime) {
     const archive = fetchOk(new URL(runtime.archive, self.location.href).href).then((r) => r.arrayBuffer());
     post({ type: "stage", stage: "runtime" });
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const snapshot = await savedSnapshot(indexURL);
+    if (snapshot) {
+      try {
+        pyodide = await Promise.race([loadPyodide({ indexURL, _loadSnapshot: snapshot }), wasmFailures()]);
+        await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+        timings.from_snapshot = true;
+      } catch (err) {
+        // A snapshot this runtime cannot take back: drop it and boot as without one.
+        console.warn(`Booting without the saved runtime snapshot (${err.message || err})`);
+        await forgetSnapshot();
+        pyodide = null;
+        timings.snapshot_refused = true; // and the page makes no new one
+      }
+    }
     // `packages` downloads NumPy while the runtime boots (measured: faster than loading it after).
-    pyodide = await Promise.race([loadPyodide({ indexURL, packages: ["numpy"] }), wasmFailures()]);
+    pyodide ??= await Promise.race([loadPyodide({ indexURL, packages: ["numpy"] }), wasmFailures()]);
     timings.runtime_and_numpy = performance.now() - started;
     post({ type: "stage", stage: "simulators" });
     const buffer = await archive;
@@ -103,6 +124,44 @@ async function init(runtime) {
     post({ type: "ready", timings });
   } catch (err) {
     post({ type: "fatal", message: pythonMessage(err) }); // a failed import is a whole traceback
+  }
+}
+
+// A memory snapshot of the runtime just after Python starts (before NumPy: Pyodide 0.29 cannot
+// yet snapshot loaded packages). Booting from it skips most of Python's start-up, so the first
+// simulator page a reader opens makes one in the background (makeSnapshot, in a worker of its
+// own) and later pages start from it. Kept in Cache Storage under the runtime's versioned URL,
+// one per site; any doubt about it (a read error, a failed restore) and the page boots as before.
+const SNAPSHOT_CACHE = "pyodide memory snapshot";
+const snapshotKey = (indexURL) => indexURL + "memory-snapshot";
+
+async function savedSnapshot(indexURL) {
+  try {
+    if (!self.caches) return null;
+    const found = await (await caches.open(SNAPSHOT_CACHE)).match(snapshotKey(indexURL));
+    return found ? new Uint8Array(await found.arrayBuffer()) : null;
+  } catch {
+    return null; // storage refused (private mode, quota): boot without
+  }
+}
+
+async function forgetSnapshot() {
+  try { await caches.delete(SNAPSHOT_CACHE); } catch { /* nothing kept */ }
+}
+
+async function makeSnapshot(runtime) {
+  const started = performance.now();
+  try {
+    const indexURL = new URL(runtime.indexURL, self.location.href).href;
+    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const fresh = await Promise.race([loadPyodide({ indexURL, _makeSnapshot: true }), wasmFailures()]);
+    const bytes = fresh.makeMemorySnapshot();
+    await caches.delete(SNAPSHOT_CACHE); // one snapshot per site: an older runtime's goes
+    await (await caches.open(SNAPSHOT_CACHE)).put(snapshotKey(indexURL),
+      new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
+    post({ type: "snapshot-saved", bytes: bytes.length, ms: performance.now() - started });
+  } catch (err) {
+    post({ type: "snapshot-failed", message: String((err && err.message) || err) });
   }
 }
 
@@ -284,6 +343,8 @@ self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") {
     init(message.runtime);
+  } else if (message.type === "snapshot") {
+    makeSnapshot(message.runtime);
   } else if (message.type === "run") {
     latestId = message.id;
     dropParked();
