@@ -108,7 +108,8 @@ class Sampler:
         for i in np.flatnonzero(row[self.last] < self.batch):  # ran out of gaps before the end
             at = row[self.last[i]] + rng.geometric(self.p[i])
             while at < self.batch:
-                rows.append(np.array([at])), cols.append(np.array([i]))
+                rows.append(np.array([at]))
+                cols.append(np.array([i]))
                 at += rng.geometric(self.p[i])
         rows, cols = np.concatenate(rows), np.concatenate(cols)
         return SparseBatch(rows, cols, rng.uniform(0.0, 2.0, size=rows.size), (self.batch, self.p.size))
