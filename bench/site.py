@@ -32,12 +32,17 @@ MARK_LIVE = """new MutationObserver((_, observer) => {
 
 def wait_until_live(page, timeout: float = 120) -> float:
     """Wait for MARK_LIVE's mark; returns it (ms on the page's clock)."""
+    return wait_for_mark(page, "liveAt", timeout)
+
+
+def wait_for_mark(page, name: str, timeout: float = 120) -> float:
+    """Wait until the page's script sets window[name] (a time on the page's clock); returns it."""
     for _ in range(int(timeout / 0.02)):
-        live_at = page.evaluate("window.liveAt")
-        if live_at is not None:
-            return live_at
+        value = page.evaluate(f"window[{name!r}]")
+        if value is not None:
+            return value
         page.wait_for_timeout(20)
-    raise TimeoutError(f"the simulator did not go live within {timeout} s")
+    raise TimeoutError(f"window.{name} was not set within {timeout} s")
 
 
 @contextmanager

@@ -6,28 +6,47 @@
     <paper>.py    a simulator small enough for one module
 
 `REGISTRY` maps a name, as written in a topic's front matter, to its checked description
-(kit.contract.Simulator): it is the only list of simulators. `register` adds one.
+(kit.contract.Simulator): it is the only list of simulators. `register` adds one. The package's
+own simulators are imported on the first use of `REGISTRY`, not with the package: the browser's
+worker imports the one its page shows (`bridge.simulator` with a module name), which saves it
+importing the other six before its first run.
 """
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from . import diffusion, diversity, gated_attention, passk, superposition, thousand_layer_rl, transductive
 from .kit.contract import ContractError, Simulator, from_module
 
-REGISTRY: dict[str, Simulator] = {}
+BUILT_IN = ("diffusion", "diversity", "gated_attention", "passk", "superposition", "thousand_layer_rl", "transductive")
+
+_registered: dict[str, Simulator] = {}
 
 
 def register(module: ModuleType) -> Simulator:
-    """Check `module` against the contract and add it; a name already taken by another module is an error."""
+    """Check `module` against the contract and add it; a name already taken by another module is
+    an error, and registering a module again returns what it registered the first time."""
     simulator = from_module(module)
-    taken = REGISTRY.get(simulator.name)
-    if taken is not None and taken.module is not module:
+    taken = _registered.get(simulator.name)
+    if taken is not None and taken.module is module:
+        return taken
+    if taken is not None:
         raise ContractError(f"simulator name '{simulator.name}' is taken by module '{taken.module.__name__}'")
-    REGISTRY[simulator.name] = simulator
+    _registered[simulator.name] = simulator
     return simulator
 
 
-for _module in (diffusion, diversity, gated_attention, passk, superposition, thousand_layer_rl, transductive):
-    register(_module)
+def registered(name: str) -> Simulator | None:
+    """The simulator `name` if it is registered already, importing nothing."""
+    return _registered.get(name)
+
+
+def __getattr__(attribute: str):
+    # PEP 562: `REGISTRY` is made on first use, then is an ordinary module attribute.
+    if attribute != "REGISTRY":
+        raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+    for name in BUILT_IN:
+        register(importlib.import_module(f"{__name__}.{name}"))
+    globals()["REGISTRY"] = _registered
+    return _registered

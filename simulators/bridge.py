@@ -11,20 +11,26 @@ import json
 from contextlib import contextmanager
 from typing import Iterator
 
-from . import REGISTRY, register
+from . import register, registered
 from .kit import params as P
 from .kit.assets import AssetMissing
 from .kit.contract import Frame, Simulator
 
 
 def simulator(name: str, module: str | None = None) -> Simulator:
-    """The registered simulator `name`; `module` names where to import it from when it was
-    registered outside this package (the worker then registers it on first use)."""
-    if name not in REGISTRY and module:
-        register(importlib.import_module(module))
-    if name not in REGISTRY:
-        raise ValueError(f"unknown simulator '{name}' (known: {', '.join(sorted(REGISTRY))})")
-    return REGISTRY[name]
+    """The registered simulator `name`. `module` names where to import it from when it is not
+    registered yet (the worker passes it, so that it imports only its page's simulator)."""
+    found = registered(name)
+    if found is None and module:
+        found = register(importlib.import_module(module))
+        if found.name != name:
+            raise ValueError(f"module '{module}' holds simulator '{found.name}', not '{name}'")
+    if found is None:
+        from . import REGISTRY  # every built-in simulator, for the lookup and the error's list
+        found = REGISTRY.get(name)
+        if found is None:
+            raise ValueError(f"unknown simulator '{name}' (known: {', '.join(sorted(REGISTRY))})")
+    return found
 
 
 def frames(name: str, params: dict | None, seed, module: str | None = None) -> Iterator[Frame]:

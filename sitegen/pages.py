@@ -115,7 +115,7 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
     runtime["assets"] = {name: {**file, "url": root + file["url"]} for name, file in runtime.get("assets", {}).items()}
     return {
         "name": page.name,
-        "module": page.simulator.external_module,
+        "module": page.simulator.module.__name__,  # the worker imports this one simulator, not all
         "schema": page.simulator.params,
         "defaults": page.values,
         "seed": page.seed,

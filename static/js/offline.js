@@ -2,8 +2,9 @@
 // sitegen/offline.py) and, once a simulator has loaded here, ask it to keep the runtime too,
 // so that every topic page and its simulator open without a network from then on. With
 // offline reading switched off (site.yaml), remove what an earlier build installed instead.
-// Nothing starts before the page has loaded: keeping pages for later must not compete with
-// the first visit's own downloads.
+// Nothing starts before the page has loaded, nor on a simulator page before its simulator is
+// up and idle: keeping pages for later must not compete with the first visit's own downloads
+// and runs (measured: an install meanwhile slowed the first redraw after a change threefold).
 (function () {
   if (!("serviceWorker" in navigator)) return; // plain http on another host: no service workers
   var script = document.currentScript;
@@ -30,10 +31,21 @@
     });
   }
 
+  // Start once the page has loaded and, on a simulator page, once the page script says its
+  // runtime is out of the way: up and idle, failed, or not starting yet (sim-page.mjs starts
+  // it when the simulator nears the viewport). Listening from now on: it may say so before load.
+  var waiting = { load: true, simulator: Boolean(document.querySelector("[data-sim]")) };
   var on = script.dataset.offline !== "off";
-  var start = on ? register : switchOff;
-  if (document.readyState === "complete") start();
-  else window.addEventListener("load", start);
+  function ready(what) {
+    if (!waiting[what]) return;
+    waiting[what] = false;
+    if (!waiting.load && !waiting.simulator) (on ? register : switchOff)();
+  }
+  ["simulator-idle", "simulator-failed", "simulator-waiting"].forEach(function (type) {
+    document.addEventListener(type, function () { ready("simulator"); });
+  });
+  if (document.readyState === "complete") ready("load");
+  else window.addEventListener("load", function () { ready("load"); });
   if (!on) return;
 
   document.addEventListener("simulator-live", function () {

@@ -6,7 +6,7 @@ const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (
 const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
 const ASK_ABOVE_S = 1.6; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
 const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
-const SNAPSHOT_AFTER_MS = 1000; // after the runtime is up: the snapshot worker starts this much later
+const IDLE_MS = 1000; // background work (runtime snapshot, offline copy) starts once the simulator is idle this long
 let snapshotRequested = false;
 const INLINE_TEXT_UP_TO = 500; // characters: a longer text value goes into links compressed (static/js/share-link.mjs)
 
@@ -331,29 +331,42 @@ class Simulator {
     this.worker = worker;
     this.worker.onmessage = (event) => this.onWorkerMessage(event.data);
     this.worker.onerror = (event) => this.fail(event.message || "the worker script could not start");
-    this.worker.postMessage({ type: "init", runtime });
+    this.worker.postMessage({ type: "init", runtime, sim: this.name, module: this.config.module });
   }
 
-  // Later pages boot from a snapshot of the runtime that the first one saves (sim-worker.mjs).
-  // It is made in a worker of its own once this page's runtime is up, so it never holds up
-  // this page's runs; the outcome is on the root as data-sim-snapshot, for tests and benches.
-  saveSnapshotSoon() {
+  // Work for later visits (the runtime snapshot below, the offline copy in static/js/offline.js)
+  // waits until the runtime is up and the simulator has been idle for IDLE_MS, so that it never
+  // takes the CPU from the reader's first tries (measured: an offline copy made meanwhile
+  // slowed the first redraw after a change from 0.15 s to 0.45 s).
+  idleSoon() {
+    clearTimeout(this.idleTimer);
+    if (this.wentIdle || !this.ready || this.running || this.warming) return;
+    this.idleTimer = setTimeout(() => {
+      this.wentIdle = true;
+      if (this.makesSnapshot) this.saveSnapshot();
+      document.dispatchEvent(new CustomEvent("simulator-idle"));
+    }, IDLE_MS);
+  }
+
+  // Later pages boot from a snapshot of the runtime that the first one saves (sim-worker.mjs),
+  // made in a worker of its own; the outcome is on the root as data-sim-snapshot, for tests
+  // and benches.
+  saveSnapshot() {
     if (!("caches" in window) || snapshotRequested) return;
     snapshotRequested = true; // one per page, however many simulators it has
-    setTimeout(() => {
-      const { worker, runtime } = this.spawnWorker();
-      worker.onmessage = ({ data }) => {
-        this.root.dataset.simSnapshot = data.type === "snapshot-saved" ? "saved" : "failed";
-        if (data.type === "snapshot-failed") console.warn(`No runtime snapshot for later pages: ${data.message}`);
-        worker.terminate();
-      };
-      worker.onerror = () => worker.terminate();
-      worker.postMessage({ type: "snapshot", runtime });
-    }, SNAPSHOT_AFTER_MS);
+    const { worker, runtime } = this.spawnWorker();
+    worker.onmessage = ({ data }) => {
+      this.root.dataset.simSnapshot = data.type === "snapshot-saved" ? "saved" : "failed";
+      if (data.type === "snapshot-failed") console.warn(`No runtime snapshot for later pages: ${data.message}`);
+      worker.terminate();
+    };
+    worker.onerror = () => worker.terminate();
+    worker.postMessage({ type: "snapshot", runtime });
   }
 
   fail(reason) {
     this.ready = false;
+    document.dispatchEvent(new CustomEvent("simulator-failed")); // static/js/offline.js waits no longer
     this.setStatus("error",
       `The interactive runtime could not load (${reason}). The figure shows the result computed when this page was built, at the default settings.`);
   }
@@ -365,6 +378,8 @@ class Simulator {
       this.setStatus("loading", why + STAGES[message.stage]);
     } else if (message.type === "warmed") {
       this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
+      this.warming = false;
+      this.idleSoon();
     } else if (message.type === "violation") {
       // The policy blocked something in the worker: the browser reports it there, not here.
       console.error(`Content-Security-Policy blocked ${message.blocked} (${message.directive}) in the simulator worker`);
@@ -373,7 +388,7 @@ class Simulator {
     } else if (message.type === "ready") {
       this.ready = true;
       this.root.dataset.simTimings = JSON.stringify(message.timings);
-      if (!message.timings.from_snapshot && !message.timings.snapshot_refused) this.saveSnapshotSoon();
+      this.makesSnapshot = !message.timings.from_snapshot && !message.timings.snapshot_refused;
       this.enable();
       document.dispatchEvent(new CustomEvent("simulator-live")); // static/js/offline.js keeps the runtime now
       // A link answered from the build's frames before the runtime was up keeps saying so.
@@ -384,10 +399,12 @@ class Simulator {
       if (this.config.warm) {
         // The figure shows the build's frame; computing it once more here fills the simulator's
         // caches, so its view-only controls (the time shown, the head shown) answer at once.
+        this.warming = true;
         this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
       }
       if (waiting) this.send(waiting, waiting.confirmed);
       else if (this.parked) this.offerRun(this.parked, `${this.parked.reason ?? ""} The runtime restarted.`.trimStart());
+      this.idleSoon();
     } else if (message.id === this.requestId) {
       this.armWatchdog();
       if (message.type === "error") {
@@ -421,6 +438,8 @@ class Simulator {
   endRun() {
     clearTimeout(this.watchdog);
     this.stopClock();
+    this.running = false;
+    this.idleSoon();
   }
 
   onTimeout() {
@@ -428,9 +447,9 @@ class Simulator {
     // keeps the settings and may ask for them again with Run once the runtime is back.
     this.worker.terminate();
     this.worker = null;
+    this.ready = false; // before endRun: no background work starts on a runtime that is gone
     this.endRun();
     this.restoreComplete();
-    this.ready = false;
     this.disable();
     const silent = `The run went ${this.config.runtime.timeoutMs / 1000} s without reporting progress and was stopped.`;
     this.parked = { id: this.requestId, request: this.sent, remaining: null, reason: silent };
@@ -509,6 +528,8 @@ class Simulator {
   beginRun(request) {
     this.sent = request;
     this.requestedAt = performance.now();
+    this.running = true;
+    clearTimeout(this.idleTimer);
     this.armWatchdog();
     this.startClock();
     this.setStatus("live", "Computing…");
@@ -785,9 +806,17 @@ class Simulator {
     this.startWhenNeeded(fromURL);
   }
 
+  // Whether the page was opened at this simulator (a link to #simulator, or to a part of it).
+  linkedTo() {
+    const id = decodeURIComponent(location.hash.slice(1));
+    const target = id && document.getElementById(id);
+    return Boolean(target) && (this.root.contains(target) || target.contains(this.root));
+  }
+
   // The runtime is 15 MB: fetch it when the simulator comes within two screens of the viewport
   // (so it is ready by the time a reader scrolls to it), when the reader touches it, or at
-  // once for a link that asks for a setting; never for a reader who only reads the text.
+  // once for a link that asks for a setting or points at the simulator (without waiting for
+  // the observer's first report); never for a reader who only reads the text.
   startWhenNeeded(now) {
     let observer = null;
     const begin = this.startNow = () => {
@@ -795,9 +824,13 @@ class Simulator {
       observer?.disconnect();
       this.startWorker();
     };
-    if (now || !("IntersectionObserver" in window)) return begin();
+    if (now || this.linkedTo() || !("IntersectionObserver" in window)) return begin();
+    let firstReport = true;
     observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) begin();
+      // Out of reach at load: static/js/offline.js need not wait for a runtime that may never start.
+      else if (firstReport) document.dispatchEvent(new CustomEvent("simulator-waiting"));
+      firstReport = false;
     }, { rootMargin: "200% 0px" });
     observer.observe(this.root);
     for (const type of ["pointerdown", "focusin"]) this.root.addEventListener(type, begin, { once: true });

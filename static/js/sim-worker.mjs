@@ -1,6 +1,6 @@
 // Simulator worker: boots Pyodide + NumPy, installs the simulators package, runs requests.
 //
-// Page -> worker: {type: "init", runtime}
+// Page -> worker: {type: "init", runtime, sim, module}   boot, and import the page's simulator (module) alone
 //                 {type: "snapshot", runtime}      instead of init: save a runtime snapshot for later pages, then idle
 //                 {type: "run", id, sim, module, params, seed, ask}   ask: seconds, or null to run to the end
 //                 {type: "resume", id, fallback}   go on with a parked run (or start `fallback`, a run message)
@@ -83,7 +83,7 @@ function wasmFailures() {
   return failed;
 }
 
-async function init(runtime) {
+async function init(runtime, sim, module) {
   runtimeConfig = runtime;
   const started = performance.now();
   const timings = {};
@@ -119,6 +119,7 @@ async function init(runtime) {
     pyodide.unpackArchive(buffer, "zip", { extractDir: "/home/pyodide/sim" });
     pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/sim')\nimport simulators.bridge");
     bridge = pyodide.pyimport("simulators.bridge");
+    bridge.simulator(sim, module).destroy(); // imports NumPy and this page's simulator, not the other six
     forget = pyodide.pyimport("simulators.kit.cache").clear_all;
     timings.simulators = performance.now() - started;
     post({ type: "ready", timings });
@@ -342,7 +343,7 @@ async function start({ id, sim, module, params, seed, ask }) {
 self.onmessage = (event) => {
   const message = event.data;
   if (message.type === "init") {
-    init(message.runtime);
+    init(message.runtime, message.sim, message.module);
   } else if (message.type === "snapshot") {
     makeSnapshot(message.runtime);
   } else if (message.type === "run") {

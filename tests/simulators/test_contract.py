@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -120,6 +123,28 @@ def test_bad_params_and_seeds_give_the_named_error(name):
 def test_unknown_simulator_is_named():
     with pytest.raises(ValueError, match="unknown simulator 'nope'"):
         bridge.frame("nope", {}, 0)
+
+
+def test_the_worker_imports_only_the_simulator_its_page_names():
+    # A fresh interpreter, as in the browser's worker: the bridge and one named simulator, not the rest.
+    code = """
+import sys
+from simulators import BUILT_IN, bridge
+loaded = lambda: sorted(n for n in BUILT_IN if f"simulators.{n}" in sys.modules)
+before = loaded()
+found = bridge.simulator("superposition", "simulators.superposition")
+print(before, loaded(), found.name)
+from simulators import REGISTRY
+print(loaded() == sorted(BUILT_IN), REGISTRY["superposition"] is found)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.splitlines()
+    assert out == ["[] ['superposition'] superposition", "True True"]
+
+
+def test_a_module_holding_another_simulator_is_refused():
+    with pytest.raises(ValueError, match="module 'simulators.passk' holds simulator 'passk', not 'pass_k'"):
+        bridge.simulator("pass_k", "simulators.passk")
 
 
 def test_url_strings_are_accepted():

@@ -136,6 +136,40 @@ def test_offline_after_one_visit_and_a_new_build_replaces_the_cache(offline_page
     assert "A sentence from the new build." in page.text_content("main")
 
 
+# An init script: when the service worker is registered, when the simulator first goes live
+# (ready), and when a run's final result is shown, on the page's clock.
+MARK_ORDER = """window.marks = {};
+const mark = (name) => { window.marks[name] ??= performance.now(); };
+const register = navigator.serviceWorker.register.bind(navigator.serviceWorker);
+navigator.serviceWorker.register = (...args) => { mark('registered'); return register(...args); };
+new MutationObserver(() => {
+  const root = document.querySelector('[data-sim]');
+  if (root?.dataset.simStatus === 'live') mark('live');
+  if (root?.dataset.simDone) mark('done');
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-sim-status', 'data-sim-done']});"""
+
+
+def test_the_offline_copy_waits_until_the_simulator_is_up_and_idle(offline_page, site_url):
+    # Opened by a link to a setting: the runtime boots at once and runs it. Keeping the site for
+    # offline reading would compete with both, so it starts only after them.
+    page = offline_page
+    page.add_init_script(MARK_ORDER)
+    page.goto(site_url + "superposition-scaling/?steps=100&scaling_sweep=false&seed=3#simulator")
+    page.wait_for_selector('html[data-offline]', state="attached", timeout=90_000)
+    marks = page.evaluate("window.marks")
+    assert sorted(marks, key=marks.get) == ["live", "done", "registered"], marks
+
+
+def test_a_plain_visit_also_keeps_the_site_only_after_the_simulator_is_up(offline_page, site_url):
+    # No link to a setting: the simulator starts because it is within reach of the viewport.
+    page = offline_page
+    page.add_init_script(MARK_ORDER)
+    page.goto(site_url + "transductive-online-learning/")
+    page.wait_for_selector('html[data-offline]', state="attached", timeout=90_000)
+    marks = page.evaluate("window.marks")
+    assert sorted(marks, key=marks.get)[-2:] == ["live", "registered"], marks
+
+
 def test_switching_offline_reading_off_removes_what_a_build_installed(offline_page, own_site, content_copy):
     page = offline_page
     out, url = own_site
