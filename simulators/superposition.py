@@ -157,8 +157,8 @@ def train(n: int, m: int, alpha: float, gamma: float, steps: int, batch: int, lr
     """Train one model; yield (step, W, b, train_loss) every `report_every` steps and at the end."""
     p = feature_probabilities(n, alpha)
     model = TiedAutoencoder(rng.normal(0.0, 1.0 / math.sqrt(m), size=(n, m)), np.zeros(n))
-    W, b = model.params["W"], model.params["b"]
     adam = nn.Adam([model], lr)
+    W, b = model.params["W"], model.params["b"]  # after the optimiser, which moves them into its flat arrays
     warmup = max(1, steps // 20)
     draw = Sampler(p, batch)
     for t in range(1, steps + 1):

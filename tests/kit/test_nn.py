@@ -106,6 +106,39 @@ def test_adam_minimises_a_quadratic_and_decays_only_matrices():
     assert np.array_equal(layer.params["b"], before_b)
 
 
+def test_adam_steps_every_parameter_as_textbook_adamw_does_one_array_at_a_time():
+    # The optimiser works on one flat array; the layers must see the same numbers as an update
+    # written array by array (clipping, bias correction and decay on matrices only included).
+    rng = np.random.default_rng(11)
+    layers = [nn.Dense(3, 4, rng), nn.LayerNorm(4), nn.Dense(4, 2, rng, bias=False)]
+    reference = [{k: v.copy() for k, v in layer.params.items()} for layer in layers]
+    state = [{k: (np.zeros_like(v), np.zeros_like(v)) for k, v in layer.params.items()} for layer in layers]
+    opt = nn.Adam(layers, lr=0.01, clip=0.5, weight_decay=0.1)
+    for t in range(1, 6):
+        opt.zero_grad()
+        grads = [{k: rng.normal(size=v.shape) for k, v in layer.params.items()} for layer in layers]
+        for layer, g in zip(layers, grads):
+            for k in g:
+                layer.grads[k] += g[k]
+        opt.step()
+        norm = np.sqrt(sum((g[k] ** 2).sum() for g in grads for k in g))
+        for params, moments, g in zip(reference, state, grads):
+            for k in params:
+                clipped = g[k] * min(1.0, 0.5 / norm)
+                m, v = moments[k]
+                m[...] = 0.9 * m + 0.1 * clipped
+                v[...] = 0.999 * v + 0.001 * clipped**2
+                if params[k].ndim == 2:
+                    params[k] *= 1 - 0.01 * 0.1
+                params[k] -= 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-8)  # Kingma & Ba's efficient form
+    for layer, params in zip(layers, reference):
+        for k in params:
+            assert np.allclose(layer.params[k], params[k], rtol=1e-10, atol=1e-12), k
+    # The layers hold views of the optimiser's arrays: a change through either is seen by both.
+    layers[0].params["W"][0, 0] = 7.0
+    assert 7.0 in opt.params
+
+
 def test_adam_clips_by_global_norm():
     layer = nn.Dense(2, 2, np.random.default_rng(7), bias=False)
     layer.grads["W"][:] = [[3e6, 0.0], [0.0, 4e6]]
