@@ -46,7 +46,7 @@ PARAMS = [
      "label": "Goal cell (row,col)", "help": "The goal shown in the critic's view and the rollout."},
     {"name": "sweep", "kind": "bool", "default": False,
      "label": f"Live depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})",
-     "help": "Also train one agent per depth here, at your settings (minutes in a browser). The presets come with a sweep to 64 layers computed at build time."},
+     "help": "Also train one agent per depth here, at your settings (at settings other than the page's own, the page first says how long that will take and waits for Run). The presets come with a sweep to 64 layers computed at build time."},
 ]
 
 _AGENTS = Recent(6)  # training setting -> (agent, curves, evaluation): moving start/goal re-reads it
