@@ -118,9 +118,10 @@ EVERY = """async ([name, control, value]) => {
   await settled(sim.requestId);
   sim.tabCache.clear();
   sim.worker.postMessage({ type: "forget" });
-  if (sim.config.warm) {  // as after the runtime boots: the page's own settings, computed once in the background
+  if (sim.config.viewOnly.length) {  // as after the runtime boots: the page's own settings, computed once in the background
     delete root.dataset.simWarm;
-    sim.worker.postMessage({ type: "warm", sim: name, module: sim.config.module, params: sim.config.defaults, seed: sim.config.seed });
+    sim.worker.postMessage({ type: "warm", sim: name, module: sim.config.module, params: sim.config.defaults, seed: sim.config.seed,
+                             viewOnly: sim.config.viewOnly });
     await new Promise((resolve) => new MutationObserver((_, obs) => { if (root.dataset.simWarm) { obs.disconnect(); resolve(); } })
       .observe(root, { attributes: true }));
   }

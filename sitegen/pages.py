@@ -121,7 +121,9 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         "seed": page.seed,
         "firstFrame": versioned(FIRST_FRAME_FILE),
         "precomputed": [{"params": values, "seed": page.seed, "file": versioned(file)} for file, values, _ in precomputed_frames(page)],
-        "warm": bool(page.simulator.view_only),  # the worker computes the page's settings once, for VIEW_ONLY controls
+        # Controls that only re-read cached work: the worker computes the page's settings once in
+        # the background (a warm-up that any run of other settings stops), so that these answer at once.
+        "viewOnly": list(page.simulator.view_only),
         "runtime": runtime,
         "shareLink": asset("js/share-link.mjs"),  # loaded only when a text value is long
     }

@@ -377,7 +377,9 @@ class Simulator {
       const why = this.parked?.reason ? `${this.parked.reason} Restarting: ` : "";
       this.setStatus("loading", why + STAGES[message.stage]);
     } else if (message.type === "warmed") {
-      this.root.dataset.simWarm = "done"; // for tests and benchmarks: view-only controls now answer at once
+      // For tests and benchmarks: "done" when view-only controls now answer at once, "stopped"
+      // when a run of other settings took the worker first (the warm-up yields to the reader).
+      this.root.dataset.simWarm = message.complete ? "done" : "stopped";
       this.warming = false;
       this.idleSoon();
     } else if (message.type === "violation") {
@@ -396,11 +398,12 @@ class Simulator {
         : "Ready: change a setting to re-run the simulator in your browser.");
       const waiting = this.pending;
       this.pending = null;
-      if (this.config.warm) {
+      if (this.config.viewOnly.length) {
         // The figure shows the build's frame; computing it once more here fills the simulator's
         // caches, so its view-only controls (the time shown, the head shown) answer at once.
         this.warming = true;
-        this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults, seed: this.config.seed });
+        this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults,
+                                  seed: this.config.seed, viewOnly: this.config.viewOnly });
       }
       if (waiting) this.send(waiting, waiting.confirmed);
       else if (this.parked) this.offerRun(this.parked, `${this.parked.reason ?? ""} The runtime restarted.`.trimStart());

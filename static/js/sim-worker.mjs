@@ -7,9 +7,9 @@
 //                 {type: "stop", id}               park the running run at its next step
 //                 {type: "cancel"}                 drop whatever runs or waits
 //                 {type: "forget"}                 empty the simulators' own caches (benchmarks time first visits)
-//                 {type: "warm", sim, module, params, seed}   compute these in the background, posting nothing:
-//                                                  fills the simulator's caches so its view-only controls answer at once
-// Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed"}
+//                 {type: "warm", sim, module, params, seed, viewOnly}   compute these in the background: fills the
+//                                                  simulator's caches so its view-only controls answer at once
+// Worker -> page: {type: "stage", stage}, {type: "ready", timings}, {type: "fatal", message}, {type: "warmed", complete}
 //                 {type: "snapshot-saved", bytes, ms}, {type: "snapshot-failed", message}   (snapshot workers)
 //                 {type: "violation", directive, blocked}   the Content-Security-Policy refused something
 //                 {type: "partial", id, payload, worked, remaining}, {type: "result", id, payload, worked}
@@ -39,7 +39,7 @@ let runtimeConfig = null;
 let latestId = 0;
 let parked = null; // the run waiting for the reader: {id, run, worked, confirmed, ask, stop}
 let active = null; // the run being worked on, so that a stop can reach it
-let warming = null; // the background run of the page's own settings; runs asked for meanwhile start after it
+let warming = null; // the background run of the page's own settings: {params, seed, viewOnly, stop, waiter, done}
 
 const post = (message) => self.postMessage(message);
 // The worker inherits the page's Content-Security-Policy; a refusal is reported only here, so pass it on.
@@ -315,20 +315,41 @@ async function drive(job) {
   }
 }
 
-async function warm({ sim, module, params, seed }) {
+// The warm-up yields to the reader: a run that differs from it only in view-only controls
+// waits for it (its caches answer that run at once) and reports its progress meanwhile; any
+// other run stops it, so that nobody waits for a background job (on the RL page it takes 20 s).
+async function warm(job, { sim, module, params, seed }) {
   let run = null;
+  let lastProgress = performance.now();
   try {
     run = bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
-    while (run.advance() && !run.needs) await breathe();
+    while (!job.stop && run.advance() && !run.needs) {
+      if (job.waiter === latestId && performance.now() - lastProgress >= PROGRESS_MS) {
+        post({ type: "progress", id: job.waiter, progress: run.progress, phase: run.phase, remaining: null });
+        lastProgress = performance.now();
+      }
+      await breathe();
+    }
+    return !job.stop && run.done;
   } catch {
-    // The page's own settings ran at build time; a failure here only loses the head start.
+    return false; // the page's own settings ran at build time; a failure here only loses the head start
   } finally {
     if (run) release({ run });
   }
 }
 
+function answeredByWarming(job, params, seed) {
+  if (String(seed) !== String(job.seed)) return false;
+  const names = new Set([...Object.keys(job.params), ...Object.keys(params)]);
+  return [...names].every((name) => job.viewOnly.includes(name) || JSON.stringify(job.params[name]) === JSON.stringify(params[name]));
+}
+
 async function start({ id, sim, module, params, seed, ask }) {
-  if (warming) await warming; // likely a view-only change, which the warm caches answer at once
+  if (warming) {
+    if (answeredByWarming(warming, params, seed)) warming.waiter = id;
+    else warming.stop = true; // at its next step
+    await warming.done;
+  }
   if (id !== latestId) return; // superseded before it started
   let run;
   try {
@@ -370,6 +391,14 @@ self.onmessage = (event) => {
   } else if (message.type === "forget") {
     forget();
   } else if (message.type === "warm") {
-    warming = warm(message).then(() => { warming = null; post({ type: "warmed" }); });
+    // A warm-up asked for again replaces the one before (benchmarks warm again after "forget").
+    if (warming) warming.stop = true;
+    const job = { params: message.params, seed: message.seed, viewOnly: message.viewOnly ?? [], stop: false, waiter: null };
+    job.done = warm(job, message).then((complete) => {
+      if (warming !== job) return; // replaced: the newer one reports
+      warming = null;
+      post({ type: "warmed", complete });
+    });
+    warming = job;
   }
 };

@@ -162,6 +162,33 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
 
 
+def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
+    """The RL page warms its caches by training its own agent again (about 20 s here). A reader's
+    change to another depth must not queue behind that: the warm-up stops and the change gets
+    its estimate at once."""
+    root = "[data-sim=thousand_layer_rl]"
+    go_live(page, site_url + "thousand-layer-rl/", root)
+    assert page.get_attribute(root, "data-sim-warm") is None  # still warming
+    set_control(page, root, "depth", 5)
+    page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
+    assert page.get_attribute(root, "data-sim-warm") == "stopped"
+    assert "press Run" in page.text_content(f"{root} [data-sim-message]")
+
+
+def test_a_view_only_change_made_while_warming_waits_for_the_warm_up_and_reports_progress(page, site_url):
+    root = "[data-sim=diffusion]"
+    go_live(page, site_url + "diffusion-memorization/", root)
+    page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
+      const handle = sim.onWorkerMessage.bind(sim);
+      sim.onWorkerMessage = (m) => {{ if (m.type === 'progress' && m.id === sim.requestId) window.progressSeen++; handle(m); }}; }}""")
+    set_control(page, root, "t", 600)  # the time shown: answered by the warm-up's caches
+    assert settle(page, root, 1) == "live"
+    assert page.get_attribute(root, "data-sim-warm") == "done"
+    assert page.evaluate("window.progressSeen") >= 1  # the reader saw it move while it waited
+    expected = bridge.frame("diffusion", {"t": 600}, 0)
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
+
+
 def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(page, site_url):
     """The Hivemind page's examples were embedded at build time; text the reader writes needs the
     encoder, a download the page names with its size and fetches only when Run is pressed."""
