@@ -340,7 +340,7 @@ class Simulator {
   // slowed the first redraw after a change from 0.15 s to 0.45 s).
   idleSoon() {
     clearTimeout(this.idleTimer);
-    if (this.wentIdle || !this.ready || this.running || this.warming) return;
+    if (this.wentIdle || !this.ready || this.clock || this.warming) return; // the clock ticks while a run is under way
     this.idleTimer = setTimeout(() => {
       this.wentIdle = true;
       if (this.makesSnapshot) this.saveSnapshot();
@@ -441,7 +441,6 @@ class Simulator {
   endRun() {
     clearTimeout(this.watchdog);
     this.stopClock();
-    this.running = false;
     this.idleSoon();
   }
 
@@ -531,7 +530,6 @@ class Simulator {
   beginRun(request) {
     this.sent = request;
     this.requestedAt = performance.now();
-    this.running = true;
     clearTimeout(this.idleTimer);
     this.armWatchdog();
     this.startClock();
