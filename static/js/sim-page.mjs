@@ -398,9 +398,11 @@ class Simulator {
         : "Ready: change a setting to re-run the simulator in your browser.");
       const waiting = this.pending;
       this.pending = null;
-      if (this.config.viewOnly.length) {
+      if (this.config.viewOnly.length && (!waiting || this.differsOnlyInViewOnly(waiting))) {
         // The figure shows the build's frame; computing it once more here fills the simulator's
         // caches, so its view-only controls (the time shown, the head shown) answer at once.
+        // Not for a link to other settings: it could not use those caches, and would wait for
+        // the warm-up's first step (0.7 s on the RL page) before the worker stopped it.
         this.warming = true;
         this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults,
                                   seed: this.config.seed, viewOnly: this.config.viewOnly });
@@ -524,6 +526,15 @@ class Simulator {
     this.applyDependencies();
     this.writeURL(this.currentRequest());
     this.setStatus("error", `This link's settings could not be used: ${reason.replace(/\.?$/, ".")} The figure and the controls show the default settings.`);
+  }
+
+  // Whether a request asks for the page's own settings but for its view-only controls.
+  differsOnlyInViewOnly(request) {
+    if (String(request.seed) !== String(this.config.seed)) return false;
+    const defaults = this.config.defaults;
+    const names = new Set([...Object.keys(defaults), ...Object.keys(request.params)]);
+    return [...names].every((name) => this.config.viewOnly.includes(name)
+      || JSON.stringify(request.params[name]) === JSON.stringify(defaults[name]));
   }
 
   // What the page shows and remembers whenever the worker starts (or resumes) a run.

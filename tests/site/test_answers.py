@@ -175,6 +175,27 @@ def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
     assert "press Run" in page.text_content(f"{root} [data-sim-message]")
 
 
+def test_a_link_to_other_settings_goes_to_them_without_warming_the_page_defaults(page, site_url):
+    """A teacher's link to depth 5 cannot use the caches of the page's own agent. Warming them
+    first would hold the link's estimate back by one training step before the link stopped it."""
+    root = "[data-sim=thousand_layer_rl]"
+    page.goto(site_url + "thousand-layer-rl/?depth=5#simulator")
+    page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
+    assert page.get_attribute(root, "data-sim-warm") is None  # no warm-up was started, so none was stopped
+    assert not page.evaluate(f"document.querySelector('{root}').simulator.warming")
+    assert page.input_value(f"{root} [name=depth]") == "5"
+
+
+def test_a_link_to_a_view_only_setting_still_warms_and_waits_for_it(page, site_url):
+    """Diffusion's time shown is view-only: a link to t = 600 is answered by the warm-up's caches."""
+    root = "[data-sim=diffusion]"
+    page.goto(site_url + "diffusion-memorization/?t=600#simulator")
+    assert settle(page, root, 1) == "live"
+    assert page.get_attribute(root, "data-sim-warm") == "done"
+    expected = bridge.frame("diffusion", {"t": 600}, 0)
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
+
+
 def test_a_view_only_change_made_while_warming_waits_for_the_warm_up_and_reports_progress(page, site_url):
     root = "[data-sim=diffusion]"
     go_live(page, site_url + "diffusion-memorization/", root)
