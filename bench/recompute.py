@@ -120,8 +120,7 @@ EVERY = """async ([name, control, value]) => {
   sim.worker.postMessage({ type: "forget" });
   if (sim.config.viewOnly.length) {  // as after the runtime boots: the page's own settings, computed once in the background
     delete root.dataset.simWarm;
-    sim.worker.postMessage({ type: "warm", sim: name, module: sim.config.module, params: sim.config.defaults, seed: sim.config.seed,
-                             viewOnly: sim.config.viewOnly });
+    sim.warmUp();
     await new Promise((resolve) => new MutationObserver((_, obs) => { if (root.dataset.simWarm) { obs.disconnect(); resolve(); } })
       .observe(root, { attributes: true }));
   }

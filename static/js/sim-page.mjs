@@ -398,15 +398,9 @@ class Simulator {
         : "Ready: change a setting to re-run the simulator in your browser.");
       const waiting = this.pending;
       this.pending = null;
-      if (this.config.viewOnly.length && (!waiting || this.differsOnlyInViewOnly(waiting))) {
-        // The figure shows the build's frame; computing it once more here fills the simulator's
-        // caches, so its view-only controls (the time shown, the head shown) answer at once.
-        // Not for a link to other settings: it could not use those caches, and would wait for
-        // the warm-up's first step (0.7 s on the RL page) before the worker stopped it.
-        this.warming = true;
-        this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults,
-                                  seed: this.config.seed, viewOnly: this.config.viewOnly });
-      }
+      // Not for a link to other settings: it could not use the warm-up's caches, and would wait
+      // for its first step (0.7 s on the RL page) before the worker stopped it.
+      if (this.config.viewOnly.length && (!waiting || this.differsOnlyInViewOnly(waiting))) this.warmUp();
       if (waiting) this.send(waiting, waiting.confirmed);
       else if (this.parked) this.offerRun(this.parked, `${this.parked.reason ?? ""} The runtime restarted.`.trimStart());
       this.idleSoon();
@@ -526,6 +520,15 @@ class Simulator {
     this.applyDependencies();
     this.writeURL(this.currentRequest());
     this.setStatus("error", `This link's settings could not be used: ${reason.replace(/\.?$/, ".")} The figure and the controls show the default settings.`);
+  }
+
+  // The figure shows the build's frame; computing it once more in the background fills the
+  // simulator's caches, so its view-only controls (the time shown, the head shown) answer at
+  // once. The worker reports "warmed"; a warm-up asked for again replaces the one before.
+  warmUp() {
+    this.warming = true;
+    this.worker.postMessage({ type: "warm", sim: this.name, module: this.config.module, params: this.config.defaults,
+                              seed: this.config.seed, viewOnly: this.config.viewOnly });
   }
 
   // Whether a request asks for the page's own settings but for its view-only controls.
