@@ -48,6 +48,17 @@ def frame(name: str, params: dict | None, seed, module: str | None = None) -> Fr
         return sim.frame(sim.run(cfg, seed))
 
 
+def shipped_frame(name: str, params: dict | None, seed, module: str | None = None) -> Frame | None:
+    """The final frame drawn from work the simulator already ships for these settings (its
+    `shipped_result`), or None. The build tries it before computing a frame."""
+    sim, cfg, seed = _prepare(name, params, seed, module)
+    if sim.shipped_result is None:
+        return None
+    with _labelled(sim):
+        result = sim.shipped_result(cfg, seed)
+        return None if result is None else sim.frame(result)
+
+
 def _prepare(name: str, params: dict | None, seed, module: str | None):
     sim = simulator(name, module)
     return sim, P.validate(sim.params, params), P.validate_seed(seed)

@@ -46,6 +46,8 @@ def _control(spec: dict, values: dict, by_name: dict) -> Control:
     unit = f" {spec['unit']}" if "unit" in spec else ""
     if kind in ("int", "float"):
         upper = values[spec["max_from"]] if "max_from" in spec else spec["max"]
+        if "values" in spec:  # a slider over the listed values: its positions are their indices
+            return Control(spec, "range", spec["values"].index(value), f"{value}{unit}", 0, len(spec["values"]) - 1, 1, **state)
         if spec.get("scale") == "log":
             return Control(spec, "range", log_position(spec, value), f"{value}{unit}", 0, LOG_POSITIONS, 1, **state)
         return Control(spec, "range", value, f"{value}{unit}", spec["min"], upper, spec["step"], **state)

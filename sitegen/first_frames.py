@@ -5,10 +5,12 @@ them at run time is reported as `file:line: simulator.params.NAME: message` like
 Frames are cached on disk by a key of everything that decides them (frame_key), so a build
 recomputes only the frames whose simulator code, data or settings changed.
 
-For a simulator whose frame takes a while (PRECOMPUTE_ABOVE_S), the build also computes the
-settings a reader reaches with one click from the page's own: each other option of a choice,
-each flipped checkbox. The page shows those at once, labelled as computed at build time,
-instead of making the reader wait for the browser."""
+For a simulator whose frame takes a while (PRECOMPUTE_ABOVE_S, or one that ships its own
+results), the build also computes the settings a reader reaches with one click from the page's
+own: each other option of a choice, each flipped checkbox; and for any simulator, the settings
+its GRID declares. The page shows those at once, labelled as computed at build time, instead of
+making the reader wait for the browser. A setting whose work the simulator ships (its
+`shipped_result`) is drawn from that, never computed again."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ class PageSimulator:
     title: str
     caption: str
     frame: Frame | None = None
-    one_click: list[tuple[dict, Frame]] = field(default_factory=list)  # (values, frame), computed at build time
+    precomputed: list[tuple[dict, int, Frame]] = field(default_factory=list)  # (values, seed, frame): one click away, and the grid
 
     @property
     def name(self) -> str:
@@ -85,6 +87,14 @@ def one_click_settings(schema: list[dict], values: dict) -> list[dict]:
     return found
 
 
+def grid_settings(grid: dict, values: dict, seed: int) -> list[tuple[dict, int]]:
+    """(values, seed) for every combination of a simulator's GRID, at the page's other settings."""
+    settings = [(dict(values), seed)]
+    for name, listed in grid.items():
+        settings = [({**v, name: x} if name != "seed" else v, x if name == "seed" else s) for v, s in settings for x in listed]
+    return settings
+
+
 @dataclass(frozen=True)
 class Setting:
     """One computation: a simulator at validated values and a seed."""
@@ -121,15 +131,23 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
         return errors
     extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
     for page in pages:
-        if timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S:
-            for values in one_click_settings(page.simulator.params, page.values):
-                setting = Setting(page.simulator, values, page.seed)
-                extra.setdefault(setting.key, (setting, []))[1].append(page)
-    frames = _frames({key: setting for key, (setting, _) in extra.items()}, cache, timings, log, what="one-click frames")
+        wanted = grid_settings(page.simulator.grid, page.values, page.seed)
+        slow = timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S or page.simulator.shipped_result is not None
+        if slow:
+            wanted += [(values, page.seed) for values in one_click_settings(page.simulator.params, page.values)]
+        own = frame_key(page.simulator, page.values, page.seed)
+        for values, seed in wanted:
+            try:  # the page's settings merged with a grid's values: a pair the simulator refuses is left out
+                setting = Setting(page.simulator, P.validate(page.simulator.params, values), seed)
+            except P.ParamError:
+                continue
+            if setting.key != own and page not in extra.setdefault(setting.key, (setting, []))[1]:
+                extra[setting.key][1].append(page)
+    frames = _frames({key: setting for key, (setting, _) in extra.items()}, cache, timings, log, what="precomputed frames")
     for key, (setting, asking) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
             for page in asking:
-                page.one_click.append((setting.values, frames[key]))
+                page.precomputed.append((setting.values, setting.seed, frames[key]))
     _save_timings(cache, timings)
     return []
 
@@ -164,7 +182,7 @@ def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, 
             out[key] = outcome
             continue
         payload, seconds = outcome
-        if what == "first frames":
+        if what == "first frames" and seconds is not None:
             timings[setting.simulator.name] = round(seconds, 2)
         if cache is not None:
             cache.put(key, payload, simulator=setting.simulator.name)
@@ -211,10 +229,12 @@ def _compute(job: Job):
     """In a worker process too: return plain data, since a ParamError does not pickle by itself."""
     started = time.perf_counter()
     try:
-        frame = bridge.frame(job.name, job.values, job.seed, job.module)
+        shipped = bridge.shipped_frame(job.name, job.values, job.seed, job.module)
+        frame = shipped or bridge.frame(job.name, job.values, job.seed, job.module)
     except P.ParamError as error:
         return ("param_error", error.name, error.problem, error.label)
-    return ("frame", frame.to_json(), time.perf_counter() - started)
+    # A frame drawn from shipped work says nothing of how long computing it takes: no time.
+    return ("frame", frame.to_json(), None if shipped else time.perf_counter() - started)
 
 
 def _unpack(outcome):

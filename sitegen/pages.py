@@ -120,7 +120,7 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         "defaults": page.values,
         "seed": page.seed,
         "firstFrame": versioned(FIRST_FRAME_FILE),
-        "precomputed": [{"params": values, "seed": page.seed, "file": versioned(file)} for file, values, _ in precomputed_frames(page)],
+        "precomputed": [{"params": values, "seed": seed, "file": versioned(file)} for file, values, seed, _ in precomputed_frames(page)],
         # Controls that only re-read cached work: the worker computes the page's settings once in
         # the background (a warm-up that any run of other settings stops), so that these answer at once.
         "viewOnly": list(page.simulator.view_only),
@@ -129,8 +129,8 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
     }
 
 
-def precomputed_frames(page) -> list[tuple[str, dict, object]]:
-    """(file beside the page, settings, frame) for each frame the build computed for a page:
-    its own settings first, then those one click away."""
-    return [(FIRST_FRAME_FILE, page.values, page.frame)] + [
-        (f"{ONE_CLICK_FOLDER}/{key_of(values, page.seed)[:16]}.json", values, frame) for values, frame in page.one_click]
+def precomputed_frames(page) -> list[tuple[str, dict, int, object]]:
+    """(file beside the page, settings, seed, frame) for each frame the build computed for a page:
+    its own settings first, then those one click away and its simulator's grid."""
+    return [(FIRST_FRAME_FILE, page.values, page.seed, page.frame)] + [
+        (f"{ONE_CLICK_FOLDER}/{key_of(values, seed)[:16]}.json", values, seed, frame) for values, seed, frame in page.precomputed]

@@ -108,12 +108,16 @@ def build(options: BuildOptions) -> BuildReport:
             except vendor.VendorError as exc:
                 field = "runtime.pyodide"
                 raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
-        for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click)
+        budget = loaded.site["precomputed_budget_mb"]
+        for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click, grid)
             if body.simulator is not None:
-                for file, _, frame in pages.precomputed_frames(body.simulator):
+                written = 0
+                for file, _, _, frame in pages.precomputed_frames(body.simulator):
                     text = frame.to_json()
                     writer.write_text(staging, f"{slug}/{file}", text)
                     assets[f"{slug}/{file}"] = _version(text.encode())  # fetched as file?v=…, like the static files
+                    written += len(text.encode())
+                _check_budget(loaded, body, written, budget, options.log)
         lap("assets")
         site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
         for path, html in site_pages.items():
@@ -187,6 +191,19 @@ def _render_math(spans, bodies: dict[str, Body], katex_js: Path, cache: DiskCach
     for slug, body in bodies.items():
         body.rendered.html = mathtex.unshield(body.rendered.html, body.spans, rendered_by_body.get(slug, {}))
     return errors
+
+
+def _check_budget(loaded, body: Body, written: int, budget_mb: float, log) -> None:
+    """Say what a page's precomputed frames cost, and fail past site.yaml's budget."""
+    count = len(body.simulator.precomputed) + 1
+    if count > 1:
+        log(f"{body.topic.slug}: {count} precomputed frames, {written / 1e6:.1f} MB (budget {budget_mb} MB a page)")
+    if written > budget_mb * 1e6:
+        field = "precomputed_budget_mb"
+        raise BuildFailed([ContentError(body.topic.rel_source, body.topic.doc.line_of("simulator"), "simulator",
+                                        f"{count} precomputed frames take {written / 1e6:.1f} MB, over the budget of "
+                                        f"{budget_mb} MB a page ({field} in {loaded.site_file}); declare a smaller GRID "
+                                        "or raise the budget")])
 
 
 def _version(data: bytes) -> str:

@@ -147,6 +147,8 @@ SITE_SCHEMA: dict[str, Field] = {
     "runtime": Field(dict, fields=RUNTIME),
     # A service worker keeps the pages and (once a simulator has run) the runtime for offline reading.
     "offline": Field(bool, required=False, default=True),
+    # Megabytes of precomputed frames (one click away, a simulator's grid) one page may ship; more fails the build.
+    "precomputed_budget_mb": Field((int, float), required=False, default=8),
 }
 
 SIMULATOR = {

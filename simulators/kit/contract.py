@@ -14,6 +14,12 @@ by its own code) up to date; the site build calls it before rendering first fram
 Optionally, VIEW_ONLY: names of controls that only change the view of work the simulator keeps
 in its own caches (kit.cache), such as the time shown. The browser worker then computes the
 page's settings once in the background after it boots, so that these controls answer at once.
+Optionally, GRID: {control name or "seed": [values]}: settings the page teaches, shipped as
+precomputed frames so that the page shows them at once, with or without its runtime: every
+combination of the listed values, at the page's other settings.
+Optionally, shipped_result(cfg, seed) -> final result or None: the result of a setting whose work
+the simulator already ships (data its own code computed at build time, such as trained agents),
+so that the build draws that setting instead of computing it again.
 `cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
 carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
 The browser estimates how long a run takes from its progress (time so far / progress), so a
@@ -24,7 +30,7 @@ least every few tenths of a second (partial results are cheap: only those sent a
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Callable, Iterator
 
@@ -91,6 +97,8 @@ class Simulator:
     steps_fn: Callable | None = None
     refresh_build_data: Callable | None = None
     view_only: tuple[str, ...] = ()
+    grid: dict = field(default_factory=dict)
+    shipped_result: Callable | None = None
 
     @property
     def external_module(self) -> str | None:
@@ -161,7 +169,23 @@ def from_module(module: ModuleType) -> Simulator:
     unknown = sorted(set(view_only) - {spec["name"] for spec in schema})
     if unknown:
         raise ContractError(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
+    grid = getattr(module, "GRID", {})
+    if not isinstance(grid, dict):
+        raise ContractError(f"{who}: GRID must be a dict of control name -> list of values")
+    for control, values in grid.items():
+        spec = next((p for p in schema if p["name"] == control), None)
+        if control != "seed" and spec is None:
+            raise ContractError(f"{who}: GRID names {control}, which PARAMS does not have")
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ContractError(f"{who}: GRID['{control}'] must be a non-empty list of values")
+        try:
+            for value in values:
+                P.validate_seed(value) if spec is None else P.coerce(spec, value)
+        except P.ParamError as error:
+            raise ContractError(f"{who}: GRID['{control}']: {error}") from None
+    shipped = getattr(module, "shipped_result", None)
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
-                     view_only=view_only)
+                     view_only=view_only, grid={k: list(v) for k, v in grid.items()},
+                     shipped_result=shipped if callable(shipped) else None)

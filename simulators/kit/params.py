@@ -6,6 +6,8 @@ A simulator declares `PARAMS`, a list of dicts, one per control:
      "choice_labels": {value: text} (optional, choice: what the menu shows for a value; the
      value itself stays what the URL and the simulator use),
      "scale": "log" (optional, numbers shown on a log slider),
+     "values": [v, ...] (optional, numbers: the only values the control takes, ascending within
+     min..max, such as the depths a paper sweeps; the slider moves over them one by one),
      "max_from": NAME (optional, int: at most the current value of int control NAME),
      "used_when": {NAME: [values]} (optional: the control matters only when choice or bool
      control NAME has one of these values; otherwise its value is set to its default, so a
@@ -85,6 +87,9 @@ def coerce(spec: dict, value):
         if not (low <= number <= high):
             shown = number if isinstance(value, str) else value  # "got 5000", also when 5000 came from a URL
             raise reject(f"must be between {low} and {high}, got {shown!r}")
+        if "values" in spec and number not in spec["values"]:
+            listed = ", ".join(map(str, spec["values"][:-1])) + f" or {spec['values'][-1]}"
+            raise reject(f"must be one of {listed}, got {number!r}")
         return number
     if kind == "bool":
         if isinstance(value, bool):
@@ -147,6 +152,14 @@ def check_schema(schema: list[dict]) -> None:
         for key in required:
             if key not in spec:
                 raise ValueError(f"PARAMS '{name}': missing '{key}'")
+        if "values" in spec:
+            listed = spec["values"]
+            if spec["kind"] not in ("int", "float") or not listed or sorted(set(listed)) != list(listed) \
+                    or "scale" in spec or "max_from" in spec:
+                raise ValueError(f"PARAMS '{name}': values must be an ascending list of numbers, on a number control "
+                                 "without scale or max_from")
+            for value in listed:
+                coerce({k: v for k, v in spec.items() if k != "values"}, value)  # each within min..max
         coerce(spec, spec["default"])  # the default must itself be valid
         if spec.get("scale") == "log" and not spec["min"] > 0:
             raise ValueError(f"PARAMS '{name}': a log scale needs a positive min")

@@ -31,8 +31,9 @@ PARAMS = [
      "label": "Maze", "help": "Presets from an open room to a long zigzag; 'random' carves a 9x9 maze from the maze seed."},
     {"name": "maze_seed", "kind": "int", "default": 0, "min": 0, "max": 999, "step": 1, "used_when": {"maze": ["random"]},
      "label": "Maze seed", "help": "Which random maze."},
-    {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1,
-     "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them."},
+    {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1, "values": [1, 2, 4, 8, 16, 32, 64],
+     "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them; "
+                                         "in powers of two, as the paper sweeps depth."},
     {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16,
      "label": "Width", "help": "Units per layer."},
     {"name": "train_steps", "kind": "int", "default": 4000, "min": 100, "max": 8000, "step": 100,
@@ -58,6 +59,25 @@ def refresh_build_data(log=print) -> None:
     shipped_sweep.ensure(log)
 
 
+# The settings the page teaches, shipped as frames: every depth of the shipped sweep at each of its
+# seeds on both of its mazes. Their agents are the sweep's own (shipped_result), so the build
+# trains none of them again.
+GRID = {"maze": shipped_sweep.SETTINGS["mazes"], "depth": shipped_sweep.SETTINGS["depths"], "seed": shipped_sweep.SETTINGS["seeds"]}
+
+
+def shipped_result(cfg: dict, seed: int) -> dict | None:
+    """The final result of a setting whose agent the shipped sweep trained, at the automatic
+    start and goal: drawn from the agent's stored view and evaluation, no training. None
+    for any other setting (the build then computes it)."""
+    if (cfg["start"], cfg["goal"], cfg["sweep"]) != ("auto", "auto", False):
+        return None
+    agent = shipped_sweep.shipped_agent(cfg["maze"], cfg["depth"], seed, cfg["width"], cfg["train_steps"], cfg["residual"])
+    if agent is None:
+        return None
+    _, _, _, base = _setting(cfg, seed)
+    return {**_with_shipped_sweep({**base, **agent["view"], **agent["metrics"]}, cfg), "done": True, "progress": 1.0}
+
+
 def build_maze(cfg: dict) -> M.Maze:
     if cfg["maze"] == "random":
         return M.Maze(M.random_maze(cfg["maze_seed"]), f"random #{cfg['maze_seed']}")
@@ -80,16 +100,17 @@ def _key(cfg: dict, seed: int, depth: int) -> tuple:
     return (cfg["maze"], cfg["maze_seed"], cfg["width"], cfg["train_steps"], cfg["residual"], seed, depth)
 
 
-def steps(cfg: dict, seed: int):
+def _setting(cfg: dict, seed: int) -> tuple[T.Setting, int, int, dict]:
+    """The maze's data, pairs and baseline (kept: they do not change when the goal moves), the
+    start and goal cells, and the part of a result that does not depend on the agent."""
     maze = build_maze(cfg)
     setting_key = (tuple(maze.rows), seed)
-    if setting_key not in _SETTINGS:  # data, pairs and baseline do not change when the goal moves
+    if setting_key not in _SETTINGS:
         _SETTINGS.put(setting_key, T.Setting(maze, seed))
     setting = _SETTINGS[setting_key]
-    # 'auto': the first pair (in cell order) half as far apart as the maze allows.
-    half = np.argwhere(setting.dist == setting.dist.max() // 2)[0]
-    start = parse_cell(cfg["start"], "start", maze, int(half[0]))
-    goal = parse_cell(cfg["goal"], "goal", maze, int(half[1]))
+    auto_start, auto_goal = setting.auto_pair()
+    start = parse_cell(cfg["start"], "start", maze, auto_start)
+    goal = parse_cell(cfg["goal"], "goal", maze, auto_goal)
     if setting.dist[start, goal] < 0:
         raise ParamError("goal", f"must be reachable from the start {maze.free[start]} in maze '{maze.name}', got {maze.free[goal]}")
     base = {"params": cfg, "seed": seed, "maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
@@ -97,6 +118,17 @@ def steps(cfg: dict, seed: int):
             "distance_bands": setting.band_labels(),
             "baseline_success_rate": setting.baseline["success_rate"], "baseline_time_at_goal": setting.baseline["time_at_goal"],
             "baseline_success_by_distance": setting.baseline["success_by_distance"]}
+    return setting, start, goal, base
+
+
+def _with_shipped_sweep(frame: dict, cfg: dict) -> dict:
+    shipped = shipped_sweep.shipped(cfg["maze"], cfg["width"], cfg["residual"])
+    return {**frame, "depth_sweep": shipped and shipped["points"],
+            "depth_sweep_source": shipped and {"where": "build", "train_steps": shipped["train_steps"], "seeds": shipped["seeds"]}}
+
+
+def steps(cfg: dict, seed: int):
+    setting, start, goal, base = _setting(cfg, seed)
     # Progress is shared out by each agent's training cost, about (depth + 3) layers per step,
     # so that the page's estimate (time so far / progress) holds for a sweep too.
     per_phase, work = _phase_cost(setting, cfg["train_steps"])
@@ -109,15 +141,12 @@ def steps(cfg: dict, seed: int):
         shown = None  # the last evaluated view; heartbeats between evaluations repeat it
         for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
             if metrics is not None or shown is None:
-                shown = {**base, **_view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
+                shown = {**base, **T.view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
             if step < cfg["train_steps"]:
                 yield {**shown, "done": False, "progress": share * (step + per_phase * len(curves["step"])) / work}
         _AGENTS.put(key, (agent, curves, metrics))
     agent, curves, metrics = _AGENTS[key]
-    frame = {**base, **_view(agent, curves, setting, start, goal), **metrics}
-    shipped = shipped_sweep.shipped(cfg["maze"], cfg["width"], cfg["residual"])
-    frame["depth_sweep"] = shipped and shipped["points"]
-    frame["depth_sweep_source"] = shipped and {"where": "build", "train_steps": shipped["train_steps"], "seeds": shipped["seeds"]}
+    frame = _with_shipped_sweep({**base, **T.view(agent, curves, setting, start, goal), **metrics}, cfg)
     if cfg["sweep"]:
         finished = share * total  # the chosen agent's part, done above
         sweep = []
@@ -149,15 +178,6 @@ def _phase_cost(setting: T.Setting, train_steps: int) -> tuple[float, float]:
 
 def _train(setting: T.Setting, cfg: dict, depth: int, seed: int):
     return T.train(setting, cfg["width"], depth, cfg["train_steps"], cfg["residual"], seed)
-
-
-def _view(agent: C.Agent, curves: dict, setting: T.Setting, start: int, goal: int) -> dict:
-    """What the figure shows of one agent: the critic's value over cells and the rollout."""
-    cells = np.arange(len(setting.maze.free))
-    value = agent.critic(cells, np.full(len(cells), goal)).max(axis=1)
-    path = C.rollouts(setting.maze, agent.act, np.array([start]), np.array([goal]), setting.horizon)[0]
-    return {"value": np.round(value, 4).tolist(), "path": [list(setting.maze.free[i]) for i in path],
-            "curves": {k: list(v) for k, v in curves.items()}}
 
 
 READOUTS = [

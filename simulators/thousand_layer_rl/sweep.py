@@ -3,6 +3,11 @@ browser tab, so `python build.py` trains them once with the same code (training.
 stores the results in data/depth_sweep.json beside this file. The file records a hash of its
 inputs (the training code and the settings below); the build recomputes it only when that hash
 no longer matches, and the page labels these numbers as computed at build time.
+
+Besides the summary per depth, it keeps each agent's view at the automatic start and goal
+(critic values per cell, rollout, training curves) and its evaluation: what the figure draws.
+So every setting of the sweep is a frame the build draws without training anything again
+(`shipped_agent`), and the page answers those settings at once.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ TRAINING_CODE = ("kit/nn.py", "thousand_layer_rl/maze.py", "thousand_layer_rl/cr
 # Several seeds, because one agent per depth is noisy enough to make depth look non-monotone.
 SETTINGS = {"mazes": ["u-maze", "zigzag"], "seeds": [0, 1, 2], "width": 32, "train_steps": 4000, "residual": True,
             "depths": [1, 2, 4, 8, 16, 32, 64]}
+FORMAT = 2  # what the file keeps: 2 adds each agent's view; a new format retrains like new code
 
 
 def inputs_hash() -> str:
-    digest = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps({**SETTINGS, "format": FORMAT}, sort_keys=True).encode())
     for name in TRAINING_CODE:
         digest.update((SIMULATORS / name).read_bytes())
     return digest.hexdigest()
@@ -34,10 +40,11 @@ def inputs_hash() -> str:
 
 def one_agent(maze_name: str, depth: int, seed: int) -> dict:
     setting = T.Setting(M.Maze(M.PRESETS[maze_name], maze_name), seed)
-    for _, _, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], seed):
-        pass  # the last yield is the finished agent's evaluation
+    for agent, curves, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], seed):
+        pass  # the last yield is the finished agent with its evaluation
     return {"seed": seed, "success_rate": metrics["success_rate"], "time_at_goal": round(metrics["time_at_goal"], 3),
-            "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels()}
+            "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels(),
+            "agent": {"metrics": metrics, "view": T.view(agent, curves, setting, *setting.auto_pair())}}
 
 
 def over_seeds(depth: int, agents: list[dict]) -> dict:
@@ -67,8 +74,9 @@ def compute(workers: int | None = None, log=print) -> dict:
             log(_progress(futures[future], results, jobs, time.perf_counter() - started))
     sweeps = {name: [over_seeds(depth, [results[(name, depth, seed)] for seed in SETTINGS["seeds"]]) for depth in SETTINGS["depths"]]
               for name in SETTINGS["mazes"]}
+    agents = [{"maze": name, "depth": depth, "seed": seed, **results[(name, depth, seed)]["agent"]} for name, depth, seed in sorted(jobs)]
     return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "seconds": round(time.perf_counter() - started),
-            "sweeps": sweeps}
+            "sweeps": sweeps, "agents": agents}
 
 
 def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
@@ -103,6 +111,16 @@ def ensure(log=print) -> bool:
     partial.write_text(json.dumps(data, indent=1) + "\n")
     partial.replace(DATA_FILE)  # never leave a half-written file behind
     return True
+
+
+def shipped_agent(maze_name: str, depth: int, seed: int, width: int, train_steps: int, residual: bool) -> dict | None:
+    """{"metrics", "view"} of the sweep's agent trained at exactly this setting, or None."""
+    data = load()
+    s = SETTINGS
+    if data is None or (width, train_steps, residual) != (s["width"], s["train_steps"], s["residual"]):
+        return None
+    return next(({"metrics": a["metrics"], "view": a["view"]} for a in data["agents"]
+                 if (a["maze"], a["depth"], a["seed"]) == (maze_name, depth, seed)), None)
 
 
 def _last_time() -> str:

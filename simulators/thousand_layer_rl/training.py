@@ -46,6 +46,11 @@ class Setting:
         path = C.rollouts(maze, lambda s, g: walker.integers(len(M.ACTIONS), size=len(s)), self.starts, self.goals, self.horizon)
         self.baseline = self.score(path)
 
+    def auto_pair(self) -> tuple[int, int]:
+        """The start and goal 'auto' picks: the first pair (in cell order) half as far apart as the maze allows."""
+        half = np.argwhere(self.dist == self.dist.max() // 2)[0]
+        return int(half[0]), int(half[1])
+
     def band_labels(self) -> list[str]:
         low, high = self.cuts
         middle = f"{high} moves" if high == low + 1 else f"{low + 1}–{high} moves"
@@ -104,3 +109,12 @@ def train(setting: Setting, width: int, depth: int, steps: int, residual: bool, 
         curves["success_rate"].append(metrics["success_rate"])
         heard = time.monotonic()
         yield agent, curves, metrics, step
+
+
+def view(agent: C.Agent, curves: dict, setting: Setting, start: int, goal: int) -> dict:
+    """What the figure shows of one agent: the critic's value over cells and the rollout."""
+    cells = np.arange(len(setting.maze.free))
+    value = agent.critic(cells, np.full(len(cells), goal)).max(axis=1)
+    path = C.rollouts(setting.maze, agent.act, np.array([start]), np.array([goal]), setting.horizon)[0]
+    return {"value": np.round(value, 4).tolist(), "path": [list(setting.maze.free[i]) for i in path],
+            "curves": {k: list(v) for k, v in curves.items()}}

@@ -4,7 +4,7 @@
 
 const LOG_POSITIONS = 1000; // a log-scale slider moves over positions 0..1000 (sitegen/controls.py)
 const TYPING_PAUSE_MS = 600; // typed values run once the reader pauses (or presses Enter), not per key
-const ASK_ABOVE_S = 1.6; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
+const ASK_ABOVE_S = 2; // a setting estimated to take longer waits for Run (the promise: live answers within 2 s)
 const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
 const IDLE_MS = 1000; // background work (runtime snapshot, offline copy) starts once the simulator is idle this long
 let snapshotRequested = false;
@@ -198,6 +198,7 @@ class Simulator {
     const input = this.form.elements[name];
     const spec = this.schema[name];
     if (spec.kind === "bool") return input.checked;
+    if (spec.values) return spec.values[Number(input.value)]; // a slider over listed values (simulators/kit/params.py)
     if (input.dataset.scale === "log") {
       // A value set from a link or a reset is kept exactly; a moved slider gives the value at its position.
       return input.dataset.exact !== undefined ? Number(input.dataset.exact) : this.fromLogPosition(spec, Number(input.value));
@@ -219,7 +220,11 @@ class Simulator {
     if (!input) return;
     const spec = this.schema[name];
     if (spec && spec.kind === "bool") input.checked = value === true || value === "true" || value === "1";
-    else if (input.dataset.scale === "log") {
+    else if (spec?.values) {
+      // The nearest listed value; one not listed (an old link) is refused by the simulator, by name.
+      const distance = (v) => Math.abs(v - Number(value));
+      input.value = String(spec.values.indexOf(spec.values.reduce((best, v) => (distance(v) < distance(best) ? v : best))));
+    } else if (input.dataset.scale === "log") {
       const number = Math.min(spec.max, Math.max(spec.min, Number(value)));
       input.value = String(Math.round(LOG_POSITIONS * Math.log(number / spec.min) / Math.log(spec.max / spec.min)));
       input.dataset.exact = String(number);
@@ -243,6 +248,8 @@ class Simulator {
     if (!output) return;
     const spec = this.schema[name];
     output.textContent = `${this.controlValue(name)}${spec.unit ? " " + spec.unit : ""}`;
+    // A slider whose position is not its value (listed values, a log scale) says its value to screen readers.
+    if (spec.values || spec.scale === "log") this.form.elements[name].setAttribute("aria-valuetext", output.textContent);
   }
 
   // Controls that depend on others: a bound that follows another control ("max_from"), and a
@@ -259,7 +266,7 @@ class Simulator {
       }
       if (spec.used_when) {
         const used = Object.entries(spec.used_when).every(([other, allowed]) => allowed.includes(this.controlValue(other)));
-        input.disabled = !this.ready || !used;
+        input.disabled = !used;
         input.closest(".control").toggleAttribute("data-unused", !used);
         const note = input.closest(".control").querySelector("[data-unused-note]");
         if (note) note.hidden = used;
@@ -366,6 +373,7 @@ class Simulator {
 
   fail(reason) {
     this.ready = false;
+    this.failure = reason; // settings the build computed still show; others say why they cannot run
     document.dispatchEvent(new CustomEvent("simulator-failed")); // static/js/offline.js waits no longer
     this.setStatus("error",
       `The interactive runtime could not load (${reason}). The figure shows the result computed when this page was built, at the default settings.`);
@@ -505,9 +513,13 @@ class Simulator {
     }
     if (id !== this.requestId) return;
     if (this.ready) this.send(request, request.confirmed);
-    else {
+    else if (this.failure) {
+      this.setStatus("error", `These settings need the interactive runtime, which could not load (${this.failure}). `
+        + "The figure shows the last result; settings computed when the page was built still show.");
+    } else {
       this.pending = request;
-      if (this.worker) this.setStatus(this.root.dataset.simStatus, "Waiting for the runtime to load, then these settings run.");
+      this.startNow?.(); // controls work before the runtime: a setting that needs it starts it
+      this.setStatus(this.root.dataset.simStatus, "Waiting for the runtime to load, then these settings run.");
     }
   }
 
@@ -605,7 +617,9 @@ class Simulator {
     // `frame` is the envelope the adapter made (simulators.bridge): text is already formatted.
     this.lastFrame = frame;
     const box = this.root.querySelector("[data-sim-svg]");
+    const across = box.querySelector(".sim-panels")?.scrollLeft ?? 0; // the panel a phone reader swiped to
     box.innerHTML = frame.svg;
+    this.fitPanelRow(across);
     if (this.focusAfterRedraw) {
       // Keyboard players keep their place: refocus the same move button, or the first one.
       const again = box.querySelector(`[id="${this.focusAfterRedraw}"]`) || box.querySelector("[data-param]");
@@ -798,8 +812,11 @@ class Simulator {
 
   async start() {
     this.bind();
-    // Exports and the link need no runtime: they work on the build's frame from the start.
-    for (const button of this.root.querySelectorAll('[data-action^="export-"], [data-action="copy-link"]')) button.disabled = false;
+    // Controls work before the runtime loads: settings the build computed show at once, others
+    // wait for it. Exports and the link work on the build's frame from the start.
+    this.enable();
+    this.trackStickyHeights();
+    this.fitPanelRow();
     this.showLinkNote(await this.readTextsFromURL(), true);
     if (this.linkProblem) {
       this.rejectLink(this.linkProblem);
@@ -819,6 +836,32 @@ class Simulator {
       return;
     }
     this.startWhenNeeded(fromURL);
+  }
+
+  // In one column the panels sit in a row that scrolls sideways (site.css): a redraw keeps the
+  // panel in view, and the row is as tall as that panel, not as the tallest one.
+  fitPanelRow(scrollLeft = 0) {
+    const row = this.root.querySelector("[data-sim-svg] .sim-panels");
+    if (!row || getComputedStyle(row).display !== "flex") return;
+    row.scrollLeft = scrollLeft;
+    const fit = () => {
+      const panels = [...row.querySelectorAll(":scope > .sim-panel")];
+      const left = row.getBoundingClientRect().left;
+      const shown = panels.reduce((best, p) => (Math.abs(p.getBoundingClientRect().left - left) < Math.abs(best.getBoundingClientRect().left - left) ? p : best), panels[0]);
+      if (shown) row.style.setProperty("--panel-row-height", `${shown.getBoundingClientRect().height}px`);
+    };
+    fit();
+    row.addEventListener("scroll", () => { clearTimeout(this.fitTimer); this.fitTimer = setTimeout(fit, 80); }, { passive: true });
+  }
+
+  // In one column the status bar and the figure stick at the top while the controls scroll
+  // (site.css): their heights place the figure under the bar, and a control scrolled to under both.
+  trackStickyHeights() {
+    if (!("ResizeObserver" in window)) return;
+    for (const [selector, name] of [["[data-sim-svg]", "--sim-figure-height"], [".sim-statusbar", "--sim-status-height"]]) {
+      const element = this.root.querySelector(selector);
+      new ResizeObserver(() => this.root.style.setProperty(name, `${element.offsetHeight}px`)).observe(element);
+    }
   }
 
   // Whether the page was opened at this simulator (a link to #simulator, or to a part of it).

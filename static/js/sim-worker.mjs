@@ -207,9 +207,11 @@ function remaining(job) {
   return job.worked * (1 - progress) / progress;
 }
 
-// Whether the estimate has a measured rate behind it (or the run has worked long enough that it must do).
+// Whether the estimate has a measured rate behind it. Until it has, the projection counts setup
+// as if every step cost as much, so it may not park a run: a 0.7 s run whose first step did all
+// its setup was parked as "about 3 s" that way.
 function measured(job) {
-  return (job.base && job.worked - job.base.worked >= RATE_WINDOW_MS) || job.worked >= 3 * PROBE_MS;
+  return Boolean(job.base) && job.worked - job.base.worked >= RATE_WINDOW_MS;
 }
 
 // Whether a run the reader did not ask for may draw: once its whole projected time fits the limit
@@ -221,12 +223,13 @@ function cleared(job, left) {
   return job.confirmed || job.cleared;
 }
 
-// Whether a run the reader did not ask for should wait for Run: judged once the probe is over
-// (its whole projected time), then again if it overruns (only while at least as much is left).
+// Whether a run the reader did not ask for should wait for Run: judged once, on its whole
+// projected time, when the probe is over and a rate is measured; then again if it overruns the
+// limit (only while at least as much is left). A run that ends within the limit never waits.
 function tooLong(job, left) {
   const limit = 1000 * job.ask;
-  if (job.worked < PROBE_MS || !measured(job)) return false;
-  if (!job.judged) {
+  if (job.worked < PROBE_MS) return false;
+  if (!job.judged && measured(job)) {
     job.judged = true;
     if (left !== null && job.worked + left > limit) return true;
   }

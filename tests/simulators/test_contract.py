@@ -210,6 +210,38 @@ def test_schema_cross_references_are_checked_at_registration():
         P.check_schema([{**choice, "choice_labels": {"z": "Zed"}}])
 
 
+def test_a_control_over_listed_values_takes_only_those():
+    spec = {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1, "values": [1, 4, 16, 64],
+            "label": "Depth", "help": "h"}
+    P.check_schema([spec])
+    assert P.validate([spec], {"depth": "16"}) == {"depth": 16}  # as it comes from a link
+    with pytest.raises(ParamError, match=r"Depth \(depth\) must be one of 1, 4, 16 or 64, got 5"):
+        P.validate([spec], {"depth": 5})
+    for bad in ([4, 1], [], [1, 128]):  # not ascending, empty, outside min..max
+        with pytest.raises((ValueError, ParamError)):
+            P.check_schema([{**spec, "values": bad}])
+
+
+def test_a_grid_is_checked_at_registration():
+    import types
+
+    from simulators.kit.contract import ContractError, from_module
+
+    def module(grid):
+        return types.SimpleNamespace(__name__="grid_example", NAME="g", TITLE="G", READOUTS=[], GRID=grid,
+                                     PARAMS=[{"name": "n", "kind": "int", "default": 1, "min": 1, "max": 4, "step": 1,
+                                              "label": "N", "help": "h"}],
+                                     run=lambda cfg, seed: {"done": True}, render=str, table=dict)
+
+    assert from_module(module({"n": [1, 2], "seed": [0, 1]})).grid == {"n": [1, 2], "seed": [0, 1]}
+    with pytest.raises(ContractError, match="GRID names m, which PARAMS does not have"):
+        from_module(module({"m": [1]}))
+    with pytest.raises(ContractError, match=r"GRID\['n'\]: N \(n\) must be between 1 and 4, got 9"):
+        from_module(module({"n": [9]}))
+    with pytest.raises(ContractError, match="non-empty list"):
+        from_module(module({"seed": []}))
+
+
 def _value_strategy(spec):
     """In-range values most of the time, out-of-range and wrong-typed ones too."""
     if spec["kind"] in ("int", "float"):

@@ -218,6 +218,10 @@ def test_shipped_sweep_matches_the_code_that_trains_agents():
     shipped = next(s for s in data["sweeps"]["u-maze"][0]["per_seed"] if s["seed"] == 1)
     assert again["success_rate"] == pytest.approx(shipped["success_rate"], abs=0.05)
     assert again["success_by_distance"][2] == pytest.approx(shipped["success_by_distance"][2], abs=0.1)
+    stored = rl_sweep.shipped_agent("u-maze", 1, 1, rl_sweep.SETTINGS["width"], rl_sweep.SETTINGS["train_steps"], True)
+    assert stored["metrics"]["success_rate"] == shipped["success_rate"]  # the drawn agent is the summarised one
+    assert len(stored["view"]["value"]) == len(again["agent"]["view"]["value"])
+    assert np.allclose(stored["view"]["value"], again["agent"]["view"]["value"], atol=0.05)
 
 
 def test_shipped_sweep_is_the_mean_over_its_seeds():
@@ -304,3 +308,39 @@ def test_site_build_refreshes_a_stale_shipped_sweep(tmp_path, monkeypatch):
     assert len(messages) == 2 and "1/1 agents" in messages[1] and "s left" in messages[1]  # progress per agent
     shipped_data.refresh(log=messages.append)
     assert len(messages) == 2  # current now: the build does not retrain
+
+
+def test_a_setting_the_shipped_sweep_trained_is_drawn_from_its_agent_without_training(tmp_path, monkeypatch):
+    """The build's grid frames (GRID) come from the sweep's stored agents: the result must be
+    the one a fresh run computes, to the bit, and only settings the sweep trained have one."""
+    monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "seeds": [0],
+                                               "train_steps": 100})
+    rl_sweep.ensure(log=lambda message: None)
+    cfg = S_params(maze="open room", depth=2, train_steps=100)
+    shipped = S.shipped_result(cfg, 0)
+    clear_all()
+    assert shipped == run(cfg, 0)  # trained again here, by the same code
+    assert S.shipped_result(cfg, 1) is None  # a seed the sweep did not train
+    assert S.shipped_result({**cfg, "depth": 4}, 0) is None
+    assert S.shipped_result({**cfg, "goal": "0,0"}, 0) is None  # the stored view is at the automatic start and goal
+    assert S.shipped_result({**cfg, "width": 16}, 0) is None
+
+
+def test_grid_is_every_shipped_agent_and_depth_moves_over_the_sweep_depths():
+    from simulators import REGISTRY
+
+    sim = REGISTRY["thousand_layer_rl"]
+    assert sim.grid == {"maze": rl_sweep.SETTINGS["mazes"], "depth": rl_sweep.SETTINGS["depths"], "seed": rl_sweep.SETTINGS["seeds"]}
+    depth = next(p for p in S.PARAMS if p["name"] == "depth")
+    assert depth["values"] == rl_sweep.SETTINGS["depths"]
+    stored = {(a["maze"], a["depth"], a["seed"]) for a in rl_sweep.load()["agents"]}
+    assert stored == {(m, d, s) for m in sim.grid["maze"] for d in sim.grid["depth"] for s in sim.grid["seed"]}
+    with pytest.raises(ParamError, match=re.escape("Depth (layers) (depth) must be one of 1, 2, 4, 8, 16, 32 or 64, got 5")):
+        run({"depth": 5}, 0)
+
+
+def S_params(**given) -> dict:
+    from simulators.kit import params as P
+
+    return P.validate(S.PARAMS, given)

@@ -169,21 +169,47 @@ def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
     root = "[data-sim=thousand_layer_rl]"
     go_live(page, site_url + "thousand-layer-rl/", root)
     assert page.get_attribute(root, "data-sim-warm") is None  # still warming
-    set_control(page, root, "depth", 5)
+    set_control(page, root, "width", 48)  # not in the shipped grid: trained on request
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") == "stopped"
     assert "press Run" in page.text_content(f"{root} [data-sim-message]")
 
 
 def test_a_link_to_other_settings_goes_to_them_without_warming_the_page_defaults(page, site_url):
-    """A teacher's link to depth 5 cannot use the caches of the page's own agent. Warming them
+    """A teacher's link to width 48 cannot use the caches of the page's own agent. Warming them
     first would hold the link's estimate back by one training step before the link stopped it."""
     root = "[data-sim=thousand_layer_rl]"
-    page.goto(site_url + "thousand-layer-rl/?depth=5#simulator")
+    page.goto(site_url + "thousand-layer-rl/?width=48#simulator")
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") is None  # no warm-up was started, so none was stopped
     assert not page.evaluate(f"document.querySelector('{root}').simulator.warming")
-    assert page.input_value(f"{root} [name=depth]") == "5"
+    assert page.input_value(f"{root} [name=width]") == "48"
+
+
+def test_each_shipped_depth_answers_precomputed_before_the_runtime_loads(page, site_url):
+    """The RL page's lesson is depth: every depth of the shipped sweep, at each of its seeds on
+    both of its mazes, is a frame the build drew from the sweep's own agents. A reader on a slow
+    phone gets them before the 15 MB runtime arrives, and they equal what CPython computes."""
+    root = "[data-sim=thousand_layer_rl]"
+    page.route("**/pyodide-*/**", lambda route: route.abort())  # a runtime that never arrives
+    page.goto(site_url + "thousand-layer-rl/")
+    sim = f"document.querySelector('{root}').simulator"
+    depths = page.evaluate(f"{sim}.schema.depth.values")
+    request = 0
+    for maze, depth, seed in [("zigzag", 16, 2), ("u-maze", 64, 1), ("u-maze", 1, 0)]:
+        for name, value in (("maze", maze), ("depth", depths.index(depth)), ("seed", seed)):
+            set_control(page, root, name, value)
+            request += 1
+        assert settle(page, root, request, timeout=10_000) == "precomputed"
+        assert page.evaluate(f"{sim}.ready") is False  # answered without the runtime
+        # Depth 1 is trained here again, in CPython; the deep agents take minutes, so those are
+        # compared with the sweep's stored agent (tests/simulators/test_rl.py checks the two agree).
+        params = {"maze": maze, "depth": depth}
+        expected = bridge.frame("thousand_layer_rl", params, seed) if depth == 1 else bridge.shipped_frame("thousand_layer_rl", params, seed)
+        assert page.text_content(f'{root} [data-readout="success_rate"]') == expected.readouts["success_rate"]
+        assert shown_result(page, root)["value"] == pytest.approx(expected.result["value"], abs=1e-9)
+        assert page.text_content(f"{root} [data-output=depth]") == str(depth)
+        assert f"depth={depth}" in page.url or depth == 4
 
 
 def test_a_link_to_a_view_only_setting_still_warms_and_waits_for_it(page, site_url):

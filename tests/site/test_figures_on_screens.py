@@ -107,3 +107,41 @@ def test_export_svg_joins_the_panels_of_the_first_frame(browser, site_url):
     assert len(nested) == panels == 6
     # Placed as shown: side by side on a desktop, so the export is wider than one panel.
     assert float(root.get("width")) > 2 * float(nested[0].get("width"))
+
+
+FIGURE_WHILE_CONTROLLING = """() => {
+  // Each control as a reader scrolls to it (focus and links scroll the same way): how much of the
+  // figure is then in view, and whether the figure covers the control.
+  const root = document.querySelector('[data-sim]');
+  const figure = root.querySelector('[data-sim-svg]');
+  const row = figure.querySelector('.sim-panels');
+  const seen = [];
+  for (const control of root.querySelectorAll('.sim-controls .control')) {
+    control.scrollIntoView();
+    const f = figure.getBoundingClientRect(), c = control.getBoundingClientRect();
+    seen.push({control: control.querySelector('[name]').name, visible: Math.min(f.bottom, innerHeight) - Math.max(f.top, 0),
+               whole: row.getBoundingClientRect().height, covered: c.top < f.bottom - 1});
+  }
+  return seen;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_on_a_phone_the_figure_stays_in_view_while_any_control_changes(browser, site_url, theme):
+    """At 390 x 844 a reader who moves a control must see the figure respond: at least 250 px of
+    it (or the whole panel in view, where that is shorter) beside every control, and no control
+    hidden under it."""
+    context, page = open_page(browser, site_url, 390, theme)
+    for slug in TOPICS:
+        page.goto(site_url + slug)
+        for seen in page.evaluate(FIGURE_WHILE_CONTROLLING):
+            assert seen["visible"] >= min(250, seen["whole"]), f"{slug}: {seen['visible']:.0f} px of figure beside {seen['control']}"
+            assert not seen["covered"], f"{slug}: the figure covers {seen['control']}"
+    context.close()
+
+
+def test_on_a_desktop_the_figure_stays_beside_the_controls(browser, site_url):
+    context, page = open_page(browser, site_url + "thousand-layer-rl/", 1280)
+    side, figure = (page.locator(selector).bounding_box() for selector in (".sim-side", "[data-sim-svg]"))
+    context.close()
+    assert figure["x"] > side["x"] + side["width"] and abs(figure["y"] - side["y"]) < 200
