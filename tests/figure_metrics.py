@@ -8,8 +8,12 @@ MEASURE = """() => {
   const sizes = [...box.querySelectorAll('text')].filter(t => t.textContent.trim() && t.getBBox().width > 0)
     .map(t => parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a);
   const vw = document.documentElement.clientWidth;
-  const bad = [...box.querySelectorAll('[data-param]')].map(b => b.getBoundingClientRect())
-    .filter(r => r.width < 24 || r.height < 24 || r.left < 0 || r.right > vw);
+  // A button must be whole inside its panel, and the panel no wider than the screen: in one
+  // column the panels sit in a row that scrolls sideways, so a panel out of view is one swipe away.
+  const bad = [...box.querySelectorAll('[data-param]')].filter(b => {
+    const r = b.getBoundingClientRect(), p = b.closest('.sim-panel').getBoundingClientRect();
+    return r.width < 24 || r.height < 24 || r.left < p.left - 1 || r.right > p.right + 1 || p.width > vw;
+  });
   return {minFont: Math.min(...sizes), sideways: document.documentElement.scrollWidth > vw,
           badButtons: bad.length, buttons: box.querySelectorAll('[data-param]').length};
 }"""

@@ -844,6 +844,7 @@ class Simulator {
     const row = this.root.querySelector("[data-sim-svg] .sim-panels");
     if (!row || getComputedStyle(row).display !== "flex") return;
     row.scrollLeft = scrollLeft;
+    if (row.scrollWidth > row.clientWidth) row.tabIndex = 0; // keyboard readers scroll it with the arrow keys
     const fit = () => {
       const panels = [...row.querySelectorAll(":scope > .sim-panel")];
       const left = row.getBoundingClientRect().left;
