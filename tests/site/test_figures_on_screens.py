@@ -109,9 +109,11 @@ def test_export_svg_joins_the_panels_of_the_first_frame(browser, site_url):
     assert float(root.get("width")) > 2 * float(nested[0].get("width"))
 
 
-FIGURE_WHILE_CONTROLLING = """() => {
+FIGURE_WHILE_CONTROLLING = """async () => {
   // Each control as a reader scrolls to it (focus and links scroll the same way): how much of the
-  // figure is then in view, and whether the figure covers the control.
+  // figure is then in view, and whether the figure covers the control. First the page lays out
+  // and measures its sticky figure (a resize observer, before the next paint).
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   const root = document.querySelector('[data-sim]');
   const figure = root.querySelector('[data-sim-svg]');
   const row = figure.querySelector('.sim-panels');
