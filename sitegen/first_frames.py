@@ -26,7 +26,7 @@ from simulators.kit import params as P
 from simulators.kit.contract import Frame, Simulator
 
 from .controls import Control, controls
-from .disk_cache import DiskCache
+from .disk_cache import DiskCache, key_of
 from .errors import ContentError
 from .frame_key import frame_key
 
@@ -46,6 +46,15 @@ class PageSimulator:
     @property
     def name(self) -> str:
         return self.simulator.name
+
+    def add_precomputed(self, frames: list[tuple[dict, int, Frame]]) -> None:
+        """Ship these frames too, each setting once (the page's own is its first frame)."""
+        have = {key_of(values, seed) for values, seed, _ in [(self.values, self.seed, None), *self.precomputed]}
+        for values, seed, frame in frames:
+            key = key_of(values, seed)
+            if key not in have:
+                have.add(key)
+                self.precomputed.append((values, seed, frame))
 
     @property
     def controls(self) -> list[Control]:

@@ -97,6 +97,7 @@ def build(options: BuildOptions) -> BuildReport:
     for body in bodies.values():
         if body.experiments:
             body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments)
+            body.simulator.add_precomputed(experiments.tried_frames(body.simulator, body.experiments))
     lap("experiments")
 
     with writer.staged_output(options.out_dir) as staging:

@@ -382,7 +382,8 @@ class Simulator {
   onWorkerMessage(message) {
     if (message.type === "stage") {
       // A restart after a silent run keeps saying why while the runtime loads again.
-      const why = this.parked?.reason ? `${this.parked.reason} Restarting: ` : "";
+      // A result shown meanwhile (the build's, for a link or a "Try this") keeps saying what it is.
+      const why = this.parked?.reason ? `${this.parked.reason} Restarting: ` : (!this.pending && this.resultText ? `${this.resultText} ` : "");
       this.setStatus("loading", why + STAGES[message.stage]);
     } else if (message.type === "warmed") {
       // For tests and benchmarks: "done" when view-only controls now answer at once, "stopped"

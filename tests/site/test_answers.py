@@ -147,7 +147,7 @@ def test_a_run_that_goes_silent_is_stopped_said_so_and_offered_again(page, site_
 def test_a_quick_setting_runs_live(page, site_url):
     root = "[data-sim=transductive]"
     go_live(page, site_url + "transductive-online-learning/", root)
-    page.select_option(f"{root} [name=preset]", "thresholds")
+    page.select_option(f"{root} [name=preset]", "intervals")  # not a setting the build ships (an experiment's is)
     assert settle(page, root, 1) == "live"
     assert page.get_attribute(root, "data-sim-status") == "live"
 

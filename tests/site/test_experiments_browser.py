@@ -1,6 +1,7 @@
-"""The reader's side of an experiment, in Chromium: "Try this" sets the URL and the controls, runs
-the simulator (no estimate first: the reader asked), and the claims are checked again on the
-reader's result; a seed the build did not check may break them, and the page says so."""
+"""The reader's side of an experiment, in Chromium: "Try this" sets the URL and the controls, shows
+the setting the build computed for it (at once, with or without the runtime), and the claims are
+checked again on what is shown; another seed runs in the browser, may break them, and the page
+says so."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def test_try_this_sets_the_url_and_controls_runs_and_checks_the_claims(page, sit
     config = config_of(page, "sink-forms")
     page.click('[data-experiment="sink-forms"] [data-action="try"]')
     assert verdict(page, "sink-forms") == "holds"
-    assert page.get_attribute(ROOT, "data-sim-path") in ("live", "on-request")  # run here, not read from the build
+    # The build computed this setting to check the claims, and ships it: the try is shown at once,
+    # labelled as the build's, and judged again here (another seed then runs in the browser).
+    assert page.get_attribute(ROOT, "data-sim-path") == "precomputed"
+    assert "computed when this page was built" in page.text_content(f"{ROOT} [data-sim-message]").lower()
     changed = {k: v for k, v in config["params"].items() if v != json.loads(page.text_content("[data-sim-config]"))["defaults"][k]}
     for name, value in changed.items():
         assert f"{name}={value}" in page.url
