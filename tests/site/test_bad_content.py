@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -211,3 +212,15 @@ def test_content_errors_stop_the_build_before_any_simulator_runs(content_copy, t
     errors = errors_of(content_copy, tmp_path)
     assert {e.field for e in errors} == {"body"} and len(errors) == 2
     assert ran == []
+
+
+def test_precomputed_frames_past_the_budget_fail_the_build_naming_the_page(content_copy, tmp_path):
+    """The RL page ships 1.7 MB of precomputed frames (its depth grid); a budget of 1 MB a page
+    stops the build at that page's simulator, and the old site stays."""
+    edit(content_copy / "site.yaml", "base_path: /", "base_path: /\nprecomputed_budget_mb: 1")
+    [error] = errors_of(content_copy, tmp_path)
+    rl = content_copy / "topics" / "thousand-layer-rl.md"
+    assert (error.file, error.line, error.field) == (shown(content_copy, "topics/thousand-layer-rl.md"), line_of(rl, "simulator:"),
+                                                     "simulator")
+    assert re.search(r"\d+ precomputed frames take 1\.\d MB, over the budget of 1 MB a page \(precomputed_budget_mb", error.message)
+    assert not (tmp_path / "site").exists()
