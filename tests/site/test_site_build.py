@@ -216,8 +216,14 @@ def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(bui
     for entry in rl["precomputed"]:  # each file is the full frame of exactly its settings
         frame = json.loads((built_site / "thousand-layer-rl" / entry["file"].split("?")[0]).read_text())
         assert frame["result"]["params"] == entry["params"] and frame["done"] and frame["svg"].startswith("<div")
-    # A fast simulator answers live: only its own frame ships (for Reset and exports).
-    assert [entry["file"].split("?")[0] for entry in config("rlvr-reasoning")["precomputed"]] == ["first-frame.json"]
+    # A fast simulator answers live: it ships its own frame (for Reset and exports) and what its
+    # experiments' "Try this" shows (frames the build computed anyway), and no one-click settings.
+    passk = config("rlvr-reasoning")
+    html = (built_site / "rlvr-reasoning" / "index.html").read_text()
+    tried = [json.loads(text) for text in re.findall(r"data-experiment-config>(.*?)</script>", html, re.S)]
+    assert passk["precomputed"][0]["file"].startswith("first-frame.json?")
+    shipped = [(entry["params"], entry["seed"]) for entry in passk["precomputed"][1:]]
+    assert shipped and all(setting in [(e["params"], e["seed"]) for e in tried] for setting in shipped)
 
 
 def test_subscripts_are_lowered_in_headers_and_said_in_tooltips(built_site):
