@@ -116,8 +116,9 @@ def build(options: BuildOptions) -> BuildReport:
                 for file, _, _, frame in pages.precomputed_frames(body.simulator):
                     text = frame.to_json()
                     writer.write_text(staging, f"{slug}/{file}", text)
-                    assets[f"{slug}/{file}"] = _version(text.encode())  # fetched as file?v=…, like the static files
-                    written += len(text.encode())
+                    data = text.encode()
+                    assets[f"{slug}/{file}"] = _version(data)  # fetched as file?v=…, like the static files
+                    written += len(data)
                 _check_budget(loaded, body, written, budget, options.log)
         lap("assets")
         site_pages = pages.render_all(loaded, bodies, assets, options.templates_dir, runtime, cache / "jinja")
