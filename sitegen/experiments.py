@@ -70,6 +70,7 @@ class InlineValue:
     format: str
     line: int
     token: str
+    in_math: bool = False  # written inside a formula: its text goes into the TeX before KaTeX renders it
 
 
 @dataclass
@@ -104,28 +105,30 @@ def extract(body: str, first_line: int, source: str) -> tuple[str, PageExperimen
             why = f"'{PAGE}' names the page's own setting" if e.name == PAGE else "another experiment on this page has it"
             errors.append(ContentError(source, e.line, f"experiment {e.name}", f"choose another name: {why}"))
     values: list[InlineValue] = []
+
+    def take_value(match: re.Match, offset: int, in_math: bool) -> str:
+        line = first_line + text.count("\n", 0, offset + match.start())
+        parts = _VALUE_PARTS.match(match.group(1))
+        if in_math and (parts is None or "\n" in match.group(0)):
+            return match.group(0)  # TeX's own braces, such as \frac{{a}}{b}
+        if parts is None or "\n" in match.group(0):
+            errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)[:60]}' should read "
+                                       "{{ EXPERIMENT.PATH:FORMAT }}, such as {{ page.loss:.3f }}"))
+            return match.group(0)
+        spec = (parts.group("format") or DEFAULT_FORMAT).strip()
+        problem = _format_problem(spec) or (in_math and _tex_format_problem(spec))
+        if problem:
+            errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)}': bad format '{spec}' ({problem})"))
+            return match.group(0)
+        token = VALUE_TOKEN.format(len(values))
+        values.append(InlineValue(parts.group("name"), parts.group("path"), spec, line, token, in_math))
+        return token
+
     pieces, position = [], 0
-    for start, end in [*mathtex.opaque_spans(text), (len(text), len(text))]:
-        prose = text[position:start]
-
-        def take_value(match: re.Match, offset=position) -> str:
-            line = first_line + text.count("\n", 0, offset + match.start())
-            parts = _VALUE_PARTS.match(match.group(1))
-            if parts is None or "\n" in match.group(0):
-                errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)[:60]}' should read "
-                                           "{{ EXPERIMENT.PATH:FORMAT }}, such as {{ page.loss:.3f }}"))
-                return match.group(0)
-            spec = (parts.group("format") or DEFAULT_FORMAT).strip()
-            problem = _format_problem(spec)
-            if problem:
-                errors.append(ContentError(source, line, "body", f"inline value '{match.group(0)}': bad format '{spec}' ({problem})"))
-                return match.group(0)
-            token = VALUE_TOKEN.format(len(values))
-            values.append(InlineValue(parts.group("name"), parts.group("path"), spec, line, token))
-            return token
-
-        pieces.append(_VALUE.sub(take_value, prose))
-        pieces.append(text[start:end])
+    for start, end, is_code in [*mathtex.opaque_spans(text), (len(text), len(text), True)]:
+        pieces.append(_VALUE.sub(lambda m, at=position: take_value(m, at, in_math=False), text[position:start]))
+        opaque = text[start:end]  # code stays as written; a formula's values are filled into its TeX
+        pieces.append(opaque if is_code else _VALUE.sub(lambda m, at=start: take_value(m, at, in_math=True), opaque))
         position = end
     known = set(names) | {PAGE}
     for value in values:
@@ -146,6 +149,14 @@ def _format_problem(spec: str) -> str | None:
         except ValueError as exc:
             problems.append(str(exc))
     return problems[-1]
+
+
+def _tex_format_problem(spec: str) -> str | None:
+    """Why a value formatted by `spec` could not be written inside a formula, or None."""
+    kind = spec[-1:] if spec[-1:].isalpha() or spec[-1:] == "%" else ""
+    if kind in ("s", "x", "X", "o", "b", "c"):
+        return f"inside math a value needs a number format such as d, .2f, .0% or .3g, not '{kind}'"
+    return None
 
 
 def _parse_block(text: str, first_line: int, source: str, token: str, errors: list[ContentError]) -> Experiment | None:
@@ -279,12 +290,13 @@ def _check_values(source: str, page, found: PageExperiments) -> list[ContentErro
     errors = []
     by_name = {e.name: e for e in found.experiments}
     for value in found.values:
-        frames = [page.frame] if value.experiment == PAGE else by_name[value.experiment].frames
-        if value.experiment != PAGE and len(frames) < len(by_name[value.experiment].seeds):
+        if value.experiment != PAGE and len(by_name[value.experiment].frames) < len(by_name[value.experiment].seeds):
             continue  # the experiment itself failed to run: already reported
         try:
-            for frame in frames:
+            for frame in _frames_of(value, page, found):
                 format(lookup(frame.result, value.path), value.format)
+            if value.in_math:
+                as_tex(_shown(value, page, found))
         except (KeyError, TypeError, ValueError) as exc:
             errors.append(ContentError(source, value.line, "body",
                                        f"inline value '{value.experiment}.{value.path}': {_reason(exc)}"))
@@ -304,15 +316,61 @@ def _param_error(source: str, e: Experiment, error: P.ParamError) -> ContentErro
 # --- what the page shows -----------------------------------------------------------
 
 def fill(html_text: str, page, found: PageExperiments) -> str:
-    """Put each experiment's box and each inline value where their tokens landed."""
+    """Put each experiment's box and each inline value in prose where their tokens landed."""
     for e in found.experiments:
         html_text = html_text.replace(f"<p>{e.token}</p>", _box(page, e))
-    by_name = {e.name: e for e in found.experiments}
     for value in found.values:
-        frames = [page.frame] if value.experiment == PAGE else by_name[value.experiment].frames
-        shown = _range([lookup(f.result, value.path) for f in frames], value.format)
-        html_text = html_text.replace(value.token, f'<span class="sim-value" data-value="{value.experiment}.{value.path}" data-format="{html.escape(value.format)}">{html.escape(shown)}</span>')
+        if not value.in_math:
+            html_text = html_text.replace(value.token, f'<span class="sim-value" data-value="{value.experiment}.{value.path}" '
+                                          f'data-format="{html.escape(value.format)}">{html.escape(_shown(value, page, found))}</span>')
     return html_text
+
+
+def fill_tex(tex: str, page, found: PageExperiments) -> str:
+    """A formula's TeX with the inline values written in it filled, ready for KaTeX."""
+    for value in found.values:
+        if value.in_math:
+            tex = tex.replace(value.token, as_tex(_shown(value, page, found)))
+    return tex
+
+
+def has_values(tex: str) -> bool:
+    return bool(_VALUE_TOKEN_SEEN.search(tex))
+
+
+def with_placeholders(tex: str) -> str:
+    """A formula's TeX with a stand-in number for each inline value: its TeX can be checked
+    before anything is computed."""
+    return _VALUE_TOKEN_SEEN.sub("0", tex)
+
+
+_VALUE_TOKEN_SEEN = re.compile(VALUE_TOKEN.format(r"\d+"))
+_TEX_NUMBER = re.compile(r"^(?P<sign>[-+]?)(?P<digits>\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE](?P<exponent>[-+]?\d+))?(?P<percent>%?)$")
+
+
+def as_tex(text: str) -> str:
+    """TeX for a formatted value: a number or a range of numbers ('0.1–0.3'); ValueError for any
+    other text, which a formula cannot show as written."""
+    pieces = []
+    for part in text.split("–"):
+        number = _TEX_NUMBER.match(part.strip())
+        if number is None:
+            raise ValueError(f"'{text}' is not a number, so it cannot be written inside math")
+        tex = number["sign"] + number["digits"].replace(",", "{,}")
+        if number["exponent"]:
+            tex += rf"\times 10^{{{int(number['exponent'])}}}"
+        pieces.append(tex + (r"\%" if number["percent"] else ""))
+    return r"\text{–}".join(pieces)
+
+
+def _shown(value: InlineValue, page, found: PageExperiments) -> str:
+    return _range([lookup(f.result, value.path) for f in _frames_of(value, page, found)], value.format)
+
+
+def _frames_of(value: InlineValue, page, found: PageExperiments) -> list[Frame]:
+    if value.experiment == PAGE:
+        return [page.frame]
+    return next(e.frames for e in found.experiments if e.name == value.experiment)
 
 
 def stray_blocks(html_text: str, source: str, found: PageExperiments) -> list[ContentError]:

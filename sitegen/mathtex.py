@@ -61,10 +61,10 @@ def _shield_prose(body, start, end, first_line, start_index, spans) -> str:
     return text
 
 
-def opaque_spans(body: str) -> list[tuple[int, int]]:
-    """(start, end) of every code span or fence and every formula in `body`: text that other
-    markup (such as inline values, sitegen/experiments.py) must leave alone."""
-    spans: list[tuple[int, int]] = []
+def opaque_spans(body: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is_code) of every code span or fence and every formula in `body`: text that
+    other markup (such as inline values, sitegen/experiments.py) must treat apart from prose."""
+    spans: list[tuple[int, int, bool]] = []
     position = 0
     for code in [*_CODE.finditer(body), None]:
         end = code.start() if code else len(body)
@@ -72,9 +72,9 @@ def opaque_spans(body: str) -> list[tuple[int, int]]:
         taken = [(position + m.start(), position + m.end()) for m in _DISPLAY.finditer(prose)]
         for start, stop in [(position + m.start(), position + m.end()) for m in _INLINE.finditer(_blank(prose, taken, position))]:
             taken.append((start, stop))
-        spans += taken
+        spans += [(start, stop, False) for start, stop in taken]
         if code:
-            spans.append((code.start(), code.end()))
+            spans.append((code.start(), code.end(), True))
             position = code.end()
     return sorted(spans)
 

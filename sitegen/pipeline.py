@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -71,7 +72,11 @@ def build(options: BuildOptions) -> BuildReport:
     except vendor.VendorError as exc:
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
     cache = options.build_cache or vendor.cache_dir()
-    errors += _render_math(spans, bodies, katex_dir / "dist" / "katex.js", DiskCache(cache / "katex"), katex_pin)
+    katex_js, katex_cache = katex_dir / "dist" / "katex.js", DiskCache(cache / "katex")
+    errors += _render_math([(b, s) for b, s in spans if not experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin)
+    # a formula holding inline values is checked now with stand-ins, and placed once they are computed
+    errors += _render_math([(b, dataclasses.replace(s, tex=experiments.with_placeholders(s.tex))) for b, s in spans
+                            if experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin, place=False)
     errors += first_frames.check_settings(bodies)
     errors += [e for body in bodies.values() if body.experiments
                for e in experiments.check_settings(body.topic, body.simulator, body.experiments)]
@@ -98,6 +103,9 @@ def build(options: BuildOptions) -> BuildReport:
         if body.experiments:
             body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments)
             body.simulator.add_precomputed(experiments.tried_frames(body.simulator, body.experiments))
+    errors = _render_math(_math_with_values(bodies), katex_js, katex_cache, katex_pin)
+    if errors:
+        raise BuildFailed(errors)
     lap("experiments")
 
     with writer.staged_output(options.out_dir) as staging:
@@ -165,9 +173,9 @@ def _render_bodies(loaded: content_mod.Content):
     return bodies, all_spans, errors
 
 
-def _render_math(spans, bodies: dict[str, Body], katex_js: Path, cache: DiskCache, pin: vendor.NpmPin) -> list[ContentError]:
-    """Render every formula; one KaTeX output is cached per (KaTeX pin, TeX, display mode), so
-    Node starts only when some formula is new."""
+def _render_math(spans, katex_js: Path, cache: DiskCache, pin: vendor.NpmPin, place: bool = True) -> list[ContentError]:
+    """Render every (body, span) formula and, if `place`, put it into its body's HTML. One KaTeX
+    output is cached per (KaTeX pin, TeX, display mode), so Node starts only when some formula is new."""
     keys = [key_of("katex", pin.spec, pin.integrity, span.tex, span.display) for _, span in spans]
     results: list = [cache.get(key) for key in keys]
     new = [i for i, hit in enumerate(results) if hit is None]
@@ -184,15 +192,18 @@ def _render_math(spans, bodies: dict[str, Body], katex_js: Path, cache: DiskCach
             if not isinstance(result, mathtex.MathError):
                 cache.put(keys[i], result)
     errors: list[ContentError] = []
-    rendered_by_body: dict[str, dict[str, str]] = {}
     for (body, span), result in zip(spans, results):
         if isinstance(result, mathtex.MathError):
             errors.append(ContentError(body.topic.rel_source, span.line, "body", f"math ${span.tex}$: {result}"))
-        else:
-            rendered_by_body.setdefault(body.topic.slug, {})[span.token] = result
-    for slug, body in bodies.items():
-        body.rendered.html = mathtex.unshield(body.rendered.html, body.spans, rendered_by_body.get(slug, {}))
+        elif place:
+            body.rendered.html = mathtex.unshield(body.rendered.html, [span], {span.token: result})
     return errors
+
+
+def _math_with_values(bodies: dict[str, Body]) -> list[tuple[Body, mathtex.MathSpan]]:
+    """The formulas that hold inline values, their TeX filled from the computed frames."""
+    return [(body, dataclasses.replace(span, tex=experiments.fill_tex(span.tex, body.simulator, body.experiments)))
+            for body in bodies.values() for span in body.spans if experiments.has_values(span.tex)]
 
 
 def _check_budget(loaded, body: Body, written: int, budget_mb: float, log) -> None:

@@ -152,6 +152,34 @@ def test_bad_inline_values_name_their_line(value, message):
     assert (error.file, error.line) == (SOURCE, 22) and message in error.message
 
 
+def test_values_inside_math_are_taken_out_of_the_formula_for_its_tex():
+    body = "At $n = {{ page.params.samples:d }}$ and $\\frac{{a}}{b}$, prose {{ page.loss:.2f }}.\n"
+    text, found, errors = X.extract(body, 5, SOURCE)
+    assert errors == []
+    assert [(v.path, v.in_math) for v in found.values] == [("params.samples", True), ("loss", False)]
+    assert text.startswith("At $n = EXPERIMENTVALUE0END$") and "$\\frac{{a}}{b}$" in text
+
+
+def test_a_value_inside_math_needs_a_format_tex_can_show():
+    _, _, errors = X.extract("One.\n\nTwo $k = {{ page.count:x }}$.\n", 20, SOURCE)
+    [error] = errors
+    assert (error.file, error.line) == (SOURCE, 22) and "inside math a value needs a number format" in error.message
+
+
+@pytest.mark.parametrize("shown, tex", [
+    ("256", "256"), ("-3", "-3"), ("43%", "43\\%"), ("1,234", "1{,}234"), ("1.23e+03", "1.23\\times 10^{3}"),
+    ("0.1–0.3", "0.1\\text{–}0.3"), ("5%–9%", "5\\%\\text{–}9\\%"),
+])
+def test_a_formatted_value_becomes_tex(shown, tex):
+    assert X.as_tex(shown) == tex
+
+
+@pytest.mark.parametrize("shown", ["nan", "inf", "12 ab", "a, b", "3}"])
+def test_text_that_is_not_a_number_cannot_go_into_math(shown):
+    with pytest.raises(ValueError, match="cannot be written inside math"):
+        X.as_tex(shown)
+
+
 def test_settings_the_simulator_refuses_are_named_before_anything_runs():
     body = ("```experiment\nname: x\nlabel: X\nparams:\n  heads: 9\nclaims: [a > 1]\n```\n\n"
             "```experiment\nname: y\nlabel: Y\nparams: {colour: red}\nclaims: [a > 1]\n```\n")
@@ -229,3 +257,14 @@ def test_the_built_page_shows_values_the_simulator_computes(built_site):
     default = bridge.result("gated_attention", {}, 0)
     for path, spec, shown in page_values:
         assert unescape(shown) == format(lookup(default, path), unescape(spec))
+
+
+def test_values_inside_math_show_the_numbers_the_simulator_computes(built_site):
+    """The RLVR page writes its sample count and crossover inside formulas: KaTeX gets the numbers."""
+    html = (built_site / "rlvr-reasoning" / "index.html").read_text()
+    formulas = re.findall(r'<annotation encoding="application/x-tex">([^<]*)</annotation>', html)
+    shown = bridge.result("passk", {}, 0)
+    assert f"n = {shown['params']['samples']:d}" in formulas and f"k = {shown['crossover_k']:d}" in formulas
+    for page in built_site.glob("*/index.html"):  # nowhere does a value's source or token reach the reader
+        text = page.read_text()
+        assert "EXPERIMENTVALUE" not in text and "KATEXMATH" not in text and "{{ page." not in text, page
