@@ -116,8 +116,7 @@ EVERY = """async ([name, control, value]) => {
   });
   root.querySelector('[data-action="reset"]').click();
   await settled(sim.requestId);
-  sim.tabCache.clear();
-  sim.worker.postMessage({ type: "forget" });
+  sim.forgetResults();
   if (sim.config.viewOnly.length) {  // as after the runtime boots: the page's own settings, computed once in the background
     delete root.dataset.simWarm;
     sim.warmUp();

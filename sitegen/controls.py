@@ -1,5 +1,5 @@
 """From a simulator's PARAMS to the controls a reader sees: which widget fits each value, and
-its state at the page's settings. The template draws them; static/js/sim-page.mjs keeps them
+its state at the page's settings. The template draws them; static/js/simulator/controls.mjs keeps them
 in step afterwards using the same rules (the schema travels in the page config)."""
 
 from __future__ import annotations

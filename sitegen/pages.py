@@ -38,7 +38,7 @@ def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.En
 
 def subscripts(text: str) -> Markup:
     """τ_gen in a table header or a readout's label, as the page's maths writes it: τ<sub>gen</sub>
-    (static/js/sim-page.mjs does the same to headers that change with the settings)."""
+    (static/js/simulator/view.mjs does the same to headers that change with the settings)."""
     return Markup(SUBSCRIPT.sub(r"\1<sub>\2</sub>", str(escape(text))))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, offline, pages, sentence_encoder, shipped_data, vendor, writer
+from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, module_imports, offline, pages, sentence_encoder, shipped_data, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -227,6 +227,7 @@ def _write_assets(staging: Path, static_dir: Path, katex_dir: Path, katex_versio
     """Copy static files and vendored KaTeX; return site path -> content-hashed URL suffix.
     KaTeX's folder carries its version: its fonts are fetched by name, without a hash."""
     writer.copy_tree(static_dir, staging / "static")
+    module_imports.pin_imports(staging / "static", _version)
     writer.write_text(staging, "static/css/pygments.css", markdown_render.pygments_css())
     katex_out = staging / "static" / "vendor" / f"katex-{katex_version}"
     katex_out.mkdir(parents=True, exist_ok=True)

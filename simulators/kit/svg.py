@@ -260,7 +260,7 @@ BUTTON_HEIGHT = 28  # units: 24 CSS px or more wherever a panel is drawn
 
 def button(x: float, y: float, w: float, label: str, param: str, value: str, ident: str, pressed: bool = False) -> str:
     """A figure button: the page runtime sets control `param` to `value` and re-runs when it
-    is clicked or activated with Enter/Space (see static/js/sim-page.mjs)."""
+    is clicked or activated with Enter/Space (see static/js/simulator/controls.mjs)."""
     fill = PALETTE[0] if pressed else BG
     ink = BG if pressed else PALETTE[0]
     return (f'<g role="button" tabindex="0" id="{escape(ident)}" data-param="{escape(param)}" data-value="{escape(value)}" '

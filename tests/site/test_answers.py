@@ -43,8 +43,9 @@ def runs_sent(page) -> list:
     page.evaluate("""() => {
       const sim = document.querySelector('[data-sim]').simulator;
       window.sentToWorker = [];
-      const post = sim.worker.postMessage.bind(sim.worker);
-      sim.worker.postMessage = (message) => { window.sentToWorker.push(message.type); post(message); };
+      const worker = sim.runtime.worker;
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = (message) => { window.sentToWorker.push(message.type); post(message); };
     }""")
 
 
@@ -194,7 +195,7 @@ def test_each_shipped_depth_answers_precomputed_before_the_runtime_loads(page, s
     page.route("**/pyodide-*/**", lambda route: route.abort())  # a runtime that never arrives
     page.goto(site_url + "thousand-layer-rl/")
     sim = f"document.querySelector('{root}').simulator"
-    depths = page.evaluate(f"{sim}.schema.depth.values")
+    depths = page.evaluate(f"{sim}.controls.schema.depth.values")
     request = 0
     for maze, depth, seed in [("zigzag", 16, 2), ("u-maze", 64, 1), ("u-maze", 1, 0)]:
         for name, value in (("maze", maze), ("depth", depths.index(depth)), ("seed", seed)):
@@ -226,8 +227,8 @@ def test_a_view_only_change_made_while_warming_waits_for_the_warm_up_and_reports
     root = "[data-sim=diffusion]"
     go_live(page, site_url + "diffusion-memorization/", root)
     page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
-      const handle = sim.onWorkerMessage.bind(sim);
-      sim.onWorkerMessage = (m) => {{ if (m.type === 'progress' && m.id === sim.requestId) window.progressSeen++; handle(m); }}; }}""")
+      const handlers = sim.runtime.handlers, handle = handlers.progress;
+      handlers.progress = (m) => {{ if (m.id === sim.requestId) window.progressSeen++; handle(m); }}; }}""")
     set_control(page, root, "t", 600)  # the time shown: answered by the warm-up's caches
     assert settle(page, root, 1) == "live"
     assert page.get_attribute(root, "data-sim-warm") == "done"

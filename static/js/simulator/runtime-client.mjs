@@ -1,0 +1,107 @@
+// The page's side of the simulator's worker: starting it (and the snapshot worker that makes
+// later pages start faster), sending it requests, and a watchdog for runs that stop talking.
+// Messages are those of protocol.mjs; `handlers` receive the worker's, by type.
+
+import { dispatch, toWorker } from "./protocol.mjs";
+
+let snapshotRequested = false; // one per page, however many simulators it has
+
+// A worker running sim-worker.mjs, and the runtime settings to send it. Started from a blob:
+// URL that imports the real script, so that the worker inherits this page's
+// Content-Security-Policy (a worker loaded from its own URL would take its policy from HTTP
+// headers, which static hosts rarely let a site set).
+function spawn(config) {
+  const script = new URL(config.runtime.worker, document.baseURI).href;
+  const boot = URL.createObjectURL(new Blob([`import ${JSON.stringify(script)};`], { type: "text/javascript" }));
+  const worker = new Worker(boot, { type: "module" });
+  worker.addEventListener("message", () => URL.revokeObjectURL(boot), { once: true });
+  // Runtime URLs in the config are relative to this page; the worker lives elsewhere.
+  const runtime = { ...config.runtime };
+  runtime.indexURL = new URL(runtime.indexURL, document.baseURI).href;
+  runtime.archive = new URL(runtime.archive, document.baseURI).href;
+  for (const asset of Object.values(runtime.assets || {})) asset.url = new URL(asset.url, document.baseURI).href;
+  return { worker, runtime };
+}
+
+export class RuntimeClient {
+  constructor(config, handlers) {
+    this.config = config;
+    this.handlers = handlers;
+    this.worker = null;
+    this.ready = false; // the worker has booted and imported the simulator
+    this.watchdog = null;
+  }
+
+  get started() {
+    return this.worker !== null;
+  }
+
+  start() {
+    const { worker, runtime } = spawn(this.config);
+    this.worker = worker;
+    worker.onmessage = (event) => {
+      if (event.data.type === "ready") this.ready = true;
+      dispatch(event.data, this.handlers);
+    };
+    worker.onerror = (event) => this.handlers.fatal({ type: "fatal", message: event.message || "the worker script could not start" });
+    worker.postMessage(toWorker.init(runtime, this.config.name, this.config.module));
+  }
+
+  // A run that stops talking is cancelled the only reliable way: this worker goes (start() makes another).
+  terminate() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = false;
+  }
+
+  // The worker reported that it cannot run (its boot failed).
+  lost() {
+    this.ready = false;
+  }
+
+  post(message) {
+    this.worker?.postMessage(message);
+  }
+
+  // ask: seconds before a run the reader did not ask for waits for Run; null to run to the end.
+  run(id, { params, seed }, ask) {
+    this.post(toWorker.run(id, this.setting(params, seed), ask));
+  }
+
+  resume(id, { params, seed }) {
+    this.post(toWorker.resume(id, toWorker.run(id, this.setting(params, seed), null)));
+  }
+
+  warm(params, seed) {
+    this.post(toWorker.warm(this.setting(params, seed), this.config.viewOnly));
+  }
+
+  setting(params, seed) {
+    return { sim: this.config.name, module: this.config.module, params, seed };
+  }
+
+  // `silent()` once the run has said nothing for the site's timeout.
+  arm(silent) {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(silent, this.config.runtime.timeoutMs);
+  }
+
+  disarm() {
+    clearTimeout(this.watchdog);
+  }
+
+  // Later pages boot from a snapshot of the runtime that the first one saves (sim-worker.mjs),
+  // made in a worker of its own; `done(saved)` reports the outcome.
+  saveSnapshot(done) {
+    if (!("caches" in window) || snapshotRequested) return;
+    snapshotRequested = true;
+    const { worker, runtime } = spawn(this.config);
+    worker.onmessage = ({ data }) => {
+      if (data.type === "snapshot-failed") console.warn(`No runtime snapshot for later pages: ${data.message}`);
+      done(data.type === "snapshot-saved");
+      worker.terminate();
+    };
+    worker.onerror = () => worker.terminate();
+    worker.postMessage(toWorker.snapshot(runtime));
+  }
+}

@@ -1,0 +1,134 @@
+// The simulator worker's boot: Pyodide and NumPy (from a saved runtime snapshot when there is
+// one), then the simulators package, checked against its hash, and the page's simulator alone.
+// Also the snapshot itself, made by a worker of its own for later pages.
+
+import { toPage } from "./protocol.mjs";
+
+const post = (message) => self.postMessage(message);
+
+export async function sha256Hex(buffer) {
+  if (!self.crypto || !self.crypto.subtle) return null; // not a secure context: cannot check here
+  const digest = await self.crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+  return response;
+}
+
+// Pyodide 0.29 logs a failed WebAssembly compile (a missing or truncated pyodide.asm.wasm, as
+// after a partial upload) and then waits forever. Every compile in the worker goes through
+// here, so such a failure ends the boot under way with a message instead. Each boot attempt
+// (from a snapshot, then without) races a promise of its own.
+let failBoot = null;
+let wasmHooked = false;
+function wasmFailures() {
+  const failed = new Promise((_, reject) => { failBoot = reject; });
+  failed.catch(() => {}); // only the boot awaits it
+  if (!wasmHooked) {
+    wasmHooked = true;
+    for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = function (...args) {
+        return original.apply(this, args).catch((error) => {
+          failBoot?.(new Error(`the WebAssembly runtime did not compile (${error.message || error})`));
+          throw error;
+        });
+      };
+    }
+  }
+  return failed;
+}
+
+// The runtime, ready to run the page's simulator: {pyodide, bridge, timings}; null if it failed (said to the page).
+export async function boot(runtime, sim, module) {
+  let pyodide = null;
+  const started = performance.now();
+  const timings = {};
+  const indexURL = new URL(runtime.indexURL, self.location.href).href;
+  try {
+    // Start the downloads that do not depend on the runtime now, so they overlap its boot.
+    const archive = fetchOk(new URL(runtime.archive, self.location.href).href).then((r) => r.arrayBuffer());
+    post(toPage.stage("runtime"));
+    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const snapshot = await savedSnapshot(indexURL);
+    if (snapshot) {
+      try {
+        pyodide = await Promise.race([loadPyodide({ indexURL, _loadSnapshot: snapshot }), wasmFailures()]);
+        await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+        timings.from_snapshot = true;
+      } catch (err) {
+        // A snapshot this runtime cannot take back: drop it and boot as without one.
+        console.warn(`Booting without the saved runtime snapshot (${err.message || err})`);
+        await forgetSnapshot();
+        pyodide = null;
+        timings.snapshot_refused = true; // and the page makes no new one
+      }
+    }
+    // `packages` downloads NumPy while the runtime boots (measured: faster than loading it after).
+    pyodide ??= await Promise.race([loadPyodide({ indexURL, packages: ["numpy"] }), wasmFailures()]);
+    timings.runtime_and_numpy = performance.now() - started;
+    post(toPage.stage("simulators"));
+    const buffer = await archive;
+    const digest = await sha256Hex(buffer);
+    if (digest !== null && digest !== runtime.archiveSha256) {
+      throw new Error(`simulators archive hash mismatch (expected ${runtime.archiveSha256}, got ${digest})`);
+    }
+    pyodide.unpackArchive(buffer, "zip", { extractDir: "/home/pyodide/sim" });
+    pyodide.runPython("import sys\nsys.path.insert(0, '/home/pyodide/sim')\nimport simulators.bridge");
+    const bridge = pyodide.pyimport("simulators.bridge");
+    bridge.simulator(sim, module).destroy(); // imports NumPy and this page's simulator, not the other six
+    timings.simulators = performance.now() - started;
+    return { pyodide, bridge, timings };
+  } catch (err) {
+    post(toPage.fatal(pythonMessage(err))); // a failed import is a whole traceback
+    return null;
+  }
+}
+
+// A memory snapshot of the runtime just after Python starts (before NumPy: Pyodide 0.29 cannot
+// yet snapshot loaded packages). Booting from it skips most of Python's start-up, so the first
+// simulator page a reader opens makes one in the background (makeSnapshot, in a worker of its
+// own) and later pages start from it. Kept in Cache Storage under the runtime's versioned URL,
+// one per site; any doubt about it (a read error, a failed restore) and the page boots as before.
+const SNAPSHOT_CACHE = "pyodide memory snapshot";
+const snapshotKey = (indexURL) => indexURL + "memory-snapshot";
+
+async function savedSnapshot(indexURL) {
+  try {
+    if (!self.caches) return null;
+    const found = await (await caches.open(SNAPSHOT_CACHE)).match(snapshotKey(indexURL));
+    return found ? new Uint8Array(await found.arrayBuffer()) : null;
+  } catch {
+    return null; // storage refused (private mode, quota): boot without
+  }
+}
+
+async function forgetSnapshot() {
+  try { await caches.delete(SNAPSHOT_CACHE); } catch { /* nothing kept */ }
+}
+
+export async function makeSnapshot(runtime) {
+  const started = performance.now();
+  try {
+    const indexURL = new URL(runtime.indexURL, self.location.href).href;
+    const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+    const fresh = await Promise.race([loadPyodide({ indexURL, _makeSnapshot: true }), wasmFailures()]);
+    const bytes = fresh.makeMemorySnapshot();
+    await caches.delete(SNAPSHOT_CACHE); // one snapshot per site: an older runtime's goes
+    await (await caches.open(SNAPSHOT_CACHE)).put(snapshotKey(indexURL),
+      new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
+    post(toPage.snapshotSaved(bytes.length, performance.now() - started));
+  } catch (err) {
+    post(toPage.snapshotFailed(String((err && err.message) || err)));
+  }
+}
+
+export function pythonMessage(err) {
+  // A PythonError's message is the whole traceback; the reader needs its last line.
+  const lines = String((err && err.message) || err).trim().split("\n");
+  return lines[lines.length - 1].replace(/^[\w.]*(Error|Exception): /, "");
+}
+
