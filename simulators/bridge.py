@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import register, registered
+from .kit import claims
 from .kit import params as P
 from .kit.assets import AssetMissing
 from .kit.contract import Frame, Simulator
@@ -86,6 +87,13 @@ def run_json(name: str, params_json: str, seed, module: str | None = None) -> st
 def frames_json(name: str, params_json: str, seed, module: str | None = None) -> Iterator[str]:
     for each in frames(name, json.loads(params_json), seed, module):
         yield each.to_json()
+
+
+def judge(claims_json: str, labels_json: str, frame_json: str) -> str:
+    """An experiment's verdict on a frame the reader's browser shows (kit.claims.verdict): the
+    worker judges with the code the build checked the claims with."""
+    frame = json.loads(frame_json)
+    return json.dumps(claims.verdict(json.loads(claims_json), json.loads(labels_json), frame["result"], frame["readouts"]))
 
 
 class Run:

@@ -16,10 +16,11 @@ An author writes, in a topic's Markdown, a fenced block
 the prose, inline values such as `{{ no-gate.variants.none.sink_ratio:.1% }}` (`page.` reads
 the page's own first frame). The build runs every experiment's setting through
 the simulator (cached by the same key as first frames), checks each claim at every seed
-(sitegen/claims.py), and writes the values found; a false claim, a path the result lacks or a
+(simulators/kit/claims.py), and writes the values found; a false claim, a path the result lacks or a
 setting the simulator refuses is a content error with its file and line. The page gets a
 "Try this" link per experiment (static/js/experiments.mjs) that sets the simulator to it, runs
-it, and checks the claims again on the reader's own result.
+it, and shows the claims' verdict on the reader's own result: the build's at the seeds it ran,
+the worker's (the same Python, simulators.kit.claims.verdict) at any other.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from simulators.kit import claims as C
 from simulators.kit import params as P
 from simulators.kit.contract import Frame, lookup
 
-from . import claims as C
 from . import frontmatter, mathtex, schema
 from .errors import ContentError
 from .first_frames import Setting, compute
@@ -45,7 +46,7 @@ _VALUE = re.compile(r"\{\{(.*?)\}\}")
 _VALUE_PARTS = re.compile(r"^\s*(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<path>\w+(?:\.\w+)*)\s*(?::(?P<format>[^{}]*?))?\s*$")
 BLOCK_TOKEN = "EXPERIMENTBLOCK{}END"
 VALUE_TOKEN = "EXPERIMENTVALUE{}END"
-DEFAULT_FORMAT = ".3g"
+DEFAULT_FORMAT = C.DEFAULT_FORMAT
 
 
 @dataclass
@@ -266,7 +267,7 @@ def _check_claims(source: str, e: Experiment) -> list[ContentError]:
             try:
                 holds = C.evaluate(claim.tree, frame.result)
             except (KeyError, TypeError, ZeroDivisionError) as exc:
-                errors.append(ContentError(source, line, f"experiment {e.name}", f"claim '{claim.text}': {_reason(exc)} (seed {seed})"))
+                errors.append(ContentError(source, line, f"experiment {e.name}", f"claim '{claim.text}': {C.reason(exc)} (seed {seed})"))
                 break
             if not holds:
                 found = _values_text(claim, frame.result)
@@ -299,12 +300,8 @@ def _check_values(source: str, page, found: PageExperiments) -> list[ContentErro
                 as_tex(_shown(value, page, found))
         except (KeyError, TypeError, ValueError) as exc:
             errors.append(ContentError(source, value.line, "body",
-                                       f"inline value '{value.experiment}.{value.path}': {_reason(exc)}"))
+                                       f"inline value '{value.experiment}.{value.path}': {C.reason(exc)}"))
     return errors
-
-
-def _reason(exc: Exception) -> str:
-    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
 def _param_error(source: str, e: Experiment, error: P.ParamError) -> ContentError:
@@ -364,7 +361,7 @@ def as_tex(text: str) -> str:
 
 
 def _shown(value: InlineValue, page, found: PageExperiments) -> str:
-    return _range([lookup(f.result, value.path) for f in _frames_of(value, page, found)], value.format)
+    return C.shown_range([lookup(f.result, value.path) for f in _frames_of(value, page, found)], value.format)
 
 
 def _frames_of(value: InlineValue, page, found: PageExperiments) -> list[Frame]:
@@ -379,17 +376,6 @@ def stray_blocks(html_text: str, source: str, found: PageExperiments) -> list[Co
             for e in found.experiments if f"<p>{e.token}</p>" not in html_text]
 
 
-def _range(values: list, spec: str) -> str:
-    """One value, or the lowest and highest over the seeds when they differ as written."""
-    texts = [format(v, spec) for v in values]
-    if len(set(texts)) == 1:
-        return texts[0]
-    numbers = [v for v in values if isinstance(v, (int, float))]
-    if len(numbers) == len(values):
-        return f"{format(min(numbers), spec)}–{format(max(numbers), spec)}"
-    return ", ".join(texts)
-
-
 def _box(page, e: Experiment) -> str:
     readouts = {r.path: r for r in page.simulator.readouts}
 
@@ -398,7 +384,7 @@ def _box(page, e: Experiment) -> str:
 
     def shown(path: str) -> str:
         spec = readouts[path].format if path in readouts else DEFAULT_FORMAT
-        return _range([n for f in e.frames for n in C.numbers_at(f.result, path)], spec)
+        return C.shown_range([n for f in e.frames for n in C.numbers_at(f.result, path)], spec)
 
     paths: list[str] = []  # in the order the claims first read them
     for claim, _ in e.claims:
@@ -412,9 +398,11 @@ def _box(page, e: Experiment) -> str:
     if first_seed != page.seed:
         query["seed"] = str(first_seed)
     href = "?" + urlencode(query) + "#simulator" if query else "#simulator"
+    texts, labels = [claim.text for claim, _ in e.claims], {p: label(p) for p in paths}
+    # The build's verdict at each seed it ran; the worker judges any other seed with the same code.
+    verdicts = {str(seed): C.verdict(texts, labels, f.result, f.readouts) for seed, f in zip(e.seeds, e.frames)}
     data = {"label": e.label, "params": e.values, "seed": first_seed, "seeds": e.seeds,
-            "claims": [{"text": claim.text, "tree": claim.tree} for claim, _ in e.claims],
-            "paths": {p: label(p) for p in paths}}  # the page formats a readout as the simulator does, any other number to 3 figures
+            "claims": texts, "labels": labels, "verdicts": verdicts}
     return (
         f'<aside class="experiment" id="experiment-{e.name}" data-experiment="{e.name}" data-claim-status="checked" '
         f'aria-labelledby="experiment-{e.name}-label">\n'

@@ -1,76 +1,8 @@
 // Experiments in the prose (sitegen/experiments.py): "Try this" sets the page's simulator to the
-// experiment's setting and runs it; every final result at that setting is checked against the
-// experiment's claims, as the build checked them, and the verdict is shown beside it.
-
-// The claim trees of sitegen/claims.py, walked the same way as its `evaluate`.
-function evaluate(tree, result) {
-  const [head, ...rest] = tree;
-  if (head === "compare") {
-    const [ops, sides] = rest;
-    const values = sides.map((side) => evaluate(side, result));
-    return ops.every((op, i) => compare(op, values[i], values[i + 1]));
-  }
-  if (head === "num") return rest[0];
-  if (head === "path") return numberAt(result, rest[0]);
-  if (head === "min" || head === "max") {
-    const values = rest.flatMap((child) => (child[0] === "path" ? numbersAt(result, child[1]) : [evaluate(child, result)]));
-    return head === "min" ? Math.min(...values) : Math.max(...values);
-  }
-  const args = rest.map((child) => evaluate(child, result));
-  switch (head) {
-    case "neg": return -args[0];
-    case "abs": return Math.abs(args[0]);
-    case "+": return args[0] + args[1];
-    case "-": return args[0] - args[1];
-    case "*": return args[0] * args[1];
-    case "/":
-      if (args[1] === 0) throw new Error("division by zero");
-      return args[0] / args[1];
-    default: throw new Error(`unknown operation '${head}'`);
-  }
-}
-
-// Numbers within 1e-9 (relative) are equal, as sitegen/claims.py TOLERANCE says.
-function compare(op, a, b) {
-  const same = Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-  return { "<": a < b && !same, "<=": a < b || same, ">": a > b && !same, ">=": a > b || same, "==": same, "!=": !same }[op];
-}
-
-// simulators/kit/contract.py lookup: dict keys or list indices along a dotted path.
-function lookup(result, path) {
-  let value = result;
-  for (const part of path.split(".")) {
-    if (value === null || value === undefined) break;
-    value = Array.isArray(value) && /^\d+$/.test(part) ? value[Number(part)] : value[part];
-  }
-  return value;
-}
-
-function asNumber(value, path) {
-  if (typeof value === "boolean") return Number(value);
-  if (typeof value !== "number") throw new Error(`the result has no number at '${path}'`);
-  return value;
-}
-
-function numberAt(result, path) {
-  return asNumber(lookup(result, path), path);
-}
-
-// A path with "*": the numbers at every item there (claims.py numbers_at).
-function numbersAt(result, path) {
-  const at = path.indexOf(".*");
-  if (at < 0) return [numberAt(result, path)];
-  const items = Object.values(lookup(result, path.slice(0, at)) ?? {});
-  const rest = path.slice(at + 3);
-  return items.flatMap((item) => (rest ? numbersAt(item, rest) : [asNumber(item, path)]));
-}
-
-// Readouts come formatted by the simulator; any other number is shown to three figures.
-function shown(frame, path) {
-  if (frame.readouts[path] !== undefined) return frame.readouts[path];
-  const numbers = numbersAt(frame.result, path).map((n) => String(Number(n.toPrecision(3))));
-  return numbers.length === 1 ? numbers[0] : `${Math.min(...numbers)}–${Math.max(...numbers)}`;
-}
+// experiment's setting and runs it; every final result at that setting gets the claims' verdict
+// beside it. No claim is evaluated here: at a seed the build ran, the page shows the build's
+// verdict; at any other, the simulator's worker judges with the same Python
+// (simulators.kit.claims.verdict), which also formats the values shown.
 
 const FROM = {
   live: "computed in your browser",
@@ -109,31 +41,37 @@ class Experiment {
       && (active === this || this.config.seeds.includes(Number(result.seed)));
   }
 
-  check({ frame, path, cached }) {
+  async check({ frame, path, cached }) {
+    const checking = this.checking = (this.checking ?? 0) + 1; // a later result replaces this one
     if (!this.matches(frame.result)) {
       if (this.asked) { this.asked = false; this.say(""); } // the reader moved on before it finished
       return;
     }
     const seed = Number(frame.result.seed);
-    let verdict;
-    try {
-      const failing = this.config.claims.filter((claim) => !evaluate(claim.tree, frame.result));
-      verdict = failing.length === 0 ? "holds" : "fails";
-      const values = Object.entries(this.config.paths).map(([p, label]) => `${label} ${shown(frame, p)}`).join("; ");
-      const where = cached ? "shown again" : FROM[path];
-      const checked = this.config.seeds.includes(seed) ? "" :
-        ` The build checked ${this.config.seeds.length > 1 ? "seeds" : "seed"} ${this.config.seeds.join(", ")}; a toy this small can behave differently at another seed.`;
-      this.say(verdict === "holds"
-        ? `Your run (seed ${seed}, ${where}): the claims hold. ${values}.`
-        : `Your run (seed ${seed}, ${where}): ${failing.length === 1 ? "a claim does" : "claims do"} not hold (${failing.map((c) => c.text).join("; ")}). ${values}.${checked}`);
-    } catch (error) {
-      verdict = "fails";
-      this.say(`Your run (seed ${seed}): the claims could not be checked (${error.message}).`);
+    let verdict = this.config.verdicts[String(seed)];
+    if (!verdict) {
+      this.say(`Your run (seed ${seed}): checking the claims…`);
+      try {
+        verdict = await this.simulator.judge(this.config.claims, this.config.labels, frame);
+      } catch (error) {
+        verdict = { error: error.message };
+      }
+      if (checking !== this.checking) return;
     }
-    this.box.dataset.claimLive = verdict;
+    const where = cached ? "shown again" : FROM[path];
+    const checked = this.config.seeds.includes(seed) ? "" :
+      ` The build checked ${this.config.seeds.length > 1 ? "seeds" : "seed"} ${this.config.seeds.join(", ")}; a toy this small can behave differently at another seed.`;
+    if (verdict.error) this.say(`Your run (seed ${seed}): the claims could not be checked (${verdict.error}).`);
+    else if (verdict.holds) this.say(`Your run (seed ${seed}, ${where}): the claims hold. ${verdict.found}.`);
+    else {
+      const failing = verdict.failing;
+      this.say(`Your run (seed ${seed}, ${where}): ${failing.length === 1 ? "a claim does" : "claims do"} not hold (${failing.join("; ")}). ${verdict.found}.${checked}`);
+    }
+    const holds = Boolean(verdict.holds);
+    this.box.dataset.claimLive = holds ? "holds" : "fails";
     if (this.asked) {
       this.asked = false;
-      this.simulator.showExperiment(`${this.config.label}: ${verdict === "holds" ? "the claims hold on this run" : "a claim does not hold on this run"}.`,
+      this.simulator.showExperiment(`${this.config.label}: ${holds ? "the claims hold on this run" : "a claim does not hold on this run"}.`,
         `#${this.box.id}`);
     }
   }

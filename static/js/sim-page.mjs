@@ -37,6 +37,23 @@ class SimulatorPage extends Simulator {
     this.view.showExperiment(text, back);
   }
 
+  // An experiment's verdict on a frame, judged in the worker by the build's own code (started for
+  // it if need be): simulators.kit.claims.verdict.
+  async judge(claims, labels, frame) {
+    if (!this.runtime.ready) await this.runtimeUp();
+    return this.runtime.judge(claims, labels, frame);
+  }
+
+  runtimeUp() {
+    return new Promise((resolve, reject) => {
+      const failed = () => reject(new Error(`the interactive runtime could not load (${this.failure})`));
+      if (this.failure) return failed();
+      this.root.addEventListener("simulator-live", resolve, { once: true });
+      this.root.addEventListener("simulator-failed", failed, { once: true });
+      this.startNow?.();
+    });
+  }
+
   // --- for tests and benchmarks -------------------------------------------------------
   get form() { return this.controls.form; }
   get warming() { return this.warmingUp; }

@@ -23,6 +23,7 @@ const handlers = {
   cancel: runs.cancel,
   forget: runs.forget,
   warm: runs.warmUp,
+  judge: runs.judge,
 };
 
 self.onmessage = (event) => dispatch(event.data, handlers);

@@ -1,5 +1,5 @@
 """Experiments in the prose: their grammar, the build's check of every claim, and the values it
-writes into the text (sitegen/experiments.py, sitegen/claims.py). The reader's side (Try this,
+writes into the text (sitegen/experiments.py, simulators/kit/claims.py). The reader's side (Try this,
 the live verdict) is in test_experiments_browser.py."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from simulators import REGISTRY, bridge
 from simulators.kit.contract import lookup
-from sitegen import claims as C
+from simulators.kit import claims as C
 from sitegen import experiments as X
 from sitegen.errors import BuildFailed
 from sitegen.first_frames import PageSimulator
@@ -71,6 +71,18 @@ def test_a_path_to_something_not_a_number_is_named():
         C.evaluate(C.parse("a.c > 1").tree, {"a": {"b": 1}})
     with pytest.raises(TypeError, match="'phase' is str 'done', not a number"):
         C.evaluate(C.parse("phase > 1").tree, {"phase": "done"})
+
+
+@pytest.mark.parametrize("claims, labels, result, readouts, expected", [
+    (["a > 0.5"], {"a": "A"}, {"a": 0.65}, {"a": "65%"}, {"holds": True, "failing": [], "found": "A 65%"}),
+    (["a > 0.5", "b > 2"], {"a": "A", "b": "B"}, {"a": 0.25, "b": 1234.0}, {}, {"holds": False, "failing": ["a > 0.5"], "found": "A 0.25; B 1.23e+03"}),
+    (["flag > 0"], {"flag": "Flag"}, {"flag": True}, {}, {"error": "'flag' is bool 'True', not a number"}),
+    (["a.b > 1"], {"a.b": "AB"}, {"a": {}}, {}, {"error": "result has no 'a.b' (stops at 'b')"}),
+    (["a > b / 0"], {"a": "A"}, {"a": 1, "b": 1}, {}, {"error": "division by zero"}),
+])
+def test_a_verdict_is_what_the_page_shows_formatted_in_python(claims, labels, result, readouts, expected):
+    """The one evaluator: the build ships this for its seeds, and the worker gives it for others."""
+    assert C.verdict(claims, labels, result, readouts) == expected
 
 
 # --- blocks and inline values in a body --------------------------------------------
@@ -249,10 +261,15 @@ def test_the_built_page_shows_values_the_simulator_computes(built_site):
         config = json.loads(re.search(r"data-experiment-config>(.*?)</script>", box).group(1))
         results = [bridge.result("gated_attention", config["params"], seed) for seed in config["seeds"]]
         for claim in config["claims"]:  # what the build says it checked does hold, at every seed
-            assert all(C.evaluate(C.parse(claim["text"]).tree, r) for r in results), (name, claim["text"])
+            assert all(C.evaluate(C.parse(claim).tree, r) for r in results), (name, claim)
+        # and the verdict it ships for each of those seeds is the one the worker would give
+        for seed, verdict in config["verdicts"].items():
+            shown = bridge.frame("gated_attention", config["params"], int(seed))
+            assert verdict == json.loads(bridge.judge(json.dumps(config["claims"]), json.dumps(config["labels"]), shown.to_json()))
+            assert verdict["holds"] is True and verdict["failing"] == []
         assert 'data-action="try"' in box and 'data-claim-status="checked"' in box
         for path, spec, shown in re.findall(rf'data-value="{name}\.([\w.]+)" data-format="([^"]+)">([^<]+)<', html):
-            assert unescape(shown) == X._range([lookup(r, path) for r in results], unescape(spec)), (name, path)
+            assert unescape(shown) == C.shown_range([lookup(r, path) for r in results], unescape(spec)), (name, path)
     page_values = re.findall(r'data-value="page\.([\w.]+)" data-format="([^"]+)">([^<]+)<', html)
     default = bridge.result("gated_attention", {}, 0)
     for path, spec, shown in page_values:

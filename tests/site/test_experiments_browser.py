@@ -44,12 +44,12 @@ def test_try_this_sets_the_url_and_controls_runs_and_checks_the_claims(page, sit
     expected = bridge.frame("gated_attention", config["params"], config["seed"])
     live = page.text_content('[data-experiment="sink-forms"] [data-experiment-live]')
     assert f"seed {config['seed']}" in live and "the claims hold" in live
-    for path, label in config["paths"].items():  # the values shown are the simulator's own
+    for path, label in config["labels"].items():  # the values shown are the simulator's own
         if path in expected.readouts:
             assert f"{label} {expected.readouts[path]}" in live
             assert page.text_content(f'{ROOT} [data-readout="{path}"]') == expected.readouts[path]
-        else:  # to three figures, as JavaScript writes them
-            assert f"{label} {float(f'{lookup(expected.result, path):.3g}')!r}".removesuffix(".0") in live
+        else:  # to three figures, as the build writes them
+            assert f"{label} {lookup(expected.result, path):.3g}" in live
     note = page.locator("[data-sim-experiment]")
     assert note.is_visible() and note.locator("a").get_attribute("href") == "#experiment-sink-forms"
 
@@ -69,3 +69,24 @@ def test_another_seed_can_break_a_claim_and_the_page_says_so(page, site_url):
     assert at_zero <= 0.5  # the claim really is false there
     assert "seed 0" in live and "variants.elementwise.sink_ratio > 0.5" in live
     assert re.search(r"The build checked seed 2\b", live)
+    # judged in the worker by the build's own Python, which formats the values too
+    at_seed_0 = bridge.frame("gated_attention", config["params"], 0)
+    judged = json.loads(bridge.judge(json.dumps(config["claims"]), json.dumps(config["labels"]), at_seed_0.to_json()))
+    assert judged["holds"] is False and f"({'; '.join(judged['failing'])}). {judged['found']}." in live
+
+
+def test_the_worker_judges_as_the_build_does_where_the_old_javascript_copy_did_not(page, site_url):
+    """A boolean where a number belongs (the build refuses it; a JavaScript copy counted it as 1)
+    and a large number (the build writes 1.23e+03; JavaScript's toPrecision wrote 1230)."""
+    page.goto(site_url + PAGE)
+    cases = [(["flag > 0"], {"flag": "Flag"}, {"result": {"flag": True}, "readouts": {}}),
+             (["big > 1000"], {"big": "Big"}, {"result": {"big": 1234.0}, "readouts": {}}),
+             (["min(curve.*) < 0.5"], {"curve.*": "Curve"}, {"result": {"curve": [0.25, 0.75]}, "readouts": {}})]
+    for claims, labels, frame in cases:
+        in_browser = page.evaluate("([c, l, f]) => document.querySelector('[data-sim]').simulator.judge(c, l, f)", [claims, labels, frame])
+        built = json.loads(bridge.judge(json.dumps(claims), json.dumps(labels), json.dumps(frame)))
+        assert in_browser == built
+    assert built == {"holds": True, "failing": [], "found": "Curve 0.25–0.75"}
+    boolean, large = (json.loads(bridge.judge(json.dumps(c), json.dumps(l), json.dumps(f))) for c, l, f in cases[:2])
+    assert boolean == {"error": "'flag' is bool 'True', not a number"}
+    assert large == {"holds": True, "failing": [], "found": "Big 1.23e+03"}

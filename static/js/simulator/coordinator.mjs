@@ -40,9 +40,7 @@ export class Simulator {
     this.enter("loading");
   }
 
-  enter(state) {
-    this.state = this.root.dataset.simState = state;
-  }
+  enter(state) { this.state = this.root.dataset.simState = state; }
 
   // After a run ends, or the runtime comes or goes: the state that nothing under way leaves.
   settle() {
@@ -94,6 +92,7 @@ export class Simulator {
       progress: current(({ progress, phase, remaining }) => this.view.showProgress(progress, phase, remaining)),
       partial: current(({ payload, remaining }) => this.show(JSON.parse(payload), false, remaining)),
       result: current(({ id, payload, worked }) => this.showFinal(JSON.parse(payload), this.confirmed.has(id) ? "on-request" : "live", { worked })),
+      verdict: (message) => this.runtime.answered(message), // judged for an experiment (sim-page.mjs)
     };
   }
 
@@ -106,7 +105,7 @@ export class Simulator {
     this.root.dataset.simTimings = JSON.stringify(timings);
     this.makesSnapshot = !timings.from_snapshot && !timings.snapshot_refused;
     this.controls.enable();
-    document.dispatchEvent(new CustomEvent("simulator-live")); // static/js/offline.js keeps the runtime now
+    this.root.dispatchEvent(new CustomEvent("simulator-live", { bubbles: true })); // static/js/offline.js keeps the runtime now
     // A link answered from the build's frames before the runtime was up keeps saying so.
     this.view.setStatus("live", this.resultText ? `${this.resultText} Ready to re-run in your browser.`
       : "Ready: change a setting to re-run the simulator in your browser.");
@@ -125,7 +124,7 @@ export class Simulator {
     this.runtime.lost();
     this.failure = reason; // settings the build computed still show; others say why they cannot run
     this.settle();
-    document.dispatchEvent(new CustomEvent("simulator-failed")); // static/js/offline.js waits no longer
+    this.root.dispatchEvent(new CustomEvent("simulator-failed", { bubbles: true })); // static/js/offline.js waits no longer
     this.view.setStatus("error",
       `The interactive runtime could not load (${reason}). The figure shows the result computed when this page was built, at the default settings.`);
   }

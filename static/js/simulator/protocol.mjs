@@ -22,6 +22,8 @@ export const toWorker = {
   // compute the page's own setting in the background: fills the simulator's caches so that its
   // view-only controls answer at once
   warm: ({ sim, module, params, seed }, viewOnly) => ({ type: "warm", sim, module, params, seed, viewOnly }),
+  // an experiment's claims (their text) on a frame the page shows ({result, readouts}); labels: path -> name
+  judge: (id, claims, labels, frame) => ({ type: "judge", id, claims, labels, frame }),
 };
 
 // Worker -> page
@@ -40,6 +42,8 @@ export const toPage = {
   estimate: (id, { remaining, worked, progress, download }) => ({ type: "estimate", id, remaining, worked, progress, download }),
   stopped: (id, { remaining, worked, progress, download }) => ({ type: "stopped", id, remaining, worked, progress, download }),
   error: (id, message) => ({ type: "error", id, message }),
+  // simulators.kit.claims.verdict: {holds, failing, found} or {error}
+  verdict: (id, verdict) => ({ type: "verdict", id, verdict }),
 };
 
 // handlers[message.type](message). A type the receiver has no handler for is a bug on one

@@ -30,6 +30,8 @@ export class RuntimeClient {
     this.worker = null;
     this.ready = false; // the worker has booted and imported the simulator
     this.watchdog = null;
+    this.verdicts = new Map(); // judge request id -> resolve, until the worker answers
+    this.judged = 0;
   }
 
   get started() {
@@ -52,6 +54,8 @@ export class RuntimeClient {
     this.worker?.terminate();
     this.worker = null;
     this.ready = false;
+    for (const resolve of this.verdicts.values()) resolve({ error: "the runtime restarted before it answered" });
+    this.verdicts.clear();
   }
 
   // The worker reported that it cannot run (its boot failed).
@@ -74,6 +78,19 @@ export class RuntimeClient {
 
   warm(params, seed) {
     this.post(toWorker.warm(this.setting(params, seed), this.config.viewOnly));
+  }
+
+  // The verdict of claims on a frame, judged in the worker (a promise of simulators.kit.claims.verdict).
+  judge(claims, labels, frame) {
+    const id = ++this.judged;
+    this.post(toWorker.judge(id, claims, labels, { result: frame.result, readouts: frame.readouts }));
+    return new Promise((resolve) => this.verdicts.set(id, resolve));
+  }
+
+  // The worker's answer to judge().
+  answered({ id, verdict }) {
+    this.verdicts.get(id)?.(verdict);
+    this.verdicts.delete(id);
   }
 
   setting(params, seed) {

@@ -278,3 +278,15 @@ export function warmUp(message) {
   });
   warming = job;
 }
+
+// An experiment's verdict, by the code the build checked it with; a run under way is not disturbed.
+export function judge({ id, claims, labels, frame }) {
+  const json = (value) => JSON.stringify(value);
+  let verdict;
+  try {
+    verdict = JSON.parse(runtime.bridge.judge(json(claims), json(labels), json({ result: frame.result, readouts: frame.readouts })));
+  } catch (err) {
+    verdict = { error: pythonMessage(err) };
+  }
+  post(toPage.verdict(id, verdict));
+}

@@ -9,9 +9,10 @@
     path        := name ("." (name | index | "*"))*        a place in the result: variants.none.sink_ratio;
                                                            "*" stands for every item there: min(curve.*.1)
 
-Text from a content file is parsed here into a tree of lists, never evaluated as code. The tree
-is plain JSON, so the page evaluates the very same claim on a reader's live result
-(static/js/experiments.mjs walks it the way `evaluate` does here).
+Text from a content file is parsed here into a tree of lists, never evaluated as code. This is
+the one evaluator: the build checks claims with it (sitegen/experiments.py), and the simulator
+worker judges a reader's own run with it (`verdict`, through simulators.bridge.judge), so the
+page only shows what Python decided and formatted.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from simulators.kit.contract import lookup
+from .contract import lookup
 
 COMPARATORS = ("<=", ">=", "==", "!=", "<", ">")
 FUNCTIONS = {"abs": 1, "min": 1, "max": 1}  # the fewest values each takes; min and max take any number
@@ -225,3 +226,35 @@ def _compare(op: str, a: float, b: float) -> bool:
     same = abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
     return {"<": a < b and not same, "<=": a < b or same, ">": a > b and not same, ">=": a > b or same,
             "==": same, "!=": not same}[op]
+
+
+DEFAULT_FORMAT = ".3g"  # a number no readout formats is shown to three figures
+
+
+def shown_range(values: list, spec: str = DEFAULT_FORMAT) -> str:
+    """One value, or the lowest and highest over several (seeds, or the items of a "*" path)
+    when they differ as written."""
+    texts = [format(v, spec) for v in values]
+    if len(set(texts)) == 1:
+        return texts[0]
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    if len(numbers) == len(values):
+        return f"{format(min(numbers), spec)}–{format(max(numbers), spec)}"
+    return ", ".join(texts)
+
+
+def reason(exc: Exception) -> str:
+    """Why a claim could not be evaluated, as a reader should read it."""
+    return exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+def verdict(claims: list[str], labels: dict[str, str], result: dict, readouts: dict[str, str]) -> dict:
+    """How an experiment's claims fare on one result, ready to show: {"holds": bool, "failing":
+    [claim text], "found": "label value; …"}, each value a readout as the simulator formats it or
+    any other number to three figures; or {"error": why the claims could not be checked}."""
+    try:
+        failing = [text for text in claims if not evaluate(parse(text).tree, result)]
+        found = "; ".join(f"{label} {readouts.get(path) or shown_range(numbers_at(result, path))}" for path, label in labels.items())
+    except (ClaimError, KeyError, TypeError, ZeroDivisionError) as exc:
+        return {"error": reason(exc)}
+    return {"holds": not failing, "failing": failing, "found": found}
