@@ -37,6 +37,10 @@ DEFAULT_SEQUENCE = "A=3 B=5 C=1 ?A D=2 E=7 ?C F=0 G=4 ?E H=6 ?B"
 
 # Controls that re-read cached work (trained models, reverse runs): the worker warms them up.
 VIEW_ONLY = ("sequence", "head")
+# Each head of the page's own models ships precomputed (kit.contract GRID): one training at build
+# time, and the reader's head change answers at once, before the runtime or its warm-up (a head
+# past the page's `heads` is refused by its bound and left out).
+GRID = {"head": [1, 2, 3, 4]}
 
 PARAMS = [
     {"name": "sequence", "kind": "text", "default": DEFAULT_SEQUENCE, "max_length": 200,

@@ -213,6 +213,23 @@ def test_each_shipped_depth_answers_precomputed_before_the_runtime_loads(page, s
         assert f"depth={depth}" in page.url or depth == 4
 
 
+def test_each_head_of_the_page_models_answers_precomputed_before_the_runtime_loads(page, site_url):
+    """Gated attention's head shown is a view of the page's own models: the build ships each
+    head (its GRID), so a reader's head change needs neither the runtime nor its warm-up."""
+    root = "[data-sim=gated_attention]"
+    page.route("**/pyodide-*/**", lambda route: route.abort())  # a runtime that never arrives
+    page.goto(site_url + "gated-attention/")
+    heads = bridge.result("gated_attention", {}, 0)["params"]["heads"]
+    for request, head in enumerate([*range(2, heads + 1), 1], start=1):
+        set_control(page, root, "head", head)
+        assert settle(page, root, request, timeout=10_000) == "precomputed"
+        expected = bridge.frame("gated_attention", {"head": head}, 0)
+        assert page.text_content(f'{root} [data-readout="variants.none.sink_ratio"]') == expected.readouts["variants.none.sink_ratio"]
+        assert shown_result(page, root) == expected.result
+        assert page.text_content(f"{root} [data-sim-table-caption]") == expected.table["caption"]
+    assert page.evaluate(f"document.querySelector('{root}').simulator.ready") is False
+
+
 def test_a_link_to_a_view_only_setting_still_warms_and_waits_for_it(page, site_url):
     """Diffusion's time shown is view-only: a link to t = 600 is answered by the warm-up's caches."""
     root = "[data-sim=diffusion]"
