@@ -8,12 +8,33 @@ def _bibtex_escape(text: str) -> str:
     return text.replace("&", r"\&").replace("%", r"\%")
 
 
+# Proceedings by venue name (the venue's first word): any other venue is written as given.
+PROCEEDINGS = {
+    "neurips": "Advances in Neural Information Processing Systems",
+    "iclr": "International Conference on Learning Representations",
+    "icml": "Proceedings of Machine Learning Research",
+}
+
+
 def _booktitle(venue: str) -> str:
-    """'NeurIPS 2025 (Datasets & Benchmarks track)' -> the proceedings, then the track after a
-    comma, so that no brackets nest."""
+    """'NeurIPS 2025 (Datasets & Benchmarks track)' -> the proceedings with the venue after them,
+    then the track after a comma, so that no brackets nest."""
     name, _, track = venue.partition(" (")
-    book = f"Advances in Neural Information Processing Systems ({name})"
+    proceedings = PROCEEDINGS.get(name.split()[0].lower()) if name.split() else None
+    book = f"{proceedings} ({name})" if proceedings else name
     return _bibtex_escape(f"{book}, {track.rstrip(')')}" if track else book)
+
+
+def preprint_only(meta: dict) -> bool:
+    """A paper whose venue is arXiv itself: cited as @misc, with no proceedings."""
+    return meta["venue"].split(" (")[0].split()[0].lower() == "arxiv"
+
+
+def distinction(meta: dict) -> str:
+    """What a topic's header and card say of the paper: 'NeurIPS 2025 · Best Paper', or the venue
+    alone when it has no award (a track in brackets is left to the citation)."""
+    venue = meta["venue"].split(" (")[0]
+    return f"{venue} · {meta['award']}" if meta.get("award") else venue
 
 
 def _sentence(text: str) -> str:
@@ -25,7 +46,7 @@ def bibtex(meta: dict) -> str:
     fields = [
         ("title", "{" + _bibtex_escape(meta["title"]) + "}"),
         ("author", " and ".join(meta["authors"])),
-        ("booktitle", _booktitle(meta["venue"])),
+        *([] if preprint_only(meta) else [("booktitle", _booktitle(meta["venue"]))]),
         ("year", str(meta["year"])),
         ("eprint", meta["arxiv"]),
         ("archivePrefix", "arXiv"),
@@ -34,7 +55,8 @@ def bibtex(meta: dict) -> str:
     if meta.get("openreview"):
         fields.append(("note", f"OpenReview id {meta['openreview']}"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@inproceedings{{{meta['bibtex_key']},\n{body}\n}}"
+    kind = "misc" if preprint_only(meta) else "inproceedings"
+    return f"@{kind}{{{meta['bibtex_key']},\n{body}\n}}"
 
 
 def short_citation(meta: dict) -> str:

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 from simulators.kit.svg import SUBSCRIPT
 
 from . import csp
-from .citation import bibtex, short_citation
+from .citation import bibtex, distinction, short_citation
 from .disk_cache import key_of
 
 SIMULATOR_MARKER = "<!-- simulator -->"
@@ -33,6 +33,7 @@ def environment(templates_dir: Path, cache_dir: Path | None = None) -> jinja2.En
         lstrip_blocks=True,
     )
     env.filters["subscripts"] = subscripts
+    env.filters["distinction"] = distinction  # a topic's venue and award, as its header says them
     return env
 
 

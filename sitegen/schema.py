@@ -18,8 +18,6 @@ SRI = re.compile(r"^sha(256|384|512)-[A-Za-z0-9+/]+=*$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 BASE_PATH = re.compile(r"^/(.*/)?$")  # where a host serves the site: site.yaml, --base-path, --serve
 
-AWARDS = ("Best Paper", "Best Paper, Datasets & Benchmarks", "Runner-Up")
-
 
 @dataclass(frozen=True)
 class Field:
@@ -143,10 +141,12 @@ SITE_SCHEMA: dict[str, Field] = {
     "repository": _text(required=False, pattern=HTTPS_URL, pattern_hint="an https:// URL"),
     "license": _text(),
     "topic_sections": Field(list, items=_text(), min_items=1),
-    "quick_start": Field(list, items=Field(dict, fields=QUICK_START_PATH), min_items=1),
+    "quick_start": Field(list, required=False, default=list, items=Field(dict, fields=QUICK_START_PATH)),  # reading paths on the home page
     "runtime": Field(dict, fields=RUNTIME),
     # A service worker keeps the pages and (once a simulator has run) the runtime for offline reading.
     "offline": Field(bool, required=False, default=True),
+    # The home page's heading over the topic cards.
+    "topics_heading": _text(required=False, default="Topics"),
     # Megabytes of precomputed frames (one click away, a simulator's grid) one page may ship; more fails the build.
     "precomputed_budget_mb": Field((int, float), required=False, default=8),
 }
@@ -165,7 +165,7 @@ TOPIC_SCHEMA: dict[str, Field] = {
     "slug": _text(required=False, pattern=SLUG, pattern_hint="a slug (lowercase letters, digits, single hyphens)"),
     "order": Field(int),
     "hook": _text(),
-    "award": _text(choices=AWARDS),
+    "award": _text(required=False),  # as the venue names it; without one, a topic shows its venue alone
     "authors": Field(list, items=_text(), min_items=1),
     "affiliations": _text(required=False),
     "venue": _text(),

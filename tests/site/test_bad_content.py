@@ -134,12 +134,12 @@ def test_missing_required_section(content_copy, tmp_path):
 def test_all_errors_are_reported_together(content_copy, tmp_path):
     edit(topic(content_copy), "order: 2", "order: second")
     other = content_copy / "topics" / "rlvr-reasoning.md"
-    edit(other, "award: Runner-Up", "award: Runner Up")
+    edit(other, "year: 2025", "year: twenty-five")
     errors = errors_of(content_copy, tmp_path)
     assert {Path(e.file).name for e in errors} == {"gated-attention.md", "rlvr-reasoning.md"}
-    award = next(e for e in errors if e.field == "award")
-    assert award.line == line_of(other, "award: Runner Up")
-    assert "'Runner Up' is not one of: Best Paper" in award.message
+    year = next(e for e in errors if e.field == "year")
+    assert year.line == line_of(other, "year: twenty-five")
+    assert "integer" in year.message
 
 
 def test_failed_build_leaves_previous_site_untouched(content_copy, tmp_path):

@@ -9,13 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import chromium
+from conftest import PROJECT_ROOT
 from axe import describe, violations
 from figure_metrics import contrasts, measure
 
 chromium.require()
 
-TOPICS = ["artificial-hivemind/", "diffusion-memorization/", "gated-attention/", "rlvr-reasoning/",
-          "superposition-scaling/", "thousand-layer-rl/", "transductive-online-learning/"]
+TOPICS = sorted(f"{p.stem}/" for p in (PROJECT_ROOT / "content" / "topics").glob("*.md") if "\nsimulator:" in p.read_text())
 SVG = "{http://www.w3.org/2000/svg}"
 
 
