@@ -1,7 +1,7 @@
 """The one adapter between a simulator and its callers: the site build, the browser worker and
 the tests. It validates params and seed once, runs the simulator, and returns frame envelopes
-(kit.contract.Frame). `run_json`, `frames_json` and `Run` take and return JSON text, so the worker
-moves plain strings across the Pyodide boundary and CPython tests call exactly what the browser calls.
+(kit.contract.Frame). `Run` and `judge` take and return JSON text, so the worker moves plain
+strings across the Pyodide boundary, and CPython tests call exactly what the browser calls.
 """
 
 from __future__ import annotations
@@ -78,15 +78,6 @@ def _labelled(sim: Simulator):
 def result(name: str, params: dict | None = None, seed=0) -> dict:
     """The final result alone, for tests and benchmarks."""
     return frame(name, params, seed).result
-
-
-def run_json(name: str, params_json: str, seed, module: str | None = None) -> str:
-    return frame(name, json.loads(params_json), seed, module).to_json()
-
-
-def frames_json(name: str, params_json: str, seed, module: str | None = None) -> Iterator[str]:
-    for each in frames(name, json.loads(params_json), seed, module):
-        yield each.to_json()
 
 
 def judge(claims_json: str, labels_json: str, frame_json: str) -> str:

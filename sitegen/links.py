@@ -44,10 +44,6 @@ def is_external(url: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
-def external_hosts(page_html: str) -> set[str]:
-    return {urlsplit(v).netloc for _, v in parse(page_html).links if urlsplit(v).scheme in ("http", "https")}
-
-
 def resolve(page: PurePosixPath, href: str) -> tuple[PurePosixPath, str]:
     """Site-relative target of `href` written on `page` (both relative to the site root)."""
     parts = urlsplit(href)

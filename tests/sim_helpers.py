@@ -3,6 +3,9 @@ validates params and seed once. Simulators' own run/steps take checked settings 
 
 from __future__ import annotations
 
+import json
+from typing import Iterator
+
 from simulators import bridge
 
 
@@ -16,3 +19,14 @@ def runner(name: str):
         return [frame.result for frame in bridge.frames(name, params, seed)]
 
     return run, steps
+
+
+def run_json(name: str, params_json: str, seed) -> str:
+    """The final frame as JSON text, taking params as JSON text (what crosses the worker's boundary)."""
+    return bridge.frame(name, json.loads(params_json), seed).to_json()
+
+
+def frames_json(name: str, params_json: str, seed) -> Iterator[str]:
+    """Every frame as JSON text, as the build and the tests draw them."""
+    for each in bridge.frames(name, json.loads(params_json), seed):
+        yield each.to_json()

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim_helpers import frames_json, run_json
 from simulators import REGISTRY, bridge
 from simulators.kit.contract import Frame, lookup
 from simulators.kit import params as P
@@ -100,7 +101,7 @@ def test_table_rows_are_as_wide_as_its_columns(frames):
 
 def test_envelope_round_trips_through_json(frames):
     name, _, direct = frames
-    text = bridge.run_json(name, json.dumps(CHEAP[name]), 1)
+    text = run_json(name, json.dumps(CHEAP[name]), 1)
     assert Frame(**json.loads(text)) == Frame(**json.loads(direct.to_json()))
     assert set(json.loads(text)) == {"svg", "table", "readouts", "progress", "phase", "done", "result"}
 
@@ -292,7 +293,7 @@ def test_view_only_controls_reread_cached_work(name):
 def test_run_steps_through_the_same_frames_as_frames():
     """bridge.Run (what the worker drives) gives the partial results bridge.frames gives, drawn on request."""
     name = "superposition"
-    expected = [json.loads(text)["result"] for text in bridge.frames_json(name, json.dumps(CHEAP[name]), 3)]
+    expected = [json.loads(text)["result"] for text in frames_json(name, json.dumps(CHEAP[name]), 3)]
     run = bridge.Run(name, json.dumps(CHEAP[name]), 3)
     seen = []
     while run.advance():
