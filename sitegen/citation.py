@@ -16,25 +16,31 @@ PROCEEDINGS = {
 }
 
 
-def _booktitle(venue: str) -> str:
-    """'NeurIPS 2025 (Datasets & Benchmarks track)' -> the proceedings with the venue after them,
-    then the track after a comma, so that no brackets nest."""
+def _venue(venue: str) -> tuple[str, str, str]:
+    """'NeurIPS 2025 (Datasets & Benchmarks track)' -> its name, its track and the name's first
+    word in lower case, which says whose proceedings it is."""
     name, _, track = venue.partition(" (")
-    proceedings = PROCEEDINGS.get(name.split()[0].lower()) if name.split() else None
-    book = f"{proceedings} ({name})" if proceedings else name
-    return _bibtex_escape(f"{book}, {track.rstrip(')')}" if track else book)
+    return name, track.rstrip(")"), (name.split() or [""])[0].lower()
+
+
+def _booktitle(venue: str) -> str:
+    """The proceedings with the venue after them, then the track after a comma, so that no
+    brackets nest."""
+    name, track, first = _venue(venue)
+    book = f"{PROCEEDINGS[first]} ({name})" if first in PROCEEDINGS else name
+    return _bibtex_escape(f"{book}, {track}" if track else book)
 
 
 def preprint_only(meta: dict) -> bool:
     """A paper whose venue is arXiv itself: cited as @misc, with no proceedings."""
-    return meta["venue"].split(" (")[0].split()[0].lower() == "arxiv"
+    return _venue(meta["venue"])[2] == "arxiv"
 
 
 def distinction(meta: dict) -> str:
     """What a topic's header and card say of the paper: 'NeurIPS 2025 · Best Paper', or the venue
     alone when it has no award (a track in brackets is left to the citation)."""
-    venue = meta["venue"].split(" (")[0]
-    return f"{venue} · {meta['award']}" if meta.get("award") else venue
+    name = _venue(meta["venue"])[0]
+    return f"{name} · {meta['award']}" if meta.get("award") else name
 
 
 def _sentence(text: str) -> str:
@@ -43,10 +49,11 @@ def _sentence(text: str) -> str:
 
 
 def bibtex(meta: dict) -> str:
+    preprint = preprint_only(meta)
     fields = [
         ("title", "{" + _bibtex_escape(meta["title"]) + "}"),
         ("author", " and ".join(meta["authors"])),
-        *([] if preprint_only(meta) else [("booktitle", _booktitle(meta["venue"]))]),
+        *([] if preprint else [("booktitle", _booktitle(meta["venue"]))]),
         ("year", str(meta["year"])),
         ("eprint", meta["arxiv"]),
         ("archivePrefix", "arXiv"),
@@ -55,7 +62,7 @@ def bibtex(meta: dict) -> str:
     if meta.get("openreview"):
         fields.append(("note", f"OpenReview id {meta['openreview']}"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    kind = "misc" if preprint_only(meta) else "inproceedings"
+    kind = "misc" if preprint else "inproceedings"
     return f"@{kind}{{{meta['bibtex_key']},\n{body}\n}}"
 
 

@@ -154,7 +154,7 @@ def _format_problem(spec: str) -> str | None:
 
 def _tex_format_problem(spec: str) -> str | None:
     """Why a value formatted by `spec` could not be written inside a formula, or None."""
-    kind = spec[-1:] if spec[-1:].isalpha() or spec[-1:] == "%" else ""
+    kind = spec[-1:]
     if kind in ("s", "x", "X", "o", "b", "c"):
         return f"inside math a value needs a number format such as d, .2f, .0% or .3g, not '{kind}'"
     return None

@@ -156,7 +156,7 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
     for key, (setting, asking) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
             for page in asking:
-                page.precomputed.append((setting.values, setting.seed, frames[key]))
+                page.add_precomputed([(setting.values, setting.seed, frames[key])])
     _save_timings(cache, timings)
     return []
 

@@ -115,14 +115,13 @@ export class Controls {
     for (const element of this.root.querySelectorAll("input, select, textarea, button")) element.disabled = true;
   }
 
-  // `changed()` once per change: keystrokes and pastes into a field wait for a pause (or Enter,
+  // `changed()` once per change (the caller applies the rules between controls): keystrokes and pastes into a field wait for a pause (or Enter,
   // or leaving the field); a spinner step or a slider calls it at once.
   bind(changed) {
     const typing = (event) => typeof event.inputType === "string" && event.inputType !== ""
       && event.target.matches("textarea, input[type=text], input[type=number]");
     const now = () => {
       this.typingTimer = null;
-      this.applyDependencies();
       changed();
     };
     this.form.addEventListener("input", (event) => {
@@ -152,7 +151,6 @@ export class Controls {
       if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
       event.preventDefault();
       this.set(target.dataset.param, target.dataset.value);
-      this.applyDependencies();
       moved(target);
     };
     figure.addEventListener("click", move);
