@@ -13,6 +13,7 @@ from typing import Iterator
 
 from . import register, registered
 from .kit import claims
+from .kit import parts as parts_kit
 from .kit import params as P
 from .kit.assets import AssetMissing
 from .kit.contract import Frame, Simulator
@@ -87,6 +88,13 @@ def judge(claims_json: str, labels_json: str, frame_json: str) -> str:
     return json.dumps(claims.verdict(json.loads(claims_json), json.loads(labels_json), frame["result"], frame["readouts"]))
 
 
+def part_json(name: str, params_json: str, seed, key: str, module: str | None = None) -> str:
+    """One part of a run (kit.parts) as JSON text: what a helper worker computes for the page."""
+    sim, cfg, seed = _prepare(name, json.loads(params_json), seed, module)
+    with _labelled(sim):
+        return json.dumps(sim.part(cfg, seed, key), allow_nan=False)
+
+
 class Run:
     """One run that its caller steps through: `advance` computes the next partial result without
     drawing it, `frame_json` draws the current one. The worker draws only the frames it sends, and
@@ -94,7 +102,8 @@ class Run:
 
     def __init__(self, name: str, params_json: str, seed, module: str | None = None):
         self._sim, self._cfg, self._seed = _prepare(name, json.loads(params_json), seed, module)
-        self._results = self._sim.results(self._cfg, self._seed)
+        self._pool = parts_kit.Pool()
+        self._results = self._sim.results(self._cfg, self._seed, self._pool)
         self.result: dict | None = None
         self.needs: str | None = None  # a file (kit.assets) the last step asked for and did not find
 
@@ -109,10 +118,43 @@ class Run:
                 self.result = next(self._results)
         except AssetMissing as missing:
             self.needs = missing.name
-            self._results = self._sim.results(self._cfg, self._seed)
+            self._results = self._sim.results(self._cfg, self._seed, self._pool)
             return True
         self.needs = None
         return True
+
+    # --- parts computed by helper workers (kit.parts) ---
+
+    def delegate(self, helpers: int) -> str:
+        """Hand parts of this run to `helpers` workers; the JSON list of their keys (none when the
+        simulator has no parts). Call before the first advance."""
+        found = self._sim.parts_fn(self._cfg, self._seed) if self._sim.parts_fn else []
+        keys = parts_kit.plan(found, 1.0 - sum(item["cost"] for item in found), helpers)
+        self._pool.delegated = set(keys)
+        self._pool.handed_cost = sum(item["cost"] for item in found if item["key"] in self._pool.delegated)
+        return json.dumps(keys)
+
+    def give(self, key: str, result_json: str) -> None:
+        self._pool.given[key] = json.loads(result_json)
+
+    def fail(self, key: str, message: str) -> None:
+        self._pool.given[key] = parts_kit.PartFailed(f"part {key} of the run failed on a helper worker: {message}")
+
+    def take_back(self) -> None:
+        """The helpers were stopped: compute here what they had not handed in."""
+        self._pool.take_back()
+
+    @property
+    def waiting(self) -> bool:
+        """Blocked on a part a helper has not handed in yet (the last advance computed nothing)."""
+        return self._pool.waiting_for is not None
+
+    @property
+    def work_progress(self) -> float:
+        """Progress through the work this worker does itself, for estimates: the parts helpers
+        compute meanwhile do not count at this worker's rate."""
+        own = 1.0 - self._pool.handed_cost
+        return min(1.0, max(0.0, (self.progress - self._pool.passed_cost) / own)) if own > 0 else self.progress
 
     @property
     def done(self) -> bool:

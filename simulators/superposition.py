@@ -18,6 +18,7 @@ import numpy as np
 
 from .kit import nn, svg
 from .kit.contract import Readout
+from .kit.parts import Need
 from .kit.params import ParamError
 
 NAME = "superposition"
@@ -242,21 +243,61 @@ def training_cost(n: int, m: int, rows: float) -> float:
     return rows * n * (m + 10)
 
 
+# Partial results of the main model: each evaluates the loss on EVAL_SAMPLES rows and measures the
+# geometry, which at 20 reports cost more than the training itself (Pyodide, page defaults).
+MAIN_REPORTS = 6
+
+
+def _costs(cfg: dict) -> tuple[float, dict[int, float]]:
+    """The main model's training cost and each sweep width's (training_cost units)."""
+    n, m = cfg["n_features"], cfg["m_dims"]
+    rows = cfg["steps"] * cfg["batch_size"]
+    reports = cfg["steps"] // max(1, cfg["steps"] // MAIN_REPORTS) + 2  # each evaluates the loss on the evaluation samples
+    widths = sweep_widths(n) if cfg["scaling_sweep"] else []
+    main = training_cost(n, m, rows + EVAL_ROW_COST * reports * EVAL_SAMPLES)
+    return main, {w: training_cost(n, w, rows + EVAL_ROW_COST * EVAL_SAMPLES) for w in widths}
+
+
+def _eval_batch(cfg: dict, seed: int) -> SparseBatch:
+    return sample(np.random.default_rng([seed, 1]), feature_probabilities(cfg["n_features"], cfg["alpha"]), EVAL_SAMPLES)
+
+
+def parts(cfg: dict, seed: int) -> list[dict]:
+    """The scaling sweep's widths: each model trains on its own random stream, so the browser
+    trains them on helper workers while the main model trains (kit.parts)."""
+    main, widths = _costs(cfg)
+    total = main + sum(widths.values())
+    return [{"key": str(w), "cost": cost / total} for w, cost in widths.items()]
+
+
+def part(cfg: dict, seed: int, key: str):
+    """Train the sweep's model of width `key`; yield progress, return its point of the sweep."""
+    n, width = cfg["n_features"], int(key)
+    p = feature_probabilities(n, cfg["alpha"])
+    for t, W, b, _ in train(n, width, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
+                            cfg["learning_rate"], np.random.default_rng([seed, 2, width]),
+                            report_every=max(1, cfg["steps"] // 20)):
+        if t < cfg["steps"]:
+            yield t / cfg["steps"]
+    return {
+        "m": width,
+        "loss": round(loss_of(W, b, _eval_batch(cfg, seed)), 6),
+        "fraction_represented": round(float((np.linalg.norm(W, axis=1) > 0.5).mean()), 4),
+        "weak_prediction": round(V_SQUARED * float(p[width:].sum()), 6),
+    }
+
+
 def steps(cfg: dict, seed: int):
     """Yield partial results while training, then the final result."""
     n, m = cfg["n_features"], cfg["m_dims"]
     if m >= n:
         raise ParamError("m_dims", f"must be smaller than Features n (n_features) = {n}, got {m}")
     p = feature_probabilities(n, cfg["alpha"])
-    eval_x = sample(np.random.default_rng([seed, 1]), p, EVAL_SAMPLES)
+    eval_x = _eval_batch(cfg, seed)
     rng = np.random.default_rng([seed, 0])
-    widths = sweep_widths(n) if cfg["scaling_sweep"] else []
-    report = max(1, cfg["steps"] // 20)
-    reports = cfg["steps"] // report + 2  # each evaluates the loss on the evaluation samples
-    main_cost = training_cost(n, m, cfg["steps"] * cfg["batch_size"] + EVAL_ROW_COST * reports * EVAL_SAMPLES)
-    width_cost = {w: training_cost(n, w, cfg["steps"] * cfg["batch_size"] + EVAL_ROW_COST * EVAL_SAMPLES) for w in widths}
+    main_cost, width_cost = _costs(cfg)
     total = main_cost + sum(width_cost.values())
-    done_cost = 0.0
+    report = max(1, cfg["steps"] // MAIN_REPORTS)
     curve: list[list[float]] = []
     result: dict = {}
     for t, W, b, train_loss in train(n, m, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
@@ -270,29 +311,17 @@ def steps(cfg: dict, seed: int):
             "scaling": [], "scaling_exponent": None,
         }
         yield result
-    done_cost += main_cost
-    for width in widths:
-        sweep_rng = np.random.default_rng([seed, 2, width])
-        result["phase"] = "scaling sweep"
-        # Progress without redrawing: the figure changes once each width is done.
-        for t, Wk, bk, _ in train(n, width, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],
-                                  cfg["learning_rate"], sweep_rng, report_every=report):
-            result["progress"] = (done_cost + width_cost[width] * t / cfg["steps"]) / total
-            if t < cfg["steps"]:
-                yield result
+    done_cost = main_cost
+    for width in width_cost:
+        # The figure changes once each width is done; meanwhile the kit reports the part's progress.
+        point = yield Need(str(width), "scaling sweep")
         done_cost += width_cost[width]
-        result["scaling"] = result["scaling"] + [{
-            "m": width,
-            "loss": round(loss_of(Wk, bk, eval_x), 6),
-            "fraction_represented": round(float((np.linalg.norm(Wk, axis=1) > 0.5).mean()), 4),
-            "weak_prediction": round(V_SQUARED * float(p[width:].sum()), 6),
-        }]
-        result["scaling_exponent"] = fit_exponent([s["m"] for s in result["scaling"]], [s["loss"] for s in result["scaling"]])
-        if width != widths[-1]:
-            yield dict(result)
-    result["done"] = True
-    result["progress"] = 1.0
-    result["phase"] = "done"
+        scaling = result["scaling"] + [point]
+        result = {**result, "phase": "scaling sweep", "progress": done_cost / total, "scaling": scaling,
+                  "scaling_exponent": fit_exponent([s["m"] for s in scaling], [s["loss"] for s in scaling])}
+        if len(scaling) < len(width_cost):
+            yield result
+    result.update(done=True, progress=1.0, phase="done")
     yield result
 
 

@@ -125,6 +125,7 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         # Controls that only re-read cached work: the worker computes the page's settings once in
         # the background (a warm-up that any run of other settings stops), so that these answer at once.
         "viewOnly": list(page.simulator.view_only),
+        "parts": page.simulator.parts_fn is not None,  # runs split into parts: the page starts helper workers
         "runtime": runtime,
         "shareLink": asset("js/share-link.mjs"),  # loaded only when a text value is long
     }

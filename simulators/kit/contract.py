@@ -20,6 +20,9 @@ combination of the listed values, at the page's other settings.
 Optionally, shipped_result(cfg, seed) -> final result or None: the result of a setting whose work
 the simulator already ships (data its own code computed at build time, such as trained agents),
 so that the build draws that setting instead of computing it again.
+Optionally, parts(cfg, seed) and part(cfg, seed, key): independent pieces of a `steps` run that
+the browser computes on helper workers; `steps` asks for each with `yield kit.parts.Need(key)`
+(see kit.parts).
 `cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
 carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
 The browser estimates how long a run takes from its progress (time so far / progress), so a
@@ -35,6 +38,7 @@ from types import ModuleType
 from typing import Callable, Iterator
 
 from . import params as P
+from . import parts as parts_kit
 
 
 class ContractError(TypeError):
@@ -99,6 +103,8 @@ class Simulator:
     view_only: tuple[str, ...] = ()
     grid: dict = field(default_factory=dict)
     shipped_result: Callable | None = None
+    parts_fn: Callable | None = None
+    part_fn: Callable | None = None
 
     @property
     def external_module(self) -> str | None:
@@ -110,20 +116,28 @@ class Simulator:
     def defaults(self) -> dict:
         return P.defaults(self.params)
 
-    def results(self, cfg: dict, seed: int) -> Iterator[dict]:
-        """Partial results while computing (if the simulator animates), the final result last."""
-        if self.steps_fn is not None:
+    def results(self, cfg: dict, seed: int, pool: parts_kit.Pool | None = None) -> Iterator[dict]:
+        """Partial results while computing (if the simulator animates), the final result last.
+        Parts (kit.parts) come from `pool` where helpers computed them, else are computed here."""
+        if self.steps_fn is None:
+            yield self.run_fn(cfg, seed)
+        elif self.parts_fn is None:
             yield from self.steps_fn(cfg, seed)
         else:
-            yield self.run_fn(cfg, seed)
+            costs = {item["key"]: item["cost"] for item in self.parts_fn(cfg, seed)}
+            yield from parts_kit.drive(self.steps_fn(cfg, seed), lambda key: self.part_fn(cfg, seed, key), costs, pool)
 
     def run(self, cfg: dict, seed: int) -> dict:
         if self.run_fn is not None:
             return self.run_fn(cfg, seed)
         final = None
-        for final in self.steps_fn(cfg, seed):
+        for final in self.results(cfg, seed):
             pass
         return final
+
+    def part(self, cfg: dict, seed: int, key: str) -> dict:
+        """One part's result, as a helper worker computes it."""
+        return parts_kit.run_part(lambda k: self.part_fn(cfg, seed, k), key)
 
     def frame(self, result: dict) -> Frame:
         done = result.get("done")
@@ -184,8 +198,15 @@ def from_module(module: ModuleType) -> Simulator:
         except P.ParamError as error:
             raise ContractError(f"{who}: GRID['{control}']: {error}") from None
     shipped = getattr(module, "shipped_result", None)
+    parts_fn, part_fn = getattr(module, "parts", None), getattr(module, "part", None)
+    if callable(parts_fn) != callable(part_fn):
+        raise ContractError(f"{who} defines {'parts' if callable(parts_fn) else 'part'} without "
+                            f"{'part(cfg, seed, key)' if callable(parts_fn) else 'parts(cfg, seed)'}: a run's parts need both")
+    if callable(parts_fn) and not callable(steps_fn):
+        raise ContractError(f"{who} defines parts, which only steps(cfg, seed) can ask for")
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
                      view_only=view_only, grid={k: list(v) for k, v in grid.items()},
-                     shipped_result=shipped if callable(shipped) else None)
+                     shipped_result=shipped if callable(shipped) else None,
+                     parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None)

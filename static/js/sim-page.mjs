@@ -78,7 +78,7 @@ class SimulatorPage extends Simulator {
         else this.view.say(`Link to this view: ${location.href}`);
       },
       run: () => this.runParked(),
-      stop: () => this.runtime.post(toWorker.stop(this.requestId)),
+      stop: () => this.runtime.stop(this.requestId),
       reset: () => {
         this.controls.setAll(this.config.defaults, this.config.seed);
         this.request();

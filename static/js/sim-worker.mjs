@@ -24,6 +24,8 @@ const handlers = {
   forget: runs.forget,
   warm: runs.warmUp,
   judge: runs.judge,
+  give: runs.give,
+  part: runs.part,
 };
 
 self.onmessage = (event) => dispatch(event.data, handlers);

@@ -99,7 +99,13 @@ def test_page_and_worker_handle_every_message_of_the_protocol():
     assert handled("sim-worker.mjs", "const handlers = {", "\n};") == set(types["toWorker"])
     page_side = handled("simulator/coordinator.mjs", "  workerHandlers() {", "\n  }\n")
     snapshot_worker = {"snapshot-saved", "snapshot-failed"}  # answered to the snapshot worker's own listener
-    assert page_side == set(types["toPage"]) - snapshot_worker
+    helper_side = handled("simulator/pool.mjs", "const handlers = {", "\n    };")
+    helper_only = {"part-done", "part-failed"}  # what helper workers send, answered by the pool
+    assert helper_only <= helper_side
+    # The run's worker hands parts out; the runtime client passes them to the pool.
+    assert 'message.type === "delegate"' in (STATIC_JS / "simulator/runtime-client.mjs").read_text()
+    assert page_side | {"delegate"} | helper_only == set(types["toPage"]) - snapshot_worker
+    assert not (page_side & ({"delegate"} | helper_only))
     assert snapshot_worker <= set(types["toPage"])
 
 

@@ -13,7 +13,8 @@ export const toWorker = {
   // instead of init: save a runtime snapshot for later pages, then idle
   snapshot: (runtime) => ({ type: "snapshot", runtime }),
   // ask: seconds a run the reader did not ask for may take before it waits for Run; null: run to the end
-  run: (id, { sim, module, params, seed }, ask) => ({ type: "run", id, sim, module, params, seed, ask }),
+  // helpers: helper workers ready to take parts of the run (simulators.kit.parts)
+  run: (id, { sim, module, params, seed }, ask, helpers = 0) => ({ type: "run", id, sim, module, params, seed, ask, helpers }),
   // go on with a parked run, or start `fallback` (a run message) if the worker no longer holds it
   resume: (id, fallback) => ({ type: "resume", id, fallback }),
   stop: (id) => ({ type: "stop", id }), // park the running run at its next step
@@ -24,6 +25,11 @@ export const toWorker = {
   warm: ({ sim, module, params, seed }, viewOnly) => ({ type: "warm", sim, module, params, seed, viewOnly }),
   // an experiment's claims (their text) on a frame the page shows ({result, readouts}); labels: path -> name
   judge: (id, claims, labels, frame) => ({ type: "judge", id, claims, labels, frame }),
+  // to a helper worker: compute part `key` of run `id`
+  part: (id, { sim, module, params, seed }, key) => ({ type: "part", id, sim, module, params, seed, key }),
+  // to the run's worker: the part a helper computed (payload: JSON text), or why it failed
+  give: (id, key, payload) => ({ type: "give", id, key, payload }),
+  partLost: (id, key, failure) => ({ type: "give", id, key, failure }),
 };
 
 // Worker -> page
@@ -42,6 +48,9 @@ export const toPage = {
   estimate: (id, { remaining, worked, progress, download }) => ({ type: "estimate", id, remaining, worked, progress, download }),
   stopped: (id, { remaining, worked, progress, download }) => ({ type: "stopped", id, remaining, worked, progress, download }),
   error: (id, message) => ({ type: "error", id, message }),
+  delegate: (id, keys) => ({ type: "delegate", id, keys }), // parts of run `id` for the helper workers, in the order it needs them
+  partDone: (id, key, payload) => ({ type: "part-done", id, key, payload }), // from a helper
+  partFailed: (id, key, message) => ({ type: "part-failed", id, key, message }),
   // simulators.kit.claims.verdict: {holds, failing, found} or {error}
   verdict: (id, verdict) => ({ type: "verdict", id, verdict }),
 };

@@ -2,6 +2,7 @@
 // later pages start faster), sending it requests, and a watchdog for runs that stop talking.
 // Messages are those of protocol.mjs; `handlers` receive the worker's, by type.
 
+import { HelperPool } from "./pool.mjs";
 import { dispatch, toWorker } from "./protocol.mjs";
 
 let snapshotRequested = false; // one per page, however many simulators it has
@@ -32,6 +33,9 @@ export class RuntimeClient {
     this.watchdog = null;
     this.verdicts = new Map(); // judge request id -> resolve, until the worker answers
     this.judged = 0;
+    // Helper workers, for a simulator whose runs split into parts (pool.mjs).
+    this.pool = config.parts ? new HelperPool(config, spawn, (message) => this.post(message)) : null;
+    this.settings = new Map(); // run id -> its setting, while its parts may be asked for
   }
 
   get started() {
@@ -42,8 +46,15 @@ export class RuntimeClient {
     const { worker, runtime } = spawn(this.config);
     this.worker = worker;
     worker.onmessage = (event) => {
-      if (event.data.type === "ready") this.ready = true;
-      dispatch(event.data, this.handlers);
+      const message = event.data;
+      if (message.type === "delegate") return this.pool?.assign(message.id, this.settings.get(message.id), message.keys);
+      if (message.type === "ready") {
+        this.ready = true;
+        this.pool?.fill(); // after this worker, so that helpers never delay the first answer
+      }
+      // A run that waits for Run keeps its helpers working: Run then finds their parts done.
+      if (message.type === "error") this.pool?.clear();
+      dispatch(message, this.handlers);
     };
     worker.onerror = (event) => this.handlers.fatal({ type: "fatal", message: event.message || "the worker script could not start" });
     worker.postMessage(toWorker.init(runtime, this.config.name, this.config.module));
@@ -51,6 +62,7 @@ export class RuntimeClient {
 
   // A run that stops talking is cancelled the only reliable way: this worker goes (start() makes another).
   terminate() {
+    this.pool?.terminate();
     this.worker?.terminate();
     this.worker = null;
     this.ready = false;
@@ -69,11 +81,22 @@ export class RuntimeClient {
 
   // ask: seconds before a run the reader did not ask for waits for Run; null to run to the end.
   run(id, { params, seed }, ask) {
-    this.post(toWorker.run(id, this.setting(params, seed), ask));
+    this.settings.clear(); // only the newest run's parts are ever computed
+    this.settings.set(id, this.setting(params, seed));
+    this.pool?.clear();
+    this.post(toWorker.run(id, this.setting(params, seed), ask, this.pool?.ready ?? 0));
   }
 
   resume(id, { params, seed }) {
-    this.post(toWorker.resume(id, toWorker.run(id, this.setting(params, seed), null)));
+    this.settings.clear();
+    this.settings.set(id, this.setting(params, seed));
+    this.post(toWorker.resume(id, toWorker.run(id, this.setting(params, seed), null, this.pool?.ready ?? 0)));
+  }
+
+  // Stop stops the helpers too; the resumed run computes the parts they had not handed in itself.
+  stop(id) {
+    this.post(toWorker.stop(id));
+    this.pool?.halt(id);
   }
 
   warm(params, seed) {

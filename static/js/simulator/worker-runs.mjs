@@ -10,7 +10,8 @@
 // the file's size; Run downloads it, checks it and goes on.
 
 import { toPage } from "./protocol.mjs";
-import { fetchOk, pythonMessage, sha256Hex } from "./worker-boot.mjs";
+import { assetSize, download } from "./worker-assets.mjs";
+import { pythonMessage } from "./worker-boot.mjs";
 
 const PROBE_MS = 400; // work measured before a run is judged quick or long
 const FRAME_MS = 300; // a partial frame is drawn at most this often; progress alone in between
@@ -40,6 +41,14 @@ export function useRuntime(booted, config) {
   runtime = { ...booted, config };
 }
 
+const current = (job) => job.id === latestId && !job.stop;
+
+// A run blocked on a part a helper worker computes (kit.parts) sleeps until the part arrives,
+// the run is stopped or superseded, or it is time to say it is still alive.
+let wake = null;
+const nudge = () => { const resolve = wake; wake = null; resolve?.(); };
+const nap = () => new Promise((resolve) => { wake = resolve; setTimeout(nudge, PROGRESS_MS); });
+
 function release(job) {
   if (!job) return;
   try { job.run.close(); } catch { /* already finished */ }
@@ -57,7 +66,7 @@ const RATE_WINDOW_MS = 200; // work after the first progress report that the rat
 // on, so that setup a run does once (building a maze's data, sampling a test set) does not
 // count as if every later step cost as much.
 function remaining(job) {
-  const progress = job.run.progress;
+  const progress = job.run.work_progress; // parts that helpers compute meanwhile are not this worker's time
   if (progress <= 0) return null;
   job.base ??= { worked: job.worked, progress };
   const span = job.worked - job.base.worked;
@@ -100,48 +109,6 @@ function park(job, type, download = null) {
   post(toPage[type](job.id, { remaining: seconds(left), worked: job.worked / 1000, progress: job.run.progress, download }));
 }
 
-// The file the run asked for, with progress while it arrives; false if the run was superseded
-// or stopped meanwhile (the part downloaded is dropped).
-async function download(job, name) {
-  const asset = runtime.config.assets && runtime.config.assets[name];
-  if (!asset) throw new Error(`needs ${name}, which this site does not ship`);
-  const response = await fetchOk(new URL(asset.url, self.location.href).href);
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  let lastProgress = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (job.id !== latestId || job.stop) {
-      reader.cancel();
-      return false;
-    }
-    chunks.push(value);
-    received += value.length;
-    if (performance.now() - lastProgress >= PROGRESS_MS) {
-      const mb = (n) => (n / 1e6).toFixed(1);
-      post(toPage.progress(job.id, Math.min(1, received / asset.bytes), `downloading ${asset.label}, ${mb(received)} of ${mb(asset.bytes)} MB`, null));
-      lastProgress = performance.now();
-    }
-  }
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) { bytes.set(chunk, offset); offset += chunk.length; }
-  const digest = await sha256Hex(bytes);
-  if (digest !== null && digest !== asset.sha256) throw new Error(`${asset.url}: hash mismatch (a partial or stale upload?)`);
-  const path = `/home/pyodide/assets/${asset.url.split("/").pop()}`;
-  runtime.pyodide.FS.mkdirTree("/home/pyodide/assets");
-  runtime.pyodide.FS.writeFile(path, bytes);
-  runtime.pyodide.pyimport("simulators.kit.assets").provide(name, path);
-  return true;
-}
-
-function assetSize(name) {
-  const asset = runtime.config.assets && runtime.config.assets[name];
-  return asset ? { label: asset.label, bytes: asset.bytes } : { label: name, bytes: null };
-}
-
 async function drive(job) {
   active = job;
   let lastFrame = -Infinity; // a live try draws nothing until it is cleared
@@ -152,11 +119,16 @@ async function drive(job) {
       if (job.stop) return park(job, "stopped");
       const began = performance.now();
       const more = job.run.advance();
+      if (job.run.waiting) {
+        post(toPage.progress(job.id, job.run.progress, job.run.phase, null));
+        await nap();
+        continue;
+      }
       job.worked += performance.now() - began;
       const needs = job.run.needs;
       if (needs) {  // the run starts again once the file is here
-        if (!job.confirmed) return park(job, "estimate", assetSize(needs));
-        if (!(await download(job, needs))) return job.stop ? park(job, "stopped", assetSize(needs)) : release(job);
+        if (!job.confirmed) return park(job, "estimate", assetSize(runtime, needs));
+        if (!(await download(runtime, job, needs, current))) return job.stop ? park(job, "stopped", assetSize(runtime, needs)) : release(job);
         continue;
       }
       if (!more || job.run.done) break;
@@ -215,7 +187,7 @@ function answeredByWarming(job, params, seed) {
   return [...names].every((name) => job.viewOnly.includes(name) || JSON.stringify(job.params[name]) === JSON.stringify(params[name]));
 }
 
-async function start({ id, sim, module, params, seed, ask }) {
+async function start({ id, sim, module, params, seed, ask, helpers }) {
   if (warming) {
     if (answeredByWarming(warming, params, seed)) warming.waiter = id;
     else warming.stop = true; // at its next step
@@ -225,6 +197,8 @@ async function start({ id, sim, module, params, seed, ask }) {
   let run;
   try {
     run = runtime.bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
+    const handed = JSON.parse(run.delegate(helpers ?? 0));
+    if (handed.length) post(toPage.delegate(id, handed));
   } catch (err) {
     post(toPage.error(id, pythonMessage(err)));
     return;
@@ -237,6 +211,7 @@ async function start({ id, sim, module, params, seed, ask }) {
 export function run(message) {
   latestId = message.id;
   dropParked();
+  nudge();
   // Deferred, so that a burst of queued requests collapses to the newest one.
   setTimeout(() => start(message), 0);
 }
@@ -246,6 +221,7 @@ export function resume({ id, fallback }) {
   if (parked && parked.id === id) {
     const job = parked;
     parked = null;
+    if (job.halted) job.run.take_back(); // Stop stopped the helpers too: what they had not handed in is computed here
     Object.assign(job, { confirmed: true, stop: false });
     drive(job);
   } else {
@@ -255,12 +231,31 @@ export function resume({ id, fallback }) {
 }
 
 export function stop({ id }) {
-  if (active && active.id === id) active.stop = true;
+  if (active && active.id === id) active.stop = active.halted = true;
+  nudge();
 }
 
 export function cancel() {
   latestId = 0;
   dropParked();
+  nudge();
+}
+
+// A part a helper worker computed for the run `id` (kit.parts), or its failure: to the run that asked.
+export function give({ id, key, payload, failure }) {
+  const job = [active, parked].find((held) => held && held.id === id);
+  if (!job) return;
+  if (failure === undefined) job.run.give(key, payload); else job.run.fail(key, failure);
+  nudge();
+}
+
+// As a helper worker: compute one part of a run the page's worker is driving.
+export function part({ id, sim, module, params, seed, key }) {
+  try {
+    post(toPage.partDone(id, key, runtime.bridge.part_json(sim, JSON.stringify(params), seed, key, module ?? null)));
+  } catch (err) {
+    post(toPage.partFailed(id, key, pythonMessage(err)));
+  }
 }
 
 export function forget() {

@@ -1,0 +1,78 @@
+"""Parts of a run computed elsewhere (kit.parts): the same numbers, bit for bit, whoever computes them."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import pytest
+
+from simulators import bridge
+from simulators.kit import contract, parts
+
+
+def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
+    """As the browser does: the run hands parts out, each is computed apart (through JSON, as
+    between workers) and given back when the run waits for it. Returns (final result, handed keys, waits)."""
+    run = bridge.Run(name, json.dumps(params), seed)
+    handed = json.loads(run.delegate(helpers))
+    waits = []
+    while run.advance():
+        if run.waiting:
+            key = run._pool.waiting_for
+            waits.append(key)
+            run.give(key, bridge.part_json(name, json.dumps(params), seed, key))
+        elif run.done:
+            break
+    return run.result, handed, waits
+
+
+@pytest.mark.parametrize("helpers", [1, 3])
+def test_superposition_with_helpers_equals_the_serial_run(helpers):
+    params = {"n_features": 120, "steps": 150}
+    serial = bridge.result("superposition", params, 4)
+    pooled, handed, waits = drive_with_helpers("superposition", params, 4, helpers)
+    assert handed and waits == handed  # the run waited for exactly the parts it handed out
+    assert pooled == serial
+
+
+def test_the_helpers_get_the_last_parts_and_the_load_is_balanced():
+    items = [{"key": str(k), "cost": c} for k, c in enumerate([0.1, 0.1, 0.2, 0.2, 0.2])]
+    assert parts.plan(items, own_share=0.2, helpers=0) == []
+    assert parts.plan(items, own_share=0.2, helpers=1) == ["3", "4"]  # 0.6 kept, 0.4 handed
+    # Three helpers share all 0.8 (about 0.27 each) while this worker does its own 0.2.
+    assert parts.plan(items, own_share=0.2, helpers=3) == ["0", "1", "2", "3", "4"]
+
+
+def test_a_failed_part_stops_the_run_naming_it():
+    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    handed = json.loads(run.delegate(1))
+    with pytest.raises(parts.PartFailed, match=f"part {handed[0]} of the run failed.*worker died"):
+        while run.advance():
+            if run.waiting:
+                run.fail(run._pool.waiting_for, "worker died")
+
+
+def test_parts_taken_back_are_computed_here():
+    params = {"n_features": 120, "steps": 100}
+    run = bridge.Run("superposition", json.dumps(params), 2)
+    assert json.loads(run.delegate(1))
+    run.take_back()  # the helpers were stopped before handing anything in
+    while run.advance() and not run.done:
+        assert not run.waiting
+    assert run.result == bridge.result("superposition", params, 2)
+
+
+def test_estimates_count_only_this_workers_share():
+    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    json.loads(run.delegate(1))
+    run.advance()
+    assert run.work_progress > run.progress > 0  # the handed parts are not this worker's time
+
+
+def test_parts_without_part_break_the_contract():
+    module = types.ModuleType("half_parts")
+    module.__dict__.update(NAME="half", TITLE="t", PARAMS=[], READOUTS=[], render=lambda r: "", table=lambda r: {},
+                           steps=lambda cfg, seed: iter(()), parts=lambda cfg, seed: [])
+    with pytest.raises(contract.ContractError, match="defines parts without part"):
+        contract.from_module(module)
