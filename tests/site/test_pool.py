@@ -1,0 +1,131 @@
+"""Helper workers (static/js/simulator/pool.mjs): a run's parts computed on them give the figure
+CPython computes, bit for bit, also when a helper dies or the reader stops the run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulators import bridge
+
+import chromium
+from chromium import eventually, settle
+
+pytestmark = pytest.mark.browser
+chromium.require()
+
+ROOT = "[data-sim=superposition]"
+SIM = f"document.querySelector('{ROOT}').simulator"
+
+
+def live_with_a_helper(page, site_url: str) -> None:
+    page.goto(site_url + "superposition-scaling/#simulator")
+    page.wait_for_selector(f'{ROOT}[data-sim-status="live"]', state="attached", timeout=60_000)
+    page.evaluate(f"(() => {{ const pool = {SIM}.runtime.pool; pool.size = 1; pool.fill(); }})()")  # one, whatever the cores
+    eventually(page, f"{SIM}.runtime.pool.ready === 1")
+    # Every part posted to a helper, in order.
+    page.evaluate(f"""(() => {{
+      const pool = {SIM}.runtime.pool;
+      window.partsPosted = [];
+      const pump = pool.pump.bind(pool);
+      pool.pump = () => {{
+        const before = new Set(pool.helpers.map((h) => h.busy));
+        pump();
+        for (const h of pool.helpers) if (h.busy && !before.has(h.busy)) window.partsPosted.push(h.busy.key);
+      }};
+    }})()""")
+
+
+def change_seed(page, seed: int) -> int:
+    page.evaluate(f"""(() => {{ const input = {SIM}.form.elements.seed; input.value = '{seed}';
+      input.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()""")
+    return page.evaluate(f"{SIM}.requestId")
+
+
+def handed_parts(seed: int) -> list[str]:
+    return json.loads(bridge.Run("superposition", "{}", seed).delegate(1))
+
+
+def shown_result(page) -> dict:
+    return page.evaluate(f"{SIM}.lastFrame.result")
+
+
+def assert_cpython_numbers(result: dict, seed: int) -> None:
+    """The browser's NumPy has no BLAS, so its sums differ from CPython's in the last bits (and
+    an SVD may flip a sign): the numbers agree to 1e-9, not bit for bit."""
+    expected = bridge.frame("superposition", {}, seed).result
+    for key in ("loss", "mean_interference", "scaling_exponent", "fraction_represented"):
+        assert result[key] == pytest.approx(expected[key], rel=1e-9), key
+    assert [s["m"] for s in result["scaling"]] == [s["m"] for s in expected["scaling"]]
+    assert [s["loss"] for s in result["scaling"]] == pytest.approx([s["loss"] for s in expected["scaling"]], rel=1e-9)
+
+
+def test_a_run_split_over_a_helper_equals_cpython(page, site_url):
+    live_with_a_helper(page, site_url)
+    settle(page, ROOT, change_seed(page, 5))
+    assert page.evaluate("window.partsPosted") == handed_parts(5)  # the helper computed the last parts
+    pooled = shown_result(page)
+    assert_cpython_numbers(pooled, 5)
+    # The same run on the page's worker alone, in the same browser: equal bit for bit.
+    page.evaluate(f"(() => {{ const sim = {SIM}; sim.runtime.pool.terminate(); sim.runtime.pool.size = 0; sim.forgetResults(); }})()")
+    settle(page, ROOT, change_seed(page, 0))
+    settle(page, ROOT, change_seed(page, 5))
+    assert page.evaluate("window.partsPosted") == handed_parts(5)
+    assert shown_result(page) == pooled
+
+
+def test_a_helper_that_dies_is_replaced_and_its_part_tried_again(page, site_url):
+    live_with_a_helper(page, site_url)
+    # The first helper given a part dies as a crashed worker does (its error event).
+    page.evaluate(f"""(() => {{
+      const pool = {SIM}.runtime.pool;
+      const pump = pool.pump.bind(pool);
+      pool.pump = () => {{
+        pump();
+        const doomed = pool.helpers.find((h) => h.busy);
+        if (doomed && !window.killed) {{ window.killed = doomed.busy.key; doomed.worker.terminate(); doomed.worker.onerror(new ErrorEvent('error')); }}
+      }};
+    }})()""")
+    settle(page, ROOT, change_seed(page, 6))
+    killed = page.evaluate("window.killed")
+    assert killed == handed_parts(6)[0]
+    assert page.evaluate("window.partsPosted").count(killed) == 2
+    assert_cpython_numbers(shown_result(page), 6)
+
+
+def test_a_part_whose_helper_dies_twice_ends_the_run_with_an_error_naming_it(page, site_url):
+    live_with_a_helper(page, site_url)
+    page.evaluate(f"""(() => {{
+      const pool = {SIM}.runtime.pool;
+      const pump = pool.pump.bind(pool);
+      pool.pump = () => {{
+        pump();
+        for (const h of pool.helpers.filter((h) => h.busy)) {{ h.worker.terminate(); h.worker.onerror(new ErrorEvent('error')); }}
+      }};
+    }})()""")
+    request = change_seed(page, 7)
+    page.wait_for_selector(f'{ROOT}[data-sim-request="{request}"][data-sim-status="ready-to-run"], {ROOT}[data-sim-status="error"]',
+                           state="attached", timeout=60_000)
+    if page.get_attribute(ROOT, "data-sim-status") == "ready-to-run":
+        page.click(f'{ROOT} [data-action="run"]')
+    page.wait_for_selector(f'{ROOT}[data-sim-status="error"]', state="attached", timeout=90_000)
+    message = page.text_content(f"{ROOT} [data-sim-message]")
+    assert f"part {handed_parts(7)[0]} of the run failed on a helper worker" in message
+    assert page.input_value(f"{ROOT} [name=seed]") == "7"  # what the reader chose is kept
+
+
+def test_stop_stops_the_helpers_and_run_finishes_the_same(page, site_url):
+    live_with_a_helper(page, site_url)
+    request = change_seed(page, 8)
+    page.wait_for_selector(f'{ROOT}[data-sim-request="{request}"][data-sim-status="ready-to-run"], {ROOT}[data-sim-done="{request}"]',
+                           state="attached", timeout=60_000)
+    if page.get_attribute(ROOT, "data-sim-done") != str(request):
+        page.click(f'{ROOT} [data-action="run"]')
+    eventually(page, f"{SIM}.runtime.pool.helpers.some((h) => h.busy)", timeout=30)
+    page.click(f"{ROOT} [data-action=stop]")
+    page.wait_for_selector(f'{ROOT}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
+    assert page.evaluate(f"{SIM}.runtime.pool.helpers.every((h) => !h.busy)")  # the busy helper went with the run
+    page.click(f'{ROOT} [data-action="run"]')
+    page.wait_for_selector(f'{ROOT}[data-sim-done="{request}"]', state="attached", timeout=90_000)
+    assert_cpython_numbers(shown_result(page), 8)
