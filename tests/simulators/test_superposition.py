@@ -60,16 +60,32 @@ class TestSuperpositionPhysics:
         assert 0.5 / m < result["mean_interference"] < 1.5 / m
 
 
-@pytest.mark.parametrize("spare", [6.0, 0.0])  # 0: most features run out of gaps and go on one by one
-def test_the_sampler_draws_each_feature_with_its_probability(spare):
-    p = S.feature_probabilities(100, 1.5)
+def drawn_one_by_one(p, spare, rng, count):
     draw = S.Sampler(p, 64, spare=spare)
+    return (draw(rng) for _ in range(count))
+
+
+def drawn_in_chunks(p, spare, rng, count, chunk_rows=640):  # ten batches a chunk, as in training
+    assert spare == 6.0  # the Sampler's own
+    S.CHUNK_ROWS, saved = chunk_rows, S.CHUNK_ROWS
+    try:
+        yield from S.batches(p, 64, rng, count)
+    finally:
+        S.CHUNK_ROWS = saved
+
+
+# spare 0: most features run out of gaps and go on one by one
+@pytest.mark.parametrize("draws, spare", [(drawn_one_by_one, 6.0), (drawn_one_by_one, 0.0), (drawn_in_chunks, 6.0)])
+def test_the_sampler_draws_each_feature_with_its_probability(spare, draws):
+    p = S.feature_probabilities(100, 1.5)
     rng = np.random.default_rng(3)
     batches = 2000
     counts = np.zeros(p.size)
     values = []
-    for _ in range(batches):
-        x = draw(rng)
+    drawn = list(draws(p, spare, rng, batches))
+    assert len(drawn) == batches
+    for x in drawn:
+        assert x.shape == (64, 100) and (0 <= x.rows.min()) and x.rows.max() < 64
         assert len(set(zip(x.rows.tolist(), x.cols.tolist()))) == x.rows.size  # no entry twice
         counts += np.bincount(x.cols, minlength=p.size)
         values.append(x.values)
