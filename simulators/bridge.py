@@ -105,6 +105,7 @@ class Run:
         self._pool = parts_kit.Pool()
         self._results = self._sim.results(self._cfg, self._seed, self._pool)
         self.result: dict | None = None
+        self.dirty = False  # a result not drawn yet, other than progress (kit.parts.Progress)
         self.needs: str | None = None  # a file (kit.assets) the last step asked for and did not find
 
     def advance(self) -> bool:
@@ -116,6 +117,7 @@ class Run:
         try:
             with _labelled(self._sim):
                 self.result = next(self._results)
+            self.dirty = self.dirty or not isinstance(self.result, parts_kit.Progress)
         except AssetMissing as missing:
             self.needs = missing.name
             self._results = self._sim.results(self._cfg, self._seed, self._pool)
@@ -171,6 +173,7 @@ class Run:
         return "" if self.result is None else str(self.result.get("phase", "computing"))
 
     def frame_json(self) -> str:
+        self.dirty = False
         with _labelled(self._sim):
             return self._sim.frame(self.result).to_json()
 

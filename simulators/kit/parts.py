@@ -26,6 +26,10 @@ class Need:
     phase: str = "computing"
 
 
+class Progress(dict):
+    """A result yielded again with only its progress moved (a part computing here): nothing new to draw."""
+
+
 class PartFailed(RuntimeError):
     """A part a helper was given failed twice; the run stops with this, naming the part."""
 
@@ -79,7 +83,7 @@ def drive(steps, part, costs: dict, pool: Pool | None):
         if pool is not None and item.key in pool.delegated:
             while item.key not in pool.given:
                 pool.waiting_for = item.key
-                yield last
+                yield Progress(last)
             pool.waiting_for = None
             pool.passed_cost += costs.get(item.key, 0.0)
             answer = pool.given[item.key]
@@ -94,7 +98,7 @@ def drive(steps, part, costs: dict, pool: Pool | None):
             except StopIteration as finished:
                 answer = finished.value
                 break
-            yield {**last, "progress": base + cost * fraction, "phase": item.phase}
+            yield Progress(last, progress=base + cost * fraction, phase=item.phase)
 
 
 def run_part(part, key: str) -> dict:

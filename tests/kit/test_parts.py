@@ -76,3 +76,15 @@ def test_parts_without_part_break_the_contract():
                            steps=lambda cfg, seed: iter(()), parts=lambda cfg, seed: [])
     with pytest.raises(contract.ContractError, match="defines parts without part"):
         contract.from_module(module)
+
+
+def test_a_part_computed_here_reports_progress_without_a_new_figure():
+    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    seen = []  # (progress, something new to draw)
+    while run.advance() and not run.done:
+        seen.append((run.progress, run.dirty))
+        run.dirty and run.frame_json()
+    progress_only = [p for p, dirty in seen if not dirty]
+    assert progress_only, "the sweep's widths report their progress"
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen)  # progress never goes back
+    assert sum(dirty for _, dirty in seen) >= 6  # the main model's reports and each finished width

@@ -135,7 +135,7 @@ async function drive(job) {
       const left = remaining(job);
       if (!job.confirmed && tooLong(job, left)) return park(job, "estimate");
       const now = performance.now();
-      if (cleared(job, left) && now - lastFrame >= FRAME_MS) {
+      if (cleared(job, left) && job.run.dirty && now - lastFrame >= FRAME_MS) {
         const drawn = performance.now();
         const payload = job.run.frame_json();
         job.worked += performance.now() - drawn;
