@@ -19,6 +19,7 @@ import numpy as np
 from .kit import nn, svg
 from .kit.contract import Readout
 from .kit.parts import Need
+from .kit.scatter import scatter_rows
 from .kit.params import ParamError
 
 NAME = "superposition"
@@ -78,14 +79,6 @@ class SparseBatch(NamedTuple):
     def transposed_times(self, g: np.ndarray) -> np.ndarray:
         """xᵀ @ g."""
         return scatter_rows(self.cols, self.values[:, None] * g[self.rows], self.shape[1])
-
-
-def scatter_rows(at: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """out[at[k]] += rows[k] for an (size, width) out: one bincount over the flattened entries,
-    which in Pyodide costs about half of np.add.at and sums each row in the same order."""
-    width = rows.shape[1]
-    flat = (at[:, None] * width + np.arange(width)).ravel()
-    return np.bincount(flat, rows.ravel(), size * width).reshape(size, width)
 
 
 class Sampler:

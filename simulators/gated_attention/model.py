@@ -23,6 +23,7 @@ import string
 import numpy as np
 
 from ..kit import nn
+from ..kit.scatter import scatter_rows
 
 VARIANTS = ("none", "elementwise", "headwise", "constant")
 SPARSE_BELOW = 0.05  # an attention weight below this counts toward sparsity
@@ -85,6 +86,29 @@ def sample_batch(rng: np.random.Generator, batch: int, length: int, ask_share: f
     return encode(types, keys, values), targets, types
 
 
+class OneHotEmbedding(nn.Layer):
+    """x W for one-hot features x (at most two ones a token): a gather forward and a scatter
+    backward, with no gradient for x (nothing before it learns). As a dense layer it cost a
+    quarter of a training step's multiply-adds in Pyodide, whose NumPy has no BLAS."""
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator):
+        super().__init__()
+        self.add_param("W", rng.normal(0.0, 1.0 / math.sqrt(n_in), size=(n_in, n_out)))  # as nn.Dense draws it
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        flat = x.reshape(-1, x.shape[-1])
+        self.shape = x.shape[:-1]
+        on = (flat != 0).ravel().nonzero()[0]
+        self.rows, self.features = np.divmod(on, flat.shape[1])
+        self.values = flat.ravel()[on][:, None]
+        out = scatter_rows(self.rows, self.values * self.params["W"][self.features], flat.shape[0])
+        return out.reshape(self.shape + (out.shape[1],))
+
+    def backward(self, dy: np.ndarray) -> None:
+        dy2 = dy.reshape(-1, dy.shape[-1])
+        self.grads["W"] += scatter_rows(self.features, self.values * dy2[self.rows], self.params["W"].shape[0])
+
+
 class ConstantGate(nn.Layer):
     """The input-independent ablation: one learned logit per head, the same for every token."""
 
@@ -106,7 +130,7 @@ class AttentionModel:
         if variant not in VARIANTS:
             raise ValueError(f"unknown gate variant {variant!r}; expected one of {', '.join(VARIANTS)}")
         self.variant, self.heads, self.d_head = variant, heads, d_head
-        self.embed = nn.Dense(FEATURES, d_model, rng, bias=False)
+        self.embed = OneHotEmbedding(FEATURES, d_model, rng)
         self.norm = nn.LayerNorm(d_model)
         self.qkv = nn.Dense(d_model, 3 * heads * d_head, rng, bias=False)
         self.out = nn.Dense(heads * d_head, d_model, rng, bias=False)
