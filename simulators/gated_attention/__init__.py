@@ -22,6 +22,7 @@ import numpy as np
 from ..kit import nn
 from ..kit.cache import Recent
 from ..kit.contract import Readout
+from ..kit.parts import Handed, Need
 from ..kit.params import ParamError
 from . import model as A
 from .figure import LABELS, TITLE, render  # noqa: F401  (the contract's TITLE and render)
@@ -131,21 +132,26 @@ def _setting(cfg: dict, seed: int) -> tuple:
     return (seed, cfg["heads"], cfg["train_length"], cfg["ask_share"], cfg["train_steps"], cfg["learning_rate"])
 
 
-def steps(cfg: dict, seed: int):
-    """Train the four variants in lockstep on the same batches; yield frames while training."""
-    labels, *shown = parse_sequence(cfg["sequence"])
-    key = _setting(cfg, seed)
-    if key in _TRAINED:
-        yield _frame(cfg, seed, labels, shown, **_TRAINED[key])
-        return
-    models = {v: A.AttentionModel(v, cfg["heads"], D_HEAD, D_MODEL, np.random.default_rng([seed, 0])) for v in A.VARIANTS}
+# Relative cost of training each variant (its gate's layer), for sharing progress and parts out.
+VARIANT_COST = {"none": 1.0, "elementwise": 1.2, "headwise": 1.05, "constant": 1.0}
+
+
+def parts(cfg: dict, seed: int) -> list[dict]:
+    """The four variants: each trains on the same batches from its own seeded start, so the
+    browser may train some on helper workers (kit.parts). None when the models are cached."""
+    if _setting(cfg, seed) in _TRAINED:
+        return []
+    total = sum(VARIANT_COST.values())
+    return [{"key": v, "cost": VARIANT_COST[v] / total} for v in A.VARIANTS]
+
+
+def _training(cfg: dict, seed: int, variants: list[str]):
+    """Train `variants` in lockstep on the same batches; yield (step, models, curves) after each step."""
+    models = {v: A.AttentionModel(v, cfg["heads"], D_HEAD, D_MODEL, np.random.default_rng([seed, 0])) for v in variants}
     optimisers = {v: nn.Adam(m.layers, cfg["learning_rate"], clip=1.0) for v, m in models.items()}
     data_rng = np.random.default_rng([seed, 1])
-    eval_batch = A.sample_batch(np.random.default_rng([seed, 2]), EVAL_BATCH, cfg["train_length"], cfg["ask_share"])
-    curves: dict[str, list] = {v: [] for v in A.VARIANTS}
-    total = cfg["train_steps"]
-    report = max(10, total // 8)
-    for t in range(1, total + 1):
+    curves: dict[str, list] = {v: [] for v in variants}
+    for t in range(1, cfg["train_steps"] + 1):
         x, targets, types = A.sample_batch(data_rng, BATCH, cfg["train_length"], cfg["ask_share"])
         weights = (types != A.BOS).astype(float)
         for v, model in models.items():
@@ -153,20 +159,73 @@ def steps(cfg: dict, seed: int):
             loss = model.loss_and_backward(x, targets, weights)
             optimisers[v].step()
             curves[v].append([t, round(loss, 5)])
-        if t == total or t % report == 0 or t == 10:
+        yield t, models, curves
+
+
+def _eval_batch(cfg: dict, seed: int):
+    return A.sample_batch(np.random.default_rng([seed, 2]), EVAL_BATCH, cfg["train_length"], cfg["ask_share"])
+
+
+def part(cfg: dict, seed: int, key: str):
+    """Train variant `key` alone; yield progress, return its curve, evaluation and weights."""
+    for t, models, curves in _training(cfg, seed, [key]):
+        if t < cfg["train_steps"]:
+            yield t / cfg["train_steps"]
+    model = models[key]
+    return {"curve": curves[key], "stats": evaluate(model, _eval_batch(cfg, seed)),
+            "weights": [[value.tolist() for value in layer.params.values()] for layer in model.layers]}
+
+
+def _restored(cfg: dict, variant: str, weights: list) -> A.AttentionModel:
+    """A variant's trained model from the weights a part returned."""
+    model = A.AttentionModel(variant, cfg["heads"], D_HEAD, D_MODEL, np.random.default_rng(0))
+    for layer, values in zip(model.layers, weights):
+        for array, value in zip(layer.params.values(), values):
+            array[...] = value
+    return model
+
+
+def steps(cfg: dict, seed: int):
+    """Train the four variants in lockstep on the same batches; yield frames while training.
+    Variants that helper workers train (kit.parts) join when they arrive."""
+    labels, *shown = parse_sequence(cfg["sequence"])
+    key = _setting(cfg, seed)
+    if key in _TRAINED:
+        yield _frame(cfg, seed, labels, shown, **_TRAINED[key])
+        return
+    handed = yield Handed()
+    own = [v for v in A.VARIANTS if v not in handed]
+    own_share = sum(VARIANT_COST[v] for v in own) / sum(VARIANT_COST.values())
+    eval_batch = _eval_batch(cfg, seed)
+    total = cfg["train_steps"]
+    report = max(10, total // 8)
+    models, curves, stats = {}, {}, {}
+    for t, models, curves in _training(cfg, seed, own):
+        if t < total and (t % report == 0 or t == 10):
             # The evaluation is kept with the models, so a cached re-read only redraws the view.
-            state = {"models": models, "curves": curves, "step": t,
-                     "stats": {v: evaluate(m, eval_batch) for v, m in models.items()}}
-            if t == total:
-                _TRAINED.put(key, state)
-            yield _frame(cfg, seed, labels, shown, **state)
+            stats = {v: evaluate(m, eval_batch) for v, m in models.items()}
+            yield _frame(cfg, seed, labels, shown, models, curves, stats, t, progress=own_share * t / total)
+    stats = {v: evaluate(m, eval_batch) for v, m in models.items()}
+    if handed:
+        yield _frame(cfg, seed, labels, shown, models, curves, stats, total, progress=own_share)
+    for v in A.VARIANTS:
+        if v in handed:
+            got = yield Need(v, "training")
+            models[v], curves[v], stats[v] = _restored(cfg, v, got["weights"]), got["curve"], got["stats"]
+    in_order = lambda found: {v: found[v] for v in A.VARIANTS}  # noqa: E731
+    state = {"models": in_order(models), "curves": in_order(curves), "step": total, "stats": in_order(stats)}
+    _TRAINED.put(key, state)
+    yield _frame(cfg, seed, labels, shown, **state)
 
 
-def _frame(cfg, seed, labels, shown, models, curves, stats, step) -> dict:
-    done = step == cfg["train_steps"]
-    variants = {v: {**stats[v], **view(model, shown), "loss_curve": _thin(curves[v], 120)} for v, model in models.items()}
+def _frame(cfg, seed, labels, shown, models, curves, stats, step, progress=None) -> dict:
+    """A frame of the models trained so far; a variant still training elsewhere shows as None."""
+    done = step == cfg["train_steps"] and len(models) == len(A.VARIANTS)
+    variants = {v: {**stats[v], **view(models[v], shown), "loss_curve": _thin(curves[v], 120)} if v in models else None
+                for v in A.VARIANTS}
     return {"params": cfg, "seed": seed, "done": done, "step": step,
-            "progress": round(step / cfg["train_steps"], 4), "phase": "done" if done else "training",
+            "progress": round(step / cfg["train_steps"] if progress is None else progress, 4),
+            "phase": "done" if done else "training",
             "tokens": labels, "targets": shown[1].tolist(), "variants": variants,
             "paper_sink": PAPER_SINK}
 
@@ -191,11 +250,12 @@ def table(result: dict) -> dict:
     head = result["params"]["head"] - 1
     vs = result["variants"]
     rows = []
+    pending = "…"  # a variant still training on another worker
     for i, token in enumerate(result["tokens"]):
         row = [i, token, _answer(result["targets"][i])]
-        row += [_answer(vs[v]["predictions"][i]) for v in A.VARIANTS]
-        row += [round(vs[v]["attention"][head][i][0], 3) for v in A.VARIANTS]
-        row += [round(vs[v]["gate"][head][i], 3) for v in A.VARIANTS if v != "none"]
+        row += [_answer(vs[v]["predictions"][i]) if vs[v] else pending for v in A.VARIANTS]
+        row += [round(vs[v]["attention"][head][i][0], 3) if vs[v] else pending for v in A.VARIANTS]
+        row += [round(vs[v]["gate"][head][i], 3) if vs[v] else pending for v in A.VARIANTS if v != "none"]
         rows.append(row)
     return {"caption": f"The sequence shown: answers, attention on the start token (head {head + 1}) and gate values per model",
             "columns": ["position", "token", "correct answer"]

@@ -24,7 +24,8 @@ def render(result: dict) -> str:
     cfg = result["params"]
     parts = [_variant_panel(result, v, first=c == 0) for c, v in enumerate(VARIANTS)]
     parts += [_loss_panel(result), _sink_panel(result)]
-    sinks = ", ".join(f"{LABELS[v].lower()} {result['variants'][v]['sink_ratio']:.1%}" for v in VARIANTS)
+    sinks = ", ".join(f"{LABELS[v].lower()} {result['variants'][v]['sink_ratio']:.1%}" if result["variants"][v] else
+                      f"{LABELS[v].lower()} still training" for v in VARIANTS)
     desc = (f"Four copies of a one-layer attention model with {cfg['heads']} head(s) trained for {result['step']} steps "
             f"on key-value recall. Mean attention on the first token: {sinks}. Paper (15B MoE): 46.7% without a gate, "
             f"4.8% with the elementwise gate.")
@@ -53,6 +54,10 @@ def _variant_panel(result: dict, v: str, first: bool) -> str:
         for h in range(cfg["heads"]):
             body.append(svg.button(96 + h * 60, 31, 54, f"head {h + 1}", "head", str(h + 1), f"ga-head-{h + 1}", pressed=h == head))
         top = 70
+    height = top + MAP_SIZE + 44 + 36 + 16 * 5
+    if stats is None:  # trained on another worker, not here yet: the panel keeps its place
+        body.append(svg.text(MAP_X + MAP_SIZE / 2, top + MAP_SIZE / 2, "training on another worker…", "middle", 12, svg.MUTED))
+        return svg.panel(height, f"{LABELS[v]}: still training", body, interactive=first)
     if not result["done"]:
         body.append(svg.text(328, 36 if not first else 66, f"training… step {result['step']}", "end", 11, svg.MUTED))
     body += svg.raster_heatmap(MAP_X, top, MAP_SIZE, np.array(stats["attention"][head]), 1.0,
@@ -78,13 +83,12 @@ def _variant_panel(result: dict, v: str, first: bool) -> str:
         lines.append(f"mean gate: stores {stats['gate_at_stores']:.2f}, asks {stats['gate_at_asks']:.2f}")
     for k, line in enumerate(lines):
         body.append(svg.text(12, gate_y + 36 + 16 * k, line, "start", 12, svg.FG))
-    height = gate_y + 36 + 16 * 5
     return svg.panel(height, f"{LABELS[v]}: attention of head {head + 1} on the sequence shown (rows: queries; columns: keys)",
                      body, interactive=first)
 
 
 def _loss_panel(result: dict) -> str:
-    curves = {v: result["variants"][v]["loss_curve"] for v in VARIANTS}
+    curves = {v: result["variants"][v]["loss_curve"] for v in VARIANTS if result["variants"][v]}
     top = max(max((p[1] for p in c), default=1.0) for c in curves.values())
     panel = svg.Panel(58, 34, 266, 200, (0, max(1, result["params"]["train_steps"])), (1e-3, max(top, 2e-3)), ylog=True)
     body = panel.axes("training step", "loss (MSE)", "Training loss, same batches for all")
@@ -100,8 +104,11 @@ def _sink_panel(result: dict) -> str:
     body = panel.axes("gate", "attention on the first token", "Sink ratio: this toy vs the paper", xticks=[], yticks=[0, 0.25, 0.5, 0.75, 1])
     bar = panel.w / 4 / 3
     for c, v in enumerate(VARIANTS):
-        for shift, (value, fill, who) in enumerate(((result["variants"][v]["sink_ratio"], COLOURS[v], "this toy"),
+        toy = result["variants"][v]
+        for shift, (value, fill, who) in enumerate(((toy and toy["sink_ratio"], COLOURS[v], "this toy"),
                                                      (result["paper_sink"][v], svg.MUTED, "paper"))):
+            if value is None:
+                continue  # still training on another worker
             body.append(panel.bar(panel.px(c + 0.5) - bar + shift * bar, bar - 1, value, fill, f"{LABELS[v]}, {who}: {value:.1%}"))
         body.append(svg.text(panel.px(c + 0.5), panel.y + panel.h + 15, SHORT[v], "middle", 11, svg.FG))
     body.append(svg.text(20, 296, "Coloured bar: this toy, on its task.", "start", 12, svg.FG))

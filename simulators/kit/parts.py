@@ -6,7 +6,9 @@ superposition page's sweep widths) declares them:
     parts(cfg, seed) -> [{"key": text, "cost": share of the whole run's work}, ...]
     part(cfg, seed, key) -> a generator: yields its progress (0..1), returns the part's result (JSON data)
 
-and its `steps` asks for each one where it needs it with `result = yield Need(key)`. Whoever
+and its `steps` asks for each one where it needs it with `result = yield Need(key)`. A `steps`
+that does the other parts' work itself in its own way (side by side, to animate them) first asks
+which parts helpers compute with `handed = yield Handed()` (a set of keys; empty in CPython). Whoever
 drives `steps` answers: here, in order, by running `part` (so a run is the same code wherever
 it runs); in the browser's main worker, from results that helper workers computed and the page
 handed in (`Pool.give`). Each part is seeded on its own, so both ways give the same numbers,
@@ -24,6 +26,11 @@ class Need:
 
     key: str
     phase: str = "computing"
+
+
+@dataclass(frozen=True)
+class Handed:
+    """Yielded by steps(): which parts helpers compute; the set of their keys is sent back in."""
 
 
 class Progress(dict):
@@ -76,6 +83,9 @@ def drive(steps, part, costs: dict, pool: Pool | None):
         except StopIteration:
             return
         answer = None
+        if isinstance(item, Handed):
+            answer = set(pool.delegated) if pool is not None else set()
+            continue
         if not isinstance(item, Need):
             last = item
             yield item

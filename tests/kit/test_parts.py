@@ -8,7 +8,7 @@ import types
 import pytest
 
 from simulators import bridge
-from simulators.kit import contract, parts
+from simulators.kit import cache, contract, parts
 
 
 def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
@@ -27,13 +27,30 @@ def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
     return run.result, handed, waits
 
 
+SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 40}}
+
+
 @pytest.mark.parametrize("helpers", [1, 3])
-def test_superposition_with_helpers_equals_the_serial_run(helpers):
-    params = {"n_features": 120, "steps": 150}
-    serial = bridge.result("superposition", params, 4)
-    pooled, handed, waits = drive_with_helpers("superposition", params, 4, helpers)
+@pytest.mark.parametrize("name", sorted(SPLIT))
+def test_a_run_with_helpers_equals_the_serial_run(name, helpers):
+    serial = bridge.frame(name, SPLIT[name], 4)
+    cache.clear_all()  # trained models are cached per setting: train them again
+    pooled, handed, waits = drive_with_helpers(name, SPLIT[name], 4, helpers)
     assert handed and waits == handed  # the run waited for exactly the parts it handed out
-    assert pooled == serial
+    assert pooled == serial.result
+    assert bridge.simulator(name).frame(pooled).svg == serial.svg
+
+
+def test_gated_attention_shows_a_variant_training_elsewhere_as_pending():
+    run = bridge.Run("gated_attention", json.dumps({"train_steps": 40}), 0)
+    handed = json.loads(run.delegate(1))
+    while run.advance() and not run.waiting:
+        pass
+    pending = [v for v, stats in run.result["variants"].items() if stats is None]
+    assert pending == handed and not run.result["done"]
+    frame = json.loads(run.frame_json())
+    assert frame["svg"].count("training on another worker") == len(handed)
+    assert all(frame["readouts"][f"variants.{v}.sink_ratio"] == "–" for v in handed)
 
 
 def test_the_helpers_get_the_last_parts_and_the_load_is_balanced():

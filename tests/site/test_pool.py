@@ -8,6 +8,7 @@ import json
 import pytest
 
 from simulators import bridge
+from simulators.kit import cache
 
 import chromium
 from chromium import eventually, settle
@@ -17,16 +18,18 @@ chromium.require()
 
 ROOT = "[data-sim=superposition]"
 SIM = f"document.querySelector('{ROOT}').simulator"
+PAGES = {"superposition": "superposition-scaling/", "gated_attention": "gated-attention/"}
 
 
-def live_with_a_helper(page, site_url: str) -> None:
-    page.goto(site_url + "superposition-scaling/#simulator")
-    page.wait_for_selector(f'{ROOT}[data-sim-status="live"]', state="attached", timeout=60_000)
-    page.evaluate(f"(() => {{ const pool = {SIM}.runtime.pool; pool.size = 1; pool.fill(); }})()")  # one, whatever the cores
-    eventually(page, f"{SIM}.runtime.pool.ready === 1")
+def live_with_a_helper(page, site_url: str, name: str = "superposition") -> None:
+    root, sim = f"[data-sim={name}]", f"document.querySelector('[data-sim={name}]').simulator"
+    page.goto(site_url + PAGES[name] + "#simulator")
+    page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
+    page.evaluate(f"(() => {{ const pool = {sim}.runtime.pool; pool.size = 1; pool.fill(); }})()")  # one, whatever the cores
+    eventually(page, f"{sim}.runtime.pool.ready === 1")
     # Every part posted to a helper, in order.
     page.evaluate(f"""(() => {{
-      const pool = {SIM}.runtime.pool;
+      const pool = {sim}.runtime.pool;
       window.partsPosted = [];
       const pump = pool.pump.bind(pool);
       pool.pump = () => {{
@@ -37,18 +40,20 @@ def live_with_a_helper(page, site_url: str) -> None:
     }})()""")
 
 
-def change_seed(page, seed: int) -> int:
-    page.evaluate(f"""(() => {{ const input = {SIM}.form.elements.seed; input.value = '{seed}';
+def change_seed(page, seed: int, name: str = "superposition") -> int:
+    sim = f"document.querySelector('[data-sim={name}]').simulator"
+    page.evaluate(f"""(() => {{ const input = {sim}.form.elements.seed; input.value = '{seed}';
       input.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()""")
-    return page.evaluate(f"{SIM}.requestId")
+    return page.evaluate(f"{sim}.requestId")
 
 
-def handed_parts(seed: int) -> list[str]:
-    return json.loads(bridge.Run("superposition", "{}", seed).delegate(1))
+def handed_parts(seed: int, name: str = "superposition") -> list[str]:
+    cache.clear_all()  # a simulator hands nothing out for a setting it has cached
+    return json.loads(bridge.Run(name, "{}", seed).delegate(1))
 
 
-def shown_result(page) -> dict:
-    return page.evaluate(f"{SIM}.lastFrame.result")
+def shown_result(page, name: str = "superposition") -> dict:
+    return page.evaluate(f"document.querySelector('[data-sim={name}]').simulator.lastFrame.result")
 
 
 def assert_cpython_numbers(result: dict, seed: int) -> None:
@@ -61,18 +66,25 @@ def assert_cpython_numbers(result: dict, seed: int) -> None:
     assert [s["loss"] for s in result["scaling"]] == pytest.approx([s["loss"] for s in expected["scaling"]], rel=1e-9)
 
 
-def test_a_run_split_over_a_helper_equals_cpython(page, site_url):
-    live_with_a_helper(page, site_url)
-    settle(page, ROOT, change_seed(page, 5))
-    assert page.evaluate("window.partsPosted") == handed_parts(5)  # the helper computed the last parts
-    pooled = shown_result(page)
-    assert_cpython_numbers(pooled, 5)
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_run_split_over_a_helper_equals_the_run_on_one_worker(page, site_url, name):
+    root, sim = f"[data-sim={name}]", f"document.querySelector('[data-sim={name}]').simulator"
+    live_with_a_helper(page, site_url, name)
+    settle(page, root, change_seed(page, 5, name))
+    assert page.evaluate("window.partsPosted") == handed_parts(5, name)  # the helper computed the last parts
+    pooled = shown_result(page, name)
+    if name == "superposition":
+        assert_cpython_numbers(pooled, 5)
+    else:
+        expected = bridge.frame(name, {}, 5).result
+        for v, stats in expected["variants"].items():
+            assert pooled["variants"][v]["sink_ratio"] == pytest.approx(stats["sink_ratio"], abs=1e-9)
     # The same run on the page's worker alone, in the same browser: equal bit for bit.
-    page.evaluate(f"(() => {{ const sim = {SIM}; sim.runtime.pool.terminate(); sim.runtime.pool.size = 0; sim.forgetResults(); }})()")
-    settle(page, ROOT, change_seed(page, 0))
-    settle(page, ROOT, change_seed(page, 5))
-    assert page.evaluate("window.partsPosted") == handed_parts(5)
-    assert shown_result(page) == pooled
+    page.evaluate(f"(() => {{ const sim = {sim}; sim.runtime.pool.terminate(); sim.runtime.pool.size = 0; sim.forgetResults(); }})()")
+    settle(page, root, change_seed(page, 0, name))
+    settle(page, root, change_seed(page, 5, name))
+    assert page.evaluate("window.partsPosted") == handed_parts(5, name)  # no more parts posted
+    assert shown_result(page, name) == pooled
 
 
 def test_a_helper_that_dies_is_replaced_and_its_part_tried_again(page, site_url):
