@@ -15,6 +15,7 @@ BOUNDS = [
     ("(2/3)d (BKM 1997 upper)", lambda d: 2 * d / 3, svg.PALETTE[4], "6 3"),
     ("√d (this paper: Θ(√d) optimal)", lambda d: math.sqrt(d), svg.PALETTE[1], ""),
     ("log₂ d (HMS 2023 lower)", lambda d: math.log2(d), svg.PALETTE[2], "4 3"),
+    ("√(log₂ d) (BKM 1997 lower)", lambda d: math.sqrt(math.log2(d)) if d > 1 else 0.0, svg.PALETTE[5], "6 2 2 2"),
     ("log₂ log₂ d (BKM 1995 lower)", lambda d: math.log2(max(math.log2(d), 1e-9)) if d > 1 else 0.0, svg.PALETTE[3], "2 3"),
 ]
 
