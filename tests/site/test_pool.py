@@ -87,20 +87,29 @@ def test_a_run_split_over_a_helper_equals_the_run_on_one_worker(page, site_url, 
     assert shown_result(page, name) == pooled
 
 
-def test_a_helper_that_dies_is_replaced_and_its_part_tried_again(page, site_url):
-    live_with_a_helper(page, site_url)
-    # The first helper given a part dies as a crashed worker does (its error event).
-    page.evaluate(f"""(() => {{
+def crash_busy_helpers(page, times) -> None:
+    """From now on a helper given a part dies as a crashed worker does (its error event), `times` times in all."""
+    page.evaluate(f"""(times) => {{
       const pool = {SIM}.runtime.pool;
       const pump = pool.pump.bind(pool);
+      window.killed = [];
       pool.pump = () => {{
         pump();
-        const doomed = pool.helpers.find((h) => h.busy);
-        if (doomed && !window.killed) {{ window.killed = doomed.busy.key; doomed.worker.terminate(); doomed.worker.onerror(new ErrorEvent('error')); }}
+        for (const doomed of pool.helpers.filter((h) => h.busy)) {{
+          if (window.killed.length >= times) return;
+          window.killed.push(doomed.busy.key);
+          doomed.worker.terminate();
+          doomed.worker.onerror(new ErrorEvent('error'));
+        }}
       }};
-    }})()""")
+    }}""", times)
+
+
+def test_a_helper_that_dies_is_replaced_and_its_part_tried_again(page, site_url):
+    live_with_a_helper(page, site_url)
+    crash_busy_helpers(page, 1)
     settle(page, ROOT, change_seed(page, 6))
-    killed = page.evaluate("window.killed")
+    [killed] = page.evaluate("window.killed")
     assert killed == handed_parts(6)[0]
     assert page.evaluate("window.partsPosted").count(killed) == 2
     assert_cpython_numbers(shown_result(page), 6)
@@ -108,14 +117,7 @@ def test_a_helper_that_dies_is_replaced_and_its_part_tried_again(page, site_url)
 
 def test_a_part_whose_helper_dies_twice_ends_the_run_with_an_error_naming_it(page, site_url):
     live_with_a_helper(page, site_url)
-    page.evaluate(f"""(() => {{
-      const pool = {SIM}.runtime.pool;
-      const pump = pool.pump.bind(pool);
-      pool.pump = () => {{
-        pump();
-        for (const h of pool.helpers.filter((h) => h.busy)) {{ h.worker.terminate(); h.worker.onerror(new ErrorEvent('error')); }}
-      }};
-    }})()""")
+    crash_busy_helpers(page, 1e9)
     request = change_seed(page, 7)
     page.wait_for_selector(f'{ROOT}[data-sim-request="{request}"][data-sim-status="ready-to-run"], {ROOT}[data-sim-status="error"]',
                            state="attached", timeout=60_000)
@@ -124,6 +126,7 @@ def test_a_part_whose_helper_dies_twice_ends_the_run_with_an_error_naming_it(pag
     page.wait_for_selector(f'{ROOT}[data-sim-status="error"]', state="attached", timeout=90_000)
     message = page.text_content(f"{ROOT} [data-sim-message]")
     assert f"part {handed_parts(7)[0]} of the run failed on a helper worker" in message
+    assert page.evaluate("window.killed")[:2] == [handed_parts(7)[0]] * 2
     assert page.input_value(f"{ROOT} [name=seed]") == "7"  # what the reader chose is kept
 
 
