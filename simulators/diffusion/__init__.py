@@ -21,6 +21,7 @@ import numpy as np
 
 from ..kit.cache import Recent
 from ..kit.contract import Readout
+from ..kit.parts import Handed, Need
 from ..kit.params import ParamError
 from . import process as D
 from . import theory as H
@@ -115,9 +116,11 @@ def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
            "tau_mem_slope": W.loglog_slope([s["n"] for s in sweep], [s["tau_mem"] for s in sweep]),
            "rules": {"tau_gen": f"test loss has made {W.GEN_SHARE:.0%} of its drop",
                      "tau_mem": "f_mem halfway from chance to 1"}}
-    # Editing the sizes can drop the n shown: show the nearest listed one rather than fail.
-    nearest = min(sizes, key=lambda n: (abs(n - cfg["shown_n"]), n))
+    nearest = _nearest(cfg, sizes)
     shown = next((r for r in runs if r["n"] == nearest), None)
+    if shown is not None and "model" not in shown:  # trained on a helper worker: train it here to draw from it
+        _TRAINED.pop(_trained_key(cfg, seed, nearest))
+        shown = _trained(cfg, seed, nearest, D.alpha_bar(cfg["schedule"]))
     if shown is not None:
         steps = 10 ** cfg["view_time"]
         views = shown.setdefault("views", {})  # kept with the model: scrubbing t must not resample
@@ -166,6 +169,45 @@ def quality(mixture: D.GaussianMixture, points: np.ndarray, reference: np.ndarra
             "on_data": W.on_data(mixture, points)}
 
 
+def _todo(cfg: dict, seed: int) -> dict:
+    """The trainings a run of these settings still has to do (the caches hold the rest): part
+    key -> cost, in the order the run does them. Progress and parts are shared out by cost."""
+    todo = {f"2d:{n}": W.cost(cfg["features"], n) for n in parse_sizes(cfg["sizes"])
+            if _trained_key(cfg, seed, n) not in _TRAINED}
+    todo.update({f"theory:{n}": H.cost(cfg["theory_dim"], cfg["theory_features"], n)
+                 for n in parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
+                 if _theory_key(cfg, seed, n) not in _THEORY_RUNS})
+    return todo
+
+
+def _nearest(cfg: dict, sizes: list[int]) -> int:
+    """The listed size shown: editing the sizes can drop the n shown, so the nearest one."""
+    return min(sizes, key=lambda n: (abs(n - cfg["shown_n"]), n))
+
+
+def parts(cfg: dict, seed: int) -> list[dict]:
+    """Each training-set size's training, 2-D and high-dimensional, is independent of the others,
+    so the browser may train some on helper workers (kit.parts). The size shown stays here: its
+    model draws the samples, and a model does not travel (a helper's result keeps the curves)."""
+    todo = _todo(cfg, seed)
+    total = sum(todo.values()) or 1.0
+    shown = f"2d:{_nearest(cfg, parse_sizes(cfg['sizes']))}"
+    return [{"key": key, "cost": cost / total} for key, cost in todo.items() if key != shown]
+
+
+def part(cfg: dict, seed: int, key: str):
+    """One size's training: the 2-D curves and times without the model, or a theory run."""
+    yield from ()  # no progress to report within one training
+    kind, n = key.split(":")
+    if kind == "theory":
+        return _theory_run(cfg, seed, int(n))
+    run = W.train_curves(DATASETS[cfg["dataset"]], D.alpha_bar(cfg["schedule"]), int(n), cfg["features"], 10 ** cfg["budget"], seed)
+    return {k: v for k, v in run.items() if k not in MODEL_ONLY}
+
+
+MODEL_ONLY = ("model", "start", "points")  # what only the size shown needs, and a part does not return
+
+
 def steps(cfg: dict, seed: int):
     if cfg["t"] % KEEP_EVERY:
         raise ParamError("t", f"must be a multiple of {KEEP_EVERY}, got {cfg['t']}")
@@ -194,24 +236,26 @@ def steps(cfg: dict, seed: int):
     }
     # Parts 2 and 3: a frame before each training, so the page shows the sweeps filling in;
     # a setting already trained (scrubbing t, switching n) goes straight to the end. Progress
-    # is shared out by each training's cost.
-    todo = [("2d", n, W.cost(cfg["features"], n)) for n in sizes if _trained_key(cfg, seed, n) not in _TRAINED]
-    todo += [("theory", n, H.cost(cfg["theory_dim"], cfg["theory_features"], n))
-             for n in theory_sizes if _theory_key(cfg, seed, n) not in _THEORY_RUNS]
-    total, done = sum(c for *_, c in todo) or 1.0, 0.0
-    costs = {(part, n): c for part, n, c in todo}
+    # is shared out by each training's cost. Sizes that helper workers train join when they arrive.
+    costs = _todo(cfg, seed)
+    handed = yield Handed()
+    total, done = sum(costs.values()) or 1.0, 0.0
     runs: list[dict] = []
     theory_runs: list[dict] = []
     for n in sizes:
-        if ("2d", n) in costs:
+        if f"2d:{n}" in costs:
             yield {**frame, **window(cfg, seed, runs, sizes), "theory": None, "done": False, "progress": done / total}
-            done += costs[("2d", n)]
+            done += costs[f"2d:{n}"]
+        if f"2d:{n}" in handed:
+            _TRAINED.put(_trained_key(cfg, seed, n), (yield Need(f"2d:{n}", "training")))
         runs.append(_trained(cfg, seed, n, abar))
     frame.update(window(cfg, seed, runs, sizes))
     for n in theory_sizes:
-        if ("theory", n) in costs:
+        if f"theory:{n}" in costs:
             yield {**frame, "theory": _theory(cfg, seed, theory_runs), "done": False, "progress": done / total}
-            done += costs[("theory", n)]
+            done += costs[f"theory:{n}"]
+        if f"theory:{n}" in handed:
+            _THEORY_RUNS.put(_theory_key(cfg, seed, n), (yield Need(f"theory:{n}", "training")))
         theory_runs.append(_theory_run(cfg, seed, n))
     yield {**frame, "theory": _theory(cfg, seed, theory_runs), "done": True, "progress": 1.0}
 

@@ -27,7 +27,8 @@ def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
     return run.result, handed, waits
 
 
-SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 40}}
+SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 40},
+         "diffusion": {"features": 64, "sizes": "8, 16, 24", "theory_features": 128, "theory_sizes": "32, 64"}}
 
 
 @pytest.mark.parametrize("helpers", [1, 3])
@@ -39,6 +40,17 @@ def test_a_run_with_helpers_equals_the_serial_run(name, helpers):
     assert handed and waits == handed  # the run waited for exactly the parts it handed out
     assert pooled == serial.result
     assert bridge.simulator(name).frame(pooled).svg == serial.svg
+
+
+def test_diffusion_draws_a_size_trained_elsewhere_with_a_model_trained_here():
+    """A helper's 2-D training returns its curves, not its model: showing that size retrains it here."""
+    params = dict(SPLIT["diffusion"], shown_n=8)
+    pooled, handed, _ = drive_with_helpers("diffusion", params, 0, 3)
+    assert "2d:8" not in handed and "2d:24" in handed  # the size shown is never handed out
+    shown_24 = bridge.frame("diffusion", dict(params, shown_n=24), 0)  # a view change, from the caches
+    cache.clear_all()
+    assert shown_24.result == bridge.frame("diffusion", dict(params, shown_n=24), 0).result
+    assert shown_24.result["sweep"] == pooled["sweep"]
 
 
 def test_gated_attention_shows_a_variant_training_elsewhere_as_pending():
