@@ -98,7 +98,7 @@ const snapshotKey = (indexURL) => indexURL + "memory-snapshot";
 
 async function savedSnapshot(indexURL) {
   try {
-    if (!self.caches) return null;
+    if (!self.caches || !(await caches.has(SNAPSHOT_CACHE))) return null; // open() would create it
     const found = await (await caches.open(SNAPSHOT_CACHE)).match(snapshotKey(indexURL));
     return found ? new Uint8Array(await found.arrayBuffer()) : null;
   } catch {
