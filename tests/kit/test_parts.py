@@ -28,7 +28,7 @@ def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
 
 
 SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 40},
-         "diffusion": {"features": 64, "sizes": "8, 16, 24", "theory_features": 128, "theory_sizes": "32, 64"}}
+         "diffusion": {"features": 128, "sizes": "8, 16, 24", "theory_features": 64, "theory_sizes": "32, 64"}}
 
 
 @pytest.mark.parametrize("helpers", [1, 3])
