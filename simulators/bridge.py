@@ -130,7 +130,8 @@ class Run:
     def delegate(self, helpers: int) -> str:
         """Hand parts of this run to `helpers` workers; the JSON list of their keys (none when the
         simulator has no parts). Call before the first advance."""
-        found = self._sim.parts_fn(self._cfg, self._seed) if self._sim.parts_fn else []
+        with _labelled(self._sim):  # parts() may refuse a setting, as steps() would
+            found = self._sim.parts_fn(self._cfg, self._seed) if self._sim.parts_fn else []
         keys = parts_kit.plan(found, 1.0 - sum(item["cost"] for item in found), helpers)
         self._pool.delegated = set(keys)
         self._pool.handed_cost = sum(item["cost"] for item in found if item["key"] in self._pool.delegated)

@@ -9,6 +9,7 @@ import pytest
 
 from simulators import bridge
 from simulators.kit import cache, contract, parts
+from simulators.kit.params import ParamError
 
 
 def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
@@ -117,3 +118,9 @@ def test_a_part_computed_here_reports_progress_without_a_new_figure():
     assert progress_only, "the sweep's widths report their progress"
     assert [p for p, _ in seen] == sorted(p for p, _ in seen)  # progress never goes back
     assert sum(dirty for _, dirty in seen) >= 6  # the main model's reports and each finished width
+
+
+def test_a_setting_refused_while_handing_parts_out_names_the_control():
+    run = bridge.Run("diffusion", json.dumps({"theory_sizes": "32"}), 0)
+    with pytest.raises(ParamError, match=r"^High-dimensional sizes n \(theory_sizes\) must list 2"):
+        run.delegate(1)
