@@ -18,7 +18,7 @@ chromium.require()
 
 ROOT = "[data-sim=superposition]"
 SIM = f"document.querySelector('{ROOT}').simulator"
-PAGES = {"superposition": "superposition-scaling/", "gated_attention": "gated-attention/"}
+PAGES = {"superposition": "superposition-scaling/", "gated_attention": "gated-attention/", "diffusion": "diffusion-memorization/"}
 
 
 def live_with_a_helper(page, site_url: str, name: str = "superposition") -> None:
@@ -75,10 +75,16 @@ def test_a_run_split_over_a_helper_equals_the_run_on_one_worker(page, site_url, 
     pooled = shown_result(page, name)
     if name == "superposition":
         assert_cpython_numbers(pooled, 5)
-    else:
+    elif name == "gated_attention":
         expected = bridge.frame(name, {}, 5).result
         for v, stats in expected["variants"].items():
             assert pooled["variants"][v]["sink_ratio"] == pytest.approx(stats["sink_ratio"], abs=1e-9)
+    else:
+        expected = bridge.frame(name, {}, 5).result
+        assert [s["n"] for s in pooled["sweep"]] == [s["n"] for s in expected["sweep"]]
+        for key in ("tau_gen", "tau_mem"):  # the browser's NumPy sums in another order: the last bits differ
+            assert [s[key] for s in pooled["sweep"]] == pytest.approx([s[key] for s in expected["sweep"]], rel=1e-9)
+        assert pooled["theory"]["tau_mem_slope"] == pytest.approx(expected["theory"]["tau_mem_slope"], rel=1e-9)
     # The same run on the page's worker alone, in the same browser: equal bit for bit.
     page.evaluate(f"(() => {{ const sim = {sim}; sim.runtime.pool.terminate(); sim.runtime.pool.size = 0; sim.forgetResults(); }})()")
     settle(page, root, change_seed(page, 0, name))
