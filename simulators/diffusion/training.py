@@ -109,6 +109,13 @@ class TrainedScore:
         pairs = np.array([fit.losses(steps) for fit in self.levels.values()])
         return float(pairs[:, 0].mean()), float(pairs[:, 1].mean())
 
+    def keep_for_sampling_only(self) -> None:
+        """Drop the test points' features (1,000 x p per level, 2 MB at p = 256): once the
+        losses are read, sampling needs only the readout. The page keeps up to a dozen models
+        in its caches, so they held about 300 MB of test features."""
+        for fit in self.levels.values():
+            fit.test_phi = fit.test_eps = None
+
     def sample(self, steps: float, x_start: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Generate from noise with the model as it is after `steps` gradient steps."""
         predictors = {t: fit.predictor(steps) for t, fit in self.levels.items()}
@@ -199,6 +206,7 @@ def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features:
         curves["test_loss"].append(test)
         curves["quality"].append(on_data(mixture, samples))
         curves["f_mem"].append(float(memorized(samples, points).mean()))
+    model.keep_for_sampling_only()
     return {"n": n, "model": model, "points": points, "start": start, "chance": chance, **curves,
             "tau_gen": first_reaching(steps, [-v for v in curves["test_loss"]], -generalization_bar(curves["test_loss"])),
             "tau_mem": first_reaching(steps, curves["f_mem"], memorization_bar(chance))}
