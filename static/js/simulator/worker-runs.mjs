@@ -14,6 +14,7 @@ import { assetSize, download } from "./worker-assets.mjs";
 import { pythonMessage } from "./worker-boot.mjs";
 
 const PROBE_MS = 400; // work measured before a run is judged quick or long
+const NEARLY_DONE_MS = 500; // a run with less than this left is never parked
 const FRAME_MS = 300; // a partial frame is drawn at most this often; progress alone in between
 const PROGRESS_MS = 250;
 
@@ -95,7 +96,9 @@ function cleared(job, left) {
 // limit (only while at least as much is left). A run that ends within the limit never waits.
 function tooLong(job, left) {
   const limit = 1000 * job.ask;
-  if (job.worked < PROBE_MS) return false;
+  // Nearly done: finishing is quicker than asking. (A rate measured late, after a long first
+  // step or while helpers computed parts, once parked diffusion runs with 0.0 s left.)
+  if (job.worked < PROBE_MS || (left !== null && left < NEARLY_DONE_MS)) return false;
   if (!job.judged && measured(job)) {
     job.judged = true;
     if (left !== null && job.worked + left > limit) return true;
