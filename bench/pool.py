@@ -28,7 +28,7 @@ pin_threads()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
+from bench.site import ARGS, CHROMIUM, live_simulator_pages, pages_by_simulator, served_site  # noqa: E402
 from simulators import bridge  # noqa: E402
 
 CHANGE = """async ([name, seed]) => {
@@ -112,10 +112,7 @@ def main() -> None:
         names = args.sim or sorted(n for n in pages if bridge.simulator(n).parts_fn is not None)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for name in names:
-                page = browser.new_page()
-                page.goto(base + pages[name] + "#simulator")
-                page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
+            for name, page in live_simulator_pages(browser, base, pages, names):
                 times = {"pool": [], "one": []}
                 peaks = {"pool": 0.0, "one": 0.0}
                 for i in range(args.changes):
@@ -127,7 +124,6 @@ def main() -> None:
                 pool, one = statistics.median(times["pool"]), statistics.median(times["one"])
                 print(f"{name:16s} one worker {one / 1000:5.2f} s, with {args.helpers} helper(s) {pool / 1000:5.2f} s: "
                       f"ratio {one / pool:.2f}x | renderer Pss peak {peaks['one']:.0f} MB alone, {peaks['pool']:.0f} MB with helpers", flush=True)
-                page.close()
             browser.close()
 
 

@@ -38,7 +38,7 @@ pin_threads()  # before NumPy, so timings are not BLAS threads fighting over 2 c
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.site import ARGS, CHROMIUM, pages_by_simulator, served_site  # noqa: E402
+from bench.site import ARGS, CHROMIUM, live_simulator_pages, pages_by_simulator, served_site  # noqa: E402
 from simulators import bridge  # noqa: E402
 
 CHANGE = """async ([name, control, value, i]) => {
@@ -201,13 +201,9 @@ def main() -> None:
         names = args.sim or sorted(pages)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for name in names:
-                page = browser.new_page()
-                page.goto(base + pages[name] + "#simulator")
-                page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
+            for name, page in live_simulator_pages(browser, base, pages, names):
                 if args.every_control:
                     every_control(page, name, args.repeats)
-                    page.close()
                     continue
                 fixed = fixed_controls(args)
                 for request, (control, value) in enumerate(fixed.items(), start=1):  # the page numbers its runs
@@ -223,7 +219,6 @@ def main() -> None:
                     print(f"{name:14s} CPython run {cpython_ms(name, fixed_controls(args)):7.1f} ms | browser, {args.changes} changes: "
                           f"first redraw p50 {pct(first, .5):.0f} / p95 {pct(first, .95):.0f} ms, "
                           f"final p50 {pct(final, .5):.0f} / p95 {pct(final, .95):.0f} ms")
-                page.close()
             browser.close()
 
 

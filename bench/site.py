@@ -59,6 +59,19 @@ def served_site():
             server.shutdown()
 
 
+def live_simulator_pages(browser, base: str, pages: dict[str, str], names: list[str]):
+    """For each simulator in `names`: a new page at its simulator, once it has gone live; yields
+    (name, page) and closes the page after."""
+    for name in names:
+        page = browser.new_page()
+        page.goto(base + pages[name] + "#simulator")
+        page.wait_for_selector(f'[data-sim={name}][data-sim-status="live"]', state="attached", timeout=120_000)
+        try:
+            yield name, page
+        finally:
+            page.close()
+
+
 def pages_by_simulator(site: Path) -> dict[str, str]:
     """Simulator name -> the page (relative URL) that embeds it."""
     found = {}

@@ -260,11 +260,15 @@ def training_cost(n: int, m: int, rows: float) -> float:
 MAIN_REPORTS = 6
 
 
+def _report_every(cfg: dict) -> int:
+    return max(1, cfg["steps"] // MAIN_REPORTS)
+
+
 def _costs(cfg: dict) -> tuple[float, dict[int, float]]:
     """The main model's training cost and each sweep width's (training_cost units)."""
     n, m = cfg["n_features"], cfg["m_dims"]
     rows = cfg["steps"] * cfg["batch_size"]
-    reports = cfg["steps"] // max(1, cfg["steps"] // MAIN_REPORTS) + 2  # each evaluates the loss on the evaluation samples
+    reports = cfg["steps"] // _report_every(cfg) + 2  # each evaluates the loss on the evaluation samples
     widths = sweep_widths(n) if cfg["scaling_sweep"] else []
     main = training_cost(n, m, rows + EVAL_ROW_COST * reports * EVAL_SAMPLES)
     return main, {w: training_cost(n, w, rows + EVAL_ROW_COST * EVAL_SAMPLES) for w in widths}
@@ -309,7 +313,7 @@ def steps(cfg: dict, seed: int):
     rng = np.random.default_rng([seed, 0])
     main_cost, width_cost = _costs(cfg)
     total = main_cost + sum(width_cost.values())
-    report = max(1, cfg["steps"] // MAIN_REPORTS)
+    report = _report_every(cfg)
     curve: list[list[float]] = []
     result: dict = {}
     for t, W, b, train_loss in train(n, m, cfg["alpha"], cfg["weight_decay"], cfg["steps"], cfg["batch_size"],

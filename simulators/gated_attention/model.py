@@ -97,12 +97,11 @@ class OneHotEmbedding(nn.Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         flat = x.reshape(-1, x.shape[-1])
-        self.shape = x.shape[:-1]
         on = (flat != 0).ravel().nonzero()[0]
         self.rows, self.features = np.divmod(on, flat.shape[1])
         self.values = flat.ravel()[on][:, None]
         out = scatter_rows(self.rows, self.values * self.params["W"][self.features], flat.shape[0])
-        return out.reshape(self.shape + (out.shape[1],))
+        return out.reshape(x.shape[:-1] + (out.shape[1],))
 
     def backward(self, dy: np.ndarray) -> None:
         dy2 = dy.reshape(-1, dy.shape[-1])

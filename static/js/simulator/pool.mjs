@@ -84,8 +84,7 @@ export class HelperPool {
 
   // A helper died (or could not boot): replace it, and try its part once more.
   lose(helper, atBoot) {
-    helper.worker.terminate();
-    this.helpers = this.helpers.filter((other) => other !== helper);
+    this.retire(helper);
     if (atBoot) {
       this.booting = false;
       this.broken = true; // the run's worker computes everything, as without helpers
@@ -106,11 +105,13 @@ export class HelperPool {
   // otherwise) and are replaced; the run computes what they had not handed in itself.
   halt(id) {
     this.clear();
-    for (const helper of this.helpers.filter((h) => h.busy && h.busy.id === id)) {
-      helper.worker.terminate();
-      this.helpers = this.helpers.filter((other) => other !== helper);
-    }
+    for (const helper of this.helpers.filter((h) => h.busy && h.busy.id === id)) this.retire(helper);
     this.fill();
+  }
+
+  retire(helper) {
+    helper.worker.terminate();
+    this.helpers = this.helpers.filter((other) => other !== helper);
   }
 
   terminate() {

@@ -81,16 +81,19 @@ export class RuntimeClient {
 
   // ask: seconds before a run the reader did not ask for waits for Run; null to run to the end.
   run(id, { params, seed }, ask) {
-    this.settings.clear(); // only the newest run's parts are ever computed
-    this.settings.set(id, this.setting(params, seed));
     this.pool?.clear();
-    this.post(toWorker.run(id, this.setting(params, seed), ask, this.pool?.ready ?? 0));
+    this.post(toWorker.run(id, this.remember(id, params, seed), ask, this.pool?.ready ?? 0));
   }
 
   resume(id, { params, seed }) {
+    this.post(toWorker.resume(id, toWorker.run(id, this.remember(id, params, seed), null, this.pool?.ready ?? 0)));
+  }
+
+  // The setting of run `id`, kept for the parts its worker hands out: only the newest run's are ever computed.
+  remember(id, params, seed) {
     this.settings.clear();
     this.settings.set(id, this.setting(params, seed));
-    this.post(toWorker.resume(id, toWorker.run(id, this.setting(params, seed), null, this.pool?.ready ?? 0)));
+    return this.settings.get(id);
   }
 
   // Stop stops the helpers too; the resumed run computes the parts they had not handed in itself.
