@@ -66,16 +66,14 @@ GRID = {"maze": shipped_sweep.SETTINGS["mazes"], "depth": shipped_sweep.SETTINGS
 
 
 def shipped_result(cfg: dict, seed: int) -> dict | None:
-    """The final result of a setting whose agent the shipped sweep trained, at the automatic
-    start and goal: drawn from the agent's stored view and evaluation, no training. None
-    for any other setting (the build then computes it)."""
-    if (cfg["start"], cfg["goal"], cfg["sweep"]) != ("auto", "auto", False):
+    """The final result of a setting whose agents the shipped sweep all trained, at the automatic
+    start and goal (the stored view's): `steps` reads them, no training. None for any other
+    setting (the build then computes it)."""
+    needed = [cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())]
+    if (cfg["start"], cfg["goal"]) != ("auto", "auto") or any(_shipped_agent(cfg, seed, d) is None for d in needed):
         return None
-    agent = shipped_sweep.shipped_agent(cfg["maze"], cfg["depth"], seed, cfg["width"], cfg["train_steps"], cfg["residual"])
-    if agent is None:
-        return None
-    _, _, _, base = _setting(cfg, seed)
-    return {**_with_shipped_sweep({**base, **agent["view"], **agent["metrics"]}, cfg), "done": True, "progress": 1.0}
+    *_, last = steps(cfg, seed)
+    return last
 
 
 def build_maze(cfg: dict) -> M.Maze:
@@ -127,38 +125,56 @@ def _with_shipped_sweep(frame: dict, cfg: dict) -> dict:
             "depth_sweep_source": shipped and {"where": "build", "train_steps": shipped["train_steps"], "seeds": shipped["seeds"]}}
 
 
+def _shipped_agent(cfg: dict, seed: int, depth: int) -> dict | None:
+    """{"metrics", "view"} of the shipped sweep's agent for this setting at `depth`, or None."""
+    return shipped_sweep.shipped_agent(cfg["maze"], depth, seed, cfg["width"], cfg["train_steps"], cfg["residual"])
+
+
 def steps(cfg: dict, seed: int):
     setting, start, goal, base = _setting(cfg, seed)
+    auto_pair = (cfg["start"], cfg["goal"]) == ("auto", "auto")
+    # Agents the shipped sweep trained are read, never trained again: its stored view is the one
+    # at the automatic start and goal, and its evaluation does not depend on them.
+    shipped = {d: a for d in dict.fromkeys([cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())])
+               if (a := _shipped_agent(cfg, seed, d)) is not None}
+    shown_shipped = auto_pair and cfg["depth"] in shipped
     # Progress is shared out by each agent's training cost, about (depth + 3) layers per step,
     # so that the page's estimate (time so far / progress) holds for a sweep too.
     per_phase, work = _phase_cost(setting, cfg["train_steps"])
-    untrained = [d for d in [cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())] if _key(cfg, seed, d) not in _AGENTS]
-    untrained = list(dict.fromkeys(untrained))
+    wanted = [] if shown_shipped else [cfg["depth"]]
+    wanted += [d for d in (SWEEP_DEPTHS if cfg["sweep"] else ()) if d not in shipped]
+    untrained = list(dict.fromkeys(d for d in wanted if _key(cfg, seed, d) not in _AGENTS))
     total = sum(d + 3 for d in untrained) or 1
     share = (cfg["depth"] + 3) / total if cfg["depth"] in untrained else 0.0  # of the progress bar taken by the chosen agent
     key = _key(cfg, seed, cfg["depth"])
-    if key not in _AGENTS:
-        shown = None  # the last evaluated view; heartbeats between evaluations repeat it
-        for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
-            if metrics is not None or shown is None:
-                shown = {**base, **T.view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
-            if step < cfg["train_steps"]:
-                yield {**shown, "done": False, "progress": share * (step + per_phase * len(curves["step"])) / work}
-        _AGENTS.put(key, (agent, curves, metrics))
-    agent, curves, metrics = _AGENTS[key]
-    frame = _with_shipped_sweep({**base, **T.view(agent, curves, setting, start, goal), **metrics}, cfg)
+    if shown_shipped:
+        frame = _with_shipped_sweep({**base, **shipped[cfg["depth"]]["view"], **shipped[cfg["depth"]]["metrics"]}, cfg)
+    else:
+        if key not in _AGENTS:
+            shown = None  # the last evaluated view; heartbeats between evaluations repeat it
+            for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
+                if metrics is not None or shown is None:
+                    shown = {**base, **T.view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
+                if step < cfg["train_steps"]:
+                    yield {**shown, "done": False, "progress": share * (step + per_phase * len(curves["step"])) / work}
+            _AGENTS.put(key, (agent, curves, metrics))
+        agent, curves, metrics = _AGENTS[key]
+        frame = _with_shipped_sweep({**base, **T.view(agent, curves, setting, start, goal), **metrics}, cfg)
     if cfg["sweep"]:
         finished = share * total  # the chosen agent's part, done above
         sweep = []
         for depth in SWEEP_DEPTHS:
             k = _key(cfg, seed, depth)
-            if k not in _AGENTS:
-                for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
-                    done_k = step + per_phase * len(curves_k["step"])
-                    yield {**frame, "done": False, "progress": (finished + (depth + 3) * done_k / work) / total}
-                _AGENTS.put(k, (agent_k, curves_k, metrics_k))
-                finished += depth + 3
-            m = _AGENTS[k][2]
+            if depth in shipped:
+                m = shipped[depth]["metrics"]
+            else:
+                if k not in _AGENTS:
+                    for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
+                        done_k = step + per_phase * len(curves_k["step"])
+                        yield {**frame, "done": False, "progress": (finished + (depth + 3) * done_k / work) / total}
+                    _AGENTS.put(k, (agent_k, curves_k, metrics_k))
+                    finished += depth + 3
+                m = _AGENTS[k][2]
             sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"],
                           "success_by_distance": m["success_by_distance"]})
         frame["depth_sweep"] = sweep

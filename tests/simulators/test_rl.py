@@ -320,11 +320,34 @@ def test_a_setting_the_shipped_sweep_trained_is_drawn_from_its_agent_without_tra
     cfg = S_params(maze="open room", depth=2, train_steps=100)
     shipped = S.shipped_result(cfg, 0)
     clear_all()
-    assert shipped == run(cfg, 0)  # trained again here, by the same code
+    with monkeypatch.context() as unshipped:
+        unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
+        assert shipped == run(cfg, 0)  # trained again here, by the same code
     assert S.shipped_result(cfg, 1) is None  # a seed the sweep did not train
     assert S.shipped_result({**cfg, "depth": 4}, 0) is None
     assert S.shipped_result({**cfg, "goal": "0,0"}, 0) is None  # the stored view is at the automatic start and goal
     assert S.shipped_result({**cfg, "width": 16}, 0) is None
+
+
+def test_a_live_sweep_reads_the_agents_the_shipped_sweep_trained(tmp_path, monkeypatch):
+    """The live depth sweep at the shipped sweep's settings trains nothing (the build's one-click
+    frame and a reader's Run alike) and equals the sweep trained from scratch."""
+    monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "seeds": [0],
+                                               "train_steps": 100})
+    monkeypatch.setattr(S, "SWEEP_DEPTHS", (1, 2))
+    rl_sweep.ensure(log=lambda message: None)
+    cfg = S_params(maze="open room", depth=2, train_steps=100, sweep=True)
+    clear_all()
+    with monkeypatch.context() as unshipped:
+        unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
+        trained = run(cfg, 0)
+    clear_all()
+    with monkeypatch.context() as no_training:
+        no_training.setattr(T, "train", lambda *args: pytest.fail("an agent the shipped sweep holds was trained again"))
+        assert S.shipped_result(cfg, 0) == trained
+        assert run(cfg, 0) == trained
+    assert S.shipped_result({**cfg, "train_steps": 90}, 0) is None  # not what the sweep trained
 
 
 def test_grid_is_every_shipped_agent_and_depth_moves_over_the_sweep_depths():
