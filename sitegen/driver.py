@@ -26,12 +26,14 @@ class Request:
     base_path: str | None = None  # overrides site.yaml's base_path
     force: bool = False  # build even when nothing changed (the caches still apply)
     quiet: bool = False
+    draft: bool = False  # pages and first frames only (pipeline.BuildOptions.draft); never recorded as current
 
 
 @dataclass
 class Outcome:
     ok: bool
     skipped: bool = False  # nothing changed: the site on disk is already this build
+    draft: bool = False  # the pages with their first frames; the rest is still to build
     pages: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)  # "file:line: field: message", one per problem
@@ -40,6 +42,9 @@ class Outcome:
     def summary(self, out_dir: Path) -> str:
         if self.skipped:
             return f"{out_dir} is up to date: nothing changed since the last build"
+        if self.draft:
+            return (f"built {self.pages} pages with their first frames into {out_dir} in {self.seconds:.2f} s; "
+                    "one-click frames and experiments follow")
         return f"built {self.pages} pages into {out_dir} in {self.seconds:.2f} s"
 
 
@@ -66,14 +71,18 @@ def run(request: Request) -> Outcome:
     build_options.content_dir = request.content_dir
     build_options.pyodide_url = request.pyodide_url
     build_options.base_path = request.base_path
+    build_options.draft = request.draft
     if request.quiet:
         build_options.log = lambda message: None
     try:
         report = build(build_options)
     except BuildFailed as failure:
         return Outcome(ok=False, errors=[str(e) for e in failure.errors], report=failure.report())
-    up_to_date.record(stamp, inputs, request.out_dir)
-    return Outcome(ok=True, pages=report.pages, seconds=report.seconds)
+    if request.draft:  # the next build, the whole one, must not be skipped
+        up_to_date.forget(stamp)
+    else:
+        up_to_date.record(stamp, inputs, request.out_dir)
+    return Outcome(ok=True, pages=report.pages, seconds=report.seconds, draft=request.draft)
 
 
 def run_reporting_crashes(request: Request) -> Outcome:

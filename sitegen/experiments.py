@@ -318,8 +318,11 @@ def fill(html_text: str, page, found: PageExperiments) -> str:
         html_text = html_text.replace(f"<p>{e.token}</p>", _box(page, e))
     for value in found.values:
         if not value.in_math:
-            html_text = html_text.replace(value.token, f'<span class="sim-value" data-value="{value.experiment}.{value.path}" '
-                                          f'data-format="{html.escape(value.format)}">{html.escape(_shown(value, page, found))}</span>')
+            shown = _shown(value, page, found)
+            attributes = f'class="sim-value" data-value="{value.experiment}.{value.path}" data-format="{html.escape(value.format)}"'
+            if shown is None:
+                attributes += f' data-claim-status="pending" title="{PENDING_TITLE}"'
+            html_text = html_text.replace(value.token, f'<span {attributes}>{html.escape(shown or PENDING)}</span>')
     return html_text
 
 
@@ -327,7 +330,8 @@ def fill_tex(tex: str, page, found: PageExperiments) -> str:
     """A formula's TeX with the inline values written in it filled, ready for KaTeX."""
     for value in found.values:
         if value.in_math:
-            tex = tex.replace(value.token, as_tex(_shown(value, page, found)))
+            shown = _shown(value, page, found)
+            tex = tex.replace(value.token, as_tex(shown) if shown is not None else rf"\text{{{PENDING}}}")
     return tex
 
 
@@ -360,8 +364,10 @@ def as_tex(text: str) -> str:
     return r"\text{–}".join(pieces)
 
 
-def _shown(value: InlineValue, page, found: PageExperiments) -> str:
-    return C.shown_range([lookup(f.result, value.path) for f in _frames_of(value, page, found)], value.format)
+def _shown(value: InlineValue, page, found: PageExperiments) -> str | None:
+    """The value as the prose shows it; None while its experiment has not run (a draft build)."""
+    frames = _frames_of(value, page, found)
+    return C.shown_range([lookup(f.result, value.path) for f in frames], value.format) if frames else None
 
 
 def _frames_of(value: InlineValue, page, found: PageExperiments) -> list[Frame]:
@@ -374,6 +380,11 @@ def stray_blocks(html_text: str, source: str, found: PageExperiments) -> list[Co
     """A block that landed inside a paragraph or a list: its box cannot go there."""
     return [ContentError(source, e.line, f"experiment {e.name}", "an experiment block stands alone: put a blank line before and after it, outside lists and quotes")
             for e in found.experiments if f"<p>{e.token}</p>" not in html_text]
+
+
+# A draft build (`build.py --serve` serves one first) has not run the experiments yet.
+PENDING = "…"
+PENDING_TITLE = "being computed by the build: the page reloads when it is done"
 
 
 def _box(page, e: Experiment) -> str:
@@ -389,7 +400,7 @@ def _box(page, e: Experiment) -> str:
     paths: list[str] = []  # in the order the claims first read them
     for claim, _ in e.claims:
         paths += [p for p in claim.paths if p not in paths]
-    found = "; ".join(f"{subscripts(label(p))} {html.escape(shown(p))}" for p in paths)
+    found = "; ".join(f"{subscripts(label(p))} {html.escape(shown(p))}" for p in paths) if e.frames else ""
     claims = "".join(f"<li><code>{html.escape(claim.text)}</code></li>" for claim, _ in e.claims)
     changes = {name: value for name, value in e.values.items() if value != page.values.get(name)}
     setting = describe_setting(page.simulator.params, changes)
@@ -403,16 +414,24 @@ def _box(page, e: Experiment) -> str:
     verdicts = {str(seed): C.verdict(texts, labels, f.result, f.readouts) for seed, f in zip(e.seeds, e.frames)}
     data = {"label": e.label, "params": e.values, "seed": first_seed, "seeds": e.seeds,
             "claims": texts, "labels": labels, "verdicts": verdicts}
+    if e.frames:
+        claims_part = (f'<details class="experiment-claims" data-claim-status="checked"><summary>Checked when this page was built, '
+                       f'{html.escape(seeds_text(e.seeds))}: {found}</summary>\n'
+                       f'<p>The build ran this setting and stopped if any of these did not hold:</p>\n<ul>{claims}</ul></details>\n')
+    else:
+        claims_part = (f'<details class="experiment-claims" data-claim-status="pending"><summary>Being checked by the build, '
+                       f'{html.escape(seeds_text(e.seeds))}: this page reloads when it is done</summary>\n'
+                       f'<p>The build is running this setting; it stops if any of these does not hold:</p>\n<ul>{claims}</ul></details>\n')
     return (
-        f'<aside class="experiment" id="experiment-{e.name}" data-experiment="{e.name}" data-claim-status="checked" '
+        f'<aside class="experiment" id="experiment-{e.name}" data-experiment="{e.name}" '
+        f'data-claim-status="{"checked" if e.frames else "pending"}" '
         f'aria-labelledby="experiment-{e.name}-label">\n'
         f'<p class="experiment-head"><span class="experiment-kind">Experiment</span> '
         f'<strong id="experiment-{e.name}-label">{subscripts(e.label)}</strong></p>\n'
         f'<p class="experiment-setting">{html.escape(setting)}</p>\n'
         f'<p class="experiment-try"><a class="button" data-action="try" href="{html.escape(href)}">Try this</a> '
         f'<span class="experiment-live" data-experiment-live aria-live="polite"></span></p>\n'
-        f'<details class="experiment-claims" data-claim-status="checked"><summary>Checked when this page was built, {html.escape(seeds_text(e.seeds))}: '
-        f'{found}</summary>\n<p>The build ran this setting and stopped if any of these did not hold:</p>\n<ul>{claims}</ul></details>\n'
+        f'{claims_part}'
         f'<script type="application/json" data-experiment-config>{_json_for_html(data)}</script>\n'
         f'</aside>'
     )

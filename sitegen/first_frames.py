@@ -118,9 +118,8 @@ class Setting:
 
 
 def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
-    """Give every page its final frame, then its one-click frames if its simulator is slow:
-    each from the cache when its key is there, else computed (in parallel processes when
-    several are missing) and stored."""
+    """Give every page its final frame: from the cache when its key is there, else computed (in
+    parallel processes when several are missing) and stored. `precompute` adds the rest."""
     pages = [body.simulator for body in bodies.values() if body.simulator is not None]
     timings = _timings(cache)
     showing: dict[str, list[PageSimulator]] = {}  # frame key -> the pages asking
@@ -136,8 +135,15 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
         else:
             for page in showing[key]:
                 page.frame = outcome
-    if errors:
-        return errors
+    _save_timings(cache, timings)
+    return errors
+
+
+def precompute(bodies, cache: DiskCache | None, log=print) -> None:
+    """Give every page the frames of its GRID, and its one-click frames if its simulator is slow
+    (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or ships its results."""
+    pages = [body.simulator for body in bodies.values() if body.simulator is not None]
+    timings = _timings(cache)
     extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
     for page in pages:
         wanted = grid_settings(page.simulator.grid, page.values, page.seed)
@@ -157,8 +163,6 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
             for page in asking:
                 page.add_precomputed([(setting.values, setting.seed, frames[key])])
-    _save_timings(cache, timings)
-    return []
 
 
 def compute(settings: list[Setting], cache: DiskCache | None, log=print, what: str = "frames") -> list:

@@ -3,7 +3,8 @@
 Three parts:
 - a builder process (a one-worker process pool) that runs `driver.run` and keeps its imports
   warm between builds; when Python code under `simulators/` or `sitegen/` changes it is replaced,
-  so a rebuild never runs stale code;
+  so a rebuild never runs stale code. The first build is a draft (the pages with their first
+  frames), served at once; the whole build follows in the background and reloads the pages;
 - a watcher thread (`watchfiles`) that batches changes and asks for a rebuild;
 - the local server, which adds a small script to every HTML page it sends (never to the files
   on disk): the script listens on a Server-Sent Events stream and reloads the page after a good
@@ -13,6 +14,7 @@ Three parts:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import signal
@@ -65,27 +67,34 @@ class BuildState:
 
 
 class Builder:
-    """Builds in a child process with warm imports; replaced when Python code changes."""
+    """Builds in a child process with warm imports; replaced when Python code changes. One build
+    at a time: the watcher's rebuild waits for the background build that follows a draft."""
 
     def __init__(self, request: driver.Request) -> None:
         self.request = request
         self._pool: ProcessPoolExecutor | None = None
+        self._one_at_a_time = threading.Lock()
 
-    def build(self, code_changed: bool = False) -> driver.Outcome:
-        if code_changed and self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            return self._pool.submit(driver.run_reporting_crashes, self.request).result()
-        except Exception as crash:  # noqa: BLE001 - the builder process itself died
-            self._pool = None
-            return driver.Outcome(ok=False, errors=[f"the builder process stopped: {crash!r}"], report=repr(crash))
+    def build(self, code_changed: bool = False, draft: bool = False) -> driver.Outcome:
+        with self._one_at_a_time:
+            if code_changed and self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                return self._pool.submit(driver.run_reporting_crashes, dataclasses.replace(self.request, draft=draft)).result()
+            except Exception as crash:  # noqa: BLE001 - the builder process itself died
+                self._pool = None
+                return driver.Outcome(ok=False, errors=[f"the builder process stopped: {crash!r}"], report=repr(crash))
 
     def close(self) -> None:
+        """Stop now, abandoning a build under way (its staging folder never replaces the site)."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            workers = list((self._pool._processes or {}).values())  # the executor has no public handle on them
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.terminate()
 
 
 def announce(outcome: driver.Outcome, out_dir: Path) -> None:
@@ -114,11 +123,19 @@ def watch(request: driver.Request, builder: Builder, state: BuildState, stop: th
         state.publish(outcome)
 
 
+def finish(builder: Builder, state: BuildState, out_dir: Path) -> None:
+    """After a draft is served: the whole build, whose pages replace the draft's and reload."""
+    outcome = builder.build()
+    announce(outcome, out_dir)
+    state.publish(outcome)
+
+
 def serve(request: driver.Request, port: int) -> int:
     builder = Builder(request)
     state = BuildState()
     started = time.perf_counter()
-    outcome = builder.build()
+    # Serve as soon as the pages and their first frames exist; the rest is built in the background.
+    outcome = builder.build(draft=True)
     announce(outcome, request.out_dir)
     if not outcome.ok and not (request.out_dir / "index.html").is_file():
         print("nothing to serve yet: fix the errors above and run again", file=sys.stderr)
@@ -135,6 +152,8 @@ def serve(request: driver.Request, port: int) -> int:
     stop = threading.Event()
     watcher = threading.Thread(target=watch, args=(request, builder, state, stop), daemon=True)
     watcher.start()
+    if outcome.ok and outcome.draft:
+        threading.Thread(target=finish, args=(builder, state, request.out_dir), daemon=True).start()
     print(f"serving {request.out_dir} at http://127.0.0.1:{server.server_address[1]}{server.base_path} "
           f"(ready in {time.perf_counter() - started:.1f} s); watching for changes, Ctrl+C to stop", flush=True)
     try:

@@ -28,6 +28,9 @@ class BuildOptions:
     base_path: str | None = None  # the path the site is hosted under; default: site.yaml's base_path
     build_cache: Path | None = None  # first frames, KaTeX output, compiled templates; default: vendor.cache_dir()
     log: Callable[[str], None] = print  # progress of long steps
+    # Pages with their first frames only: no one-click or grid frames, no experiments run (their
+    # boxes and values say they are pending). `--serve` serves this first, then builds the rest.
+    draft: bool = False
 
 
 @dataclass
@@ -95,10 +98,13 @@ def build(options: BuildOptions) -> BuildReport:
     if errors:
         raise BuildFailed(errors)
     lap("first frames")
-    checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
-    errors = experiments.run(checked, frames_cache, options.log)
-    if errors:  # a false claim stops the build like any content error: the old site stays
-        raise BuildFailed(errors)
+    if not options.draft:
+        first_frames.precompute(bodies, frames_cache, options.log)
+        lap("precomputed frames")
+        checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
+        errors = experiments.run(checked, frames_cache, options.log)
+        if errors:  # a false claim stops the build like any content error: the old site stays
+            raise BuildFailed(errors)
     for body in bodies.values():
         if body.experiments:
             body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments)

@@ -53,6 +53,11 @@ def record(stamp_file: Path, inputs: str, out_dir: Path) -> None:
     os.replace(partial, stamp_file)
 
 
+def forget(stamp_file: Path) -> None:
+    """The folder no longer holds a recorded build (a draft replaced it)."""
+    stamp_file.unlink(missing_ok=True)
+
+
 def stamp_path(cache_dir: Path, out_dir: Path) -> Path:
     """One stamp per output folder, so two sites built from one clone do not mistake each other."""
     name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]

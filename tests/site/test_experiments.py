@@ -242,6 +242,36 @@ def test_a_false_claim_stops_the_build_with_file_line_and_values(content_copy, t
     assert before == snapshot(out)
 
 
+def test_a_draft_has_pages_and_first_frames_with_its_experiments_pending(content_copy, tmp_path):
+    """What `build.py --serve` serves first: no experiment has run, so a false claim does not stop
+    a draft, and nothing on its pages says it was checked; the whole build still stops on it."""
+    from conftest import PROJECT_ROOT
+    from sitegen.pipeline import build, default_options
+
+    add_to_page(content_copy, "```experiment\nname: too-strong\nlabel: X\nclaims:\n  - variants.none.sink_ratio > 0.7\n```\n\n"
+                              "Sink {{ too-strong.variants.none.sink_ratio:.2f }}, loss $L = {{ too-strong.variants.none.final_loss:.2f }}$.\n")
+    options = default_options(PROJECT_ROOT, tmp_path / "site")
+    options.content_dir, options.draft = content_copy, True
+    build(options)
+    html = (tmp_path / "site" / "gated-attention" / "index.html").read_text()
+    boxes = re.findall(r'<aside class="experiment".*?</aside>', html, re.S)
+    assert len(boxes) >= 4 and all('data-claim-status="pending"' in box and "Being checked by the build" in box for box in boxes)
+    assert 'data-claim-status="checked"' not in html and "Checked when this page was built" not in html
+    assert all(json.loads(re.search(r"data-experiment-config>(.*?)</script>", box).group(1))["verdicts"] == {} for box in boxes)
+    assert re.search(r'data-value="too-strong\.variants\.none\.sink_ratio"[^>]*data-claim-status="pending"[^>]*>…<', html)
+    assert r"L = \text{…}" in html  # the formula's value, pending too
+    default = bridge.result("gated_attention", {}, 0)  # the page's own values are the first frame's: known
+    page_values = re.findall(r'data-value="page\.([\w.]+)" data-format="([^"]+)">([^<]+)<', html)
+    assert page_values and all(unescape(shown) == format(lookup(default, path), unescape(spec)) for path, spec, shown in page_values)
+    assert 'data-sim-status="prerendered"' in html and 'class="sim-panel"' in html  # the first frame, drawn
+    assert not (tmp_path / "site" / "gated-attention" / "frames").exists()  # no grid, one-click or tried frames yet
+    options.draft = False
+    with pytest.raises(BuildFailed) as failure:
+        build(options)
+    [error] = failure.value.errors
+    assert "experiment too-strong: claim 'variants.none.sink_ratio > 0.7' is false" in str(error)
+
+
 def test_a_path_the_result_lacks_stops_the_build(content_copy, tmp_path):
     first = add_to_page(content_copy, "```experiment\nname: typo\nlabel: X\nclaims:\n  - variants.none.sink > 0.1\n```\n\n"
                                       "Loss {{ page.variants.none.los:.2f }}.\n")

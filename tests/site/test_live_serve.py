@@ -73,6 +73,10 @@ def server(content_copy, tmp_path):
 
 def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path):
     url = server.wait_for_line(r"serving .* at (http://127\.0\.0\.1:\d+/)", timeout=180).group(1)
+    # Served as soon as the pages had their first frames; the whole build follows in the background.
+    lines = list(server.lines)
+    draft = next(i for i, line in enumerate(lines) if re.search(r"built \d+ pages with their first frames", line))
+    assert draft < next(i for i, line in enumerate(lines) if line.startswith("serving "))
     topic = content_copy / "topics" / f"{TOPIC}.md"
     good = topic.read_text()
     with sync_playwright() as p:
@@ -81,6 +85,10 @@ def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path
         page.goto(url + f"{TOPIC}/")
         page.wait_for_function("document.querySelector('script[src=\"/__live/reload.js\"]') !== null")
         page.wait_for_timeout(300)  # the event stream is open
+        # When the whole build lands, the open page shows its experiments checked.
+        server.wait_for_line(r"built \d+ pages into \S+ in [\d.]+ s$", timeout=180)
+        page.wait_for_selector('[data-experiment][data-claim-status="checked"]', timeout=10_000)
+        assert page.query_selector('[data-claim-status="pending"]') is None
 
         # An edit to the prose: the open page shows it (the server reloads it after the rebuild).
         seen = len(server.lines)
