@@ -37,7 +37,7 @@ from simulators.kit.contract import Frame, lookup
 
 from . import frontmatter, mathtex, schema
 from .errors import ContentError
-from .first_frames import Setting, compute
+from .first_frames import Setting
 from .pages import subscripts
 
 PAGE = "page"  # inline values read the page's own setting under this name
@@ -226,19 +226,18 @@ def check_settings(topic, page_simulator, found: PageExperiments) -> list[Conten
     return errors
 
 
-def run(pages: list[tuple], cache, log=print) -> list[ContentError]:
-    """Compute every experiment at each of its seeds and check its claims and the inline values;
-    `pages` holds (topic, PageSimulator, PageExperiments)."""
-    settings: list[Setting] = []
-    owners: list[tuple] = []  # (topic, experiment) per setting
-    for topic, page, found in pages:
-        for e in found.experiments:
-            for seed in e.seeds:
-                settings.append(Setting(page.simulator, e.values, seed))
-                owners.append((topic, e))
-    outcomes = compute(settings, cache, log, what="experiments")
+def settings(pages: list[tuple]) -> list[Setting]:
+    """Every experiment at each of its seeds, in page order; `pages` holds (topic, PageSimulator,
+    PageExperiments). The build computes them (first_frames.precompute), then `check` judges."""
+    return [Setting(page.simulator, e.values, seed) for _, page, found in pages for e in found.experiments for seed in e.seeds]
+
+
+def check(pages: list[tuple], outcomes: list) -> list[ContentError]:
+    """Give each experiment its frames (`outcomes`, one per `settings(pages)`) and check its
+    claims and the page's inline values."""
+    owners = [(topic, e) for topic, _, found in pages for e in found.experiments for _ in e.seeds]
     errors: list[ContentError] = []
-    for (topic, e), setting, outcome in zip(owners, settings, outcomes):
+    for (topic, e), outcome in zip(owners, outcomes):
         if isinstance(outcome, P.ParamError):
             if not any(err.field == f"experiment {e.name}" and err.file == topic.rel_source for err in errors):
                 errors.append(_param_error(topic.rel_source, e, outcome))

@@ -15,6 +15,7 @@ making the reader wait for the browser. A setting whose work the simulator ships
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import time
@@ -139,9 +140,11 @@ def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
     return errors
 
 
-def precompute(bodies, cache: DiskCache | None, log=print) -> None:
+def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = ()) -> list:
     """Give every page the frames of its GRID, and its one-click frames if its simulator is slow
-    (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or ships its results."""
+    (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or ships its results.
+    The settings `along` (the experiments') are computed in the same pool, so that no phase waits
+    for another's slowest job; returns their frames (or ParamErrors), as `compute` does."""
     pages = [body.simulator for body in bodies.values() if body.simulator is not None]
     timings = _timings(cache)
     extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
@@ -158,18 +161,13 @@ def precompute(bodies, cache: DiskCache | None, log=print) -> None:
                 continue
             if setting.key != own and page not in extra.setdefault(setting.key, (setting, []))[1]:
                 extra[setting.key][1].append(page)
-    frames = _frames({key: setting for key, (setting, _) in extra.items()}, cache, timings, log, what="precomputed frames")
+    wanted = {key: setting for key, (setting, _) in extra.items()} | {setting.key: setting for setting in along}
+    frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments")
     for key, (setting, asking) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
             for page in asking:
                 page.add_precomputed([(setting.values, setting.seed, frames[key])])
-
-
-def compute(settings: list[Setting], cache: DiskCache | None, log=print, what: str = "frames") -> list:
-    """The final frame (or the ParamError its values raised) for each setting, cached like first frames."""
-    timings = _timings(cache)
-    frames = _frames({setting.key: setting for setting in settings}, cache, timings, log, what)
-    return [frames[setting.key] for setting in settings]
+    return [frames[setting.key] for setting in along]
 
 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:
@@ -214,7 +212,8 @@ class Job:
 def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what: str = "first frames") -> list:
     """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
     One job runs here; several run in parallel processes (BLAS is pinned to one thread in each,
-    through the environment they inherit), the slowest first so the pool finishes together."""
+    through the environment they inherit), the slowest first so the pool finishes together: a
+    simulator with no timing yet (one whose first frame came from shipped data) counts as slowest."""
     if not jobs:
         return []
     guess = [estimates.get(job.name) for job in jobs]
@@ -227,7 +226,7 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     if workers == 1:
         outcomes = [_compute(job) for job in jobs]
     else:
-        order = sorted(range(len(jobs)), key=lambda i: -(guess[i] or 0.0))
+        order = sorted(range(len(jobs)), key=lambda i: -(math.inf if guess[i] is None else guess[i]))
         outcomes = [None] * len(jobs)
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_compute, jobs[i]): i for i in order}

@@ -99,10 +99,9 @@ def build(options: BuildOptions) -> BuildReport:
         raise BuildFailed(errors)
     lap("first frames")
     if not options.draft:
-        first_frames.precompute(bodies, frames_cache, options.log)
-        lap("precomputed frames")
         checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
-        errors = experiments.run(checked, frames_cache, options.log)
+        outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked))
+        errors = experiments.check(checked, outcomes)
         if errors:  # a false claim stops the build like any content error: the old site stays
             raise BuildFailed(errors)
     for body in bodies.values():
