@@ -17,6 +17,7 @@ from typing import Iterator, NamedTuple
 import numpy as np
 
 from .kit import nn, svg
+from .kit.cache import Recent
 from .kit.contract import Readout
 from .kit.parts import Need
 from .kit.scatter import scatter_rows
@@ -264,12 +265,21 @@ def _report_every(cfg: dict) -> int:
     return max(1, cfg["steps"] // MAIN_REPORTS)
 
 
-def _costs(cfg: dict) -> tuple[float, dict[int, float]]:
-    """The main model's training cost and each sweep width's (training_cost units)."""
+# The sweep's points by everything they depend on but the main model's width: changing m_dims
+# trains the main model alone.
+_SWEPT = Recent(48)
+
+
+def _point_key(cfg: dict, seed: int, width: int) -> tuple:
+    return (seed, width, *(cfg[name] for name in ("n_features", "alpha", "weight_decay", "steps", "batch_size", "learning_rate")))
+
+
+def _costs(cfg: dict, seed: int) -> tuple[float, dict[int, float]]:
+    """The main model's training cost and each sweep width's still to train (training_cost units)."""
     n, m = cfg["n_features"], cfg["m_dims"]
     rows = cfg["steps"] * cfg["batch_size"]
     reports = cfg["steps"] // _report_every(cfg) + 2  # each evaluates the loss on the evaluation samples
-    widths = sweep_widths(n) if cfg["scaling_sweep"] else []
+    widths = [w for w in sweep_widths(n) if _point_key(cfg, seed, w) not in _SWEPT] if cfg["scaling_sweep"] else []
     main = training_cost(n, m, rows + EVAL_ROW_COST * reports * EVAL_SAMPLES)
     return main, {w: training_cost(n, w, rows + EVAL_ROW_COST * EVAL_SAMPLES) for w in widths}
 
@@ -279,9 +289,9 @@ def _eval_batch(cfg: dict, seed: int) -> SparseBatch:
 
 
 def parts(cfg: dict, seed: int) -> list[dict]:
-    """The scaling sweep's widths: each model trains on its own random stream, so the browser
-    trains them on helper workers while the main model trains (kit.parts)."""
-    main, widths = _costs(cfg)
+    """The scaling sweep's widths not trained yet: each model trains on its own random stream, so
+    the browser trains them on helper workers while the main model trains (kit.parts)."""
+    main, widths = _costs(cfg, seed)
     total = main + sum(widths.values())
     return [{"key": str(w), "cost": cost / total} for w, cost in widths.items()]
 
@@ -311,7 +321,7 @@ def steps(cfg: dict, seed: int):
     p = feature_probabilities(n, cfg["alpha"])
     eval_x = _eval_batch(cfg, seed)
     rng = np.random.default_rng([seed, 0])
-    main_cost, width_cost = _costs(cfg)
+    main_cost, width_cost = _costs(cfg, seed)
     total = main_cost + sum(width_cost.values())
     report = _report_every(cfg)
     curve: list[list[float]] = []
@@ -328,14 +338,17 @@ def steps(cfg: dict, seed: int):
         }
         yield result
     done_cost = main_cost
-    for width in width_cost:
-        # The figure changes once each width is done; meanwhile the kit reports the part's progress.
-        point = yield Need(str(width), "scaling sweep")
-        done_cost += width_cost[width]
-        scaling = result["scaling"] + [point]
+    widths = sweep_widths(n) if cfg["scaling_sweep"] else []
+    points = {w: _SWEPT[_point_key(cfg, seed, w)] for w in widths if w not in width_cost}  # read before any is evicted
+    for width in widths:
+        if width in width_cost:
+            # The figure changes once each width is done; meanwhile the kit reports the part's progress.
+            points[width] = _SWEPT.put(_point_key(cfg, seed, width), (yield Need(str(width), "scaling sweep")))
+            done_cost += width_cost[width]
+        scaling = result["scaling"] + [points[width]]
         result = {**result, "phase": "scaling sweep", "progress": done_cost / total, "scaling": scaling,
                   "scaling_exponent": fit_exponent([s["m"] for s in scaling], [s["loss"] for s in scaling])}
-        if len(scaling) < len(width_cost):
+        if len(scaling) < len(widths) and width in width_cost:
             yield result
     result.update(done=True, progress=1.0, phase="done")
     yield result

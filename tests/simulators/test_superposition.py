@@ -104,3 +104,22 @@ def test_sparse_products_match_the_dense_ones():
     assert np.allclose(x.times(W), dense @ W) and np.allclose(x.transposed_times(g), dense.T @ g)
     y = rng.normal(size=(32, 50))
     assert np.allclose(x.subtract_from(y.copy()), y - dense)
+
+
+def test_a_width_change_trains_the_main_model_alone(monkeypatch):
+    """The sweep does not depend on the main model's width: after one run, changing m_dims
+    re-reads the sweep's points (none is offered to helpers) and trains one model."""
+    sweep = {**FAST, "scaling_sweep": True}
+    first = run(sweep, 0)
+    trained = []
+    real_train = S.train
+    monkeypatch.setattr(S, "train", lambda n, m, *rest, **kw: trained.append(m) or real_train(n, m, *rest, **kw))
+    assert S.parts({**S_defaults(), **sweep, "m_dims": 8}, 0) == []
+    wider = run({**sweep, "m_dims": 8}, 0)
+    assert trained == [8]
+    assert wider["scaling"] == first["scaling"] and wider["scaling_exponent"] == first["scaling_exponent"]
+    assert run({**sweep, "m_dims": 8}, 1)["scaling"] != first["scaling"] and len(trained) == 1 + 1 + len(first["scaling"])
+
+
+def S_defaults() -> dict:
+    return {p["name"]: p["default"] for p in S.PARAMS}
