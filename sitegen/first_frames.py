@@ -144,7 +144,8 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
     """Give every page the frames of its GRID, and its one-click frames if its simulator is slow
     (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or ships its results.
     The settings `along` (the experiments') are computed in the same pool, so that no phase waits
-    for another's slowest job; returns their frames (or ParamErrors), as `compute` does."""
+    for another's slowest job; returns, per setting of `along`, its frame or the ParamError its
+    values raised."""
     pages = [body.simulator for body in bodies.values() if body.simulator is not None]
     timings = _timings(cache)
     extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
@@ -161,13 +162,14 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
                 continue
             if setting.key != own and page not in extra.setdefault(setting.key, (setting, []))[1]:
                 extra[setting.key][1].append(page)
-    wanted = {key: setting for key, (setting, _) in extra.items()} | {setting.key: setting for setting in along}
+    along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
+    wanted = {key: setting for key, (setting, _) in extra.items()} | dict(zip(along_keys, along))
     frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments")
     for key, (setting, asking) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
             for page in asking:
                 page.add_precomputed([(setting.values, setting.seed, frames[key])])
-    return [frames[setting.key] for setting in along]
+    return [frames[key] for key in along_keys]
 
 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:
