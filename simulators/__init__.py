@@ -6,20 +6,29 @@
     <paper>.py    a simulator small enough for one module
 
 `REGISTRY` maps a name, as written in a topic's front matter, to its checked description
-(kit.contract.Simulator): it is the only list of simulators. `register` adds one. The package's
-own simulators are imported on the first use of `REGISTRY`, not with the package: the browser's
+(kit.contract.Simulator). Nothing lists the simulators: every module and package in this folder
+but `kit` and `bridge` is one (`built_in`), and one that breaks the contract is an error naming
+its file and the missing piece. `register` adds a module from elsewhere. The package's own
+simulators are imported on the first use of `REGISTRY`, not with the package: the browser's
 worker imports the one its page shows (`bridge.simulator` with a module name), which saves it
-importing the other six before its first run.
+importing the others before its first run.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from types import ModuleType
 
 from .kit.contract import ContractError, Simulator, from_module
 
-BUILT_IN = ("diffusion", "diversity", "gated_attention", "passk", "superposition", "thousand_layer_rl", "transductive")
+NOT_SIMULATORS = ("kit", "bridge")  # the shared kit and the adapter
+
+
+def built_in() -> list[str]:
+    """The names of the modules and packages in this folder that are simulators, found on disk
+    (nothing is imported)."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_SIMULATORS and not m.name.startswith("_"))
 
 _registered: dict[str, Simulator] = {}
 
@@ -46,7 +55,7 @@ def __getattr__(attribute: str):
     # PEP 562: `REGISTRY` is made on first use, then is an ordinary module attribute.
     if attribute != "REGISTRY":
         raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
-    for name in BUILT_IN:
+    for name in built_in():
         register(importlib.import_module(f"{__name__}.{name}"))
     globals()["REGISTRY"] = _registered
     return _registered

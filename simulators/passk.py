@@ -52,6 +52,8 @@ PARAMS = [
     {"name": "distill_steps", "kind": "int", "default": 150, "min": 0, "max": 1000, "step": 10,
      "label": "Distillation steps", "help": "Gradient steps pulling the base model toward the teacher's distribution."},
 ]
+# Small in-range settings that run in well under a second: what the contract tests use.
+CHEAP_PARAMS = {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20}
 
 
 # --- the unbiased estimator -------------------------------------------------------------

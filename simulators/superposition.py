@@ -44,6 +44,8 @@ PARAMS = [
     {"name": "scaling_sweep", "kind": "bool", "default": True,
      "label": "Run the scaling sweep", "help": "Also train models of several widths m to measure how loss scales with m."},
 ]
+# Small in-range settings that run in well under a second: what the contract tests use.
+CHEAP_PARAMS = {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False}
 
 EVAL_SAMPLES = 4096
 V_SQUARED = 4.0 / 3.0  # <v^2> for v ~ U(0, 2)

@@ -64,8 +64,15 @@ def run(request: Request) -> Outcome:
         from .blas import pin_threads
 
         pin_threads()
-    from .errors import BuildFailed
-    from .pipeline import build, default_options
+    from simulators.kit.contract import ContractError
+
+    from .errors import BuildFailed, ContentError
+
+    try:  # the pipeline registers every simulator in simulators/ as it is imported
+        from .pipeline import build, default_options
+    except ContractError as broken:
+        failure = BuildFailed([ContentError(broken.file or "simulators", 0, "simulator", str(broken))])
+        return Outcome(ok=False, errors=[str(e) for e in failure.errors], report=failure.report())
 
     build_options = default_options(PROJECT_ROOT, request.out_dir)
     build_options.content_dir = request.content_dir

@@ -72,6 +72,8 @@ PARAMS = [
     {"name": "theory_features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64,
      "label": "Features p (high-dimensional)", "help": "Random tanh features of the high-dimensional model; memorization needs n below about p."},
 ]
+# Small in-range settings that run in well under a second: what the contract tests use.
+CHEAP_PARAMS = {"samples": 50, "sizes": "8, 16", "budget": 4, "view_time": 2}
 SIZE_RANGE, MAX_SIZES = (2, 128), 5
 THEORY_SIZE_RANGE = (8, 512)
 

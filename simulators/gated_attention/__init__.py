@@ -60,6 +60,8 @@ PARAMS = [
     {"name": "learning_rate", "kind": "float", "default": 0.02, "min": 0.001, "max": 0.1, "step": 0.001,
      "label": "Learning rate", "help": "Adam learning rate (gradients clipped to norm 1)."},
 ]
+# Small in-range settings that run in well under a second: what the contract tests use.
+CHEAP_PARAMS = {"train_steps": 20, "train_length": 8}
 
 _TRAINED = Recent(4)  # training setting -> the final models, curves and evaluation
 

@@ -20,6 +20,9 @@ combination of the listed values, at the page's other settings.
 Optionally, shipped_result(cfg, seed) -> final result or None: the result of a setting whose work
 the simulator already ships (data its own code computed at build time, such as trained agents),
 so that the build draws that setting instead of computing it again.
+Optionally, CHEAP_PARAMS: {control name: value}: small in-range settings that run in well under
+a second, which the contract tests (tests/simulators/test_contract.py) run every registered
+simulator at; without it they use the defaults.
 Optionally, parts(cfg, seed) and part(cfg, seed, key): independent pieces of a `steps` run that
 the browser computes on helper workers; `steps` asks for each with `yield kit.parts.Need(key)`
 (see kit.parts).
@@ -33,7 +36,9 @@ least every few tenths of a second (partial results are cheap: only those sent a
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterator
 
@@ -42,7 +47,12 @@ from . import parts as parts_kit
 
 
 class ContractError(TypeError):
-    """A simulator module does not keep the contract; the message names it and the missing piece."""
+    """A simulator module does not keep the contract; the message names it, its file and the
+    missing piece; `file` holds the file."""
+
+    def __init__(self, message: str, file: str | None = None):
+        super().__init__(message)
+        self.file = file
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ class Simulator:
     shipped_result: Callable | None = None
     parts_fn: Callable | None = None
     part_fn: Callable | None = None
+    cheap_params: dict = field(default_factory=dict)
 
     @property
     def external_module(self) -> str | None:
@@ -155,14 +166,18 @@ class Simulator:
 def from_module(module: ModuleType) -> Simulator:
     """Check `module` against the contract, once, and describe it; raise ContractError naming
     the simulator and what is missing or wrong."""
-    who = f"simulator module '{module.__name__}'"
+    file = _file_of(module)
+    who = f"simulator module '{module.__name__}' ({file})"
+
+    def broken(message: str) -> ContractError:
+        return ContractError(message, file)
 
     def need(attribute: str, kind: type | None = None, what: str = ""):
         if not hasattr(module, attribute):
-            raise ContractError(f"{who} is missing {attribute}{what}")
+            raise broken(f"{who} is missing {attribute}{what}")
         value = getattr(module, attribute)
         if kind is None and not callable(value) or kind is not None and not isinstance(value, kind):
-            raise ContractError(f"{who}: {attribute} must be {'callable' if kind is None else kind.__name__}")
+            raise broken(f"{who}: {attribute} must be {'callable' if kind is None else kind.__name__}")
         return value
 
     name, title, schema = need("NAME", str), need("TITLE", str), need("PARAMS", list)
@@ -171,42 +186,59 @@ def from_module(module: ModuleType) -> Simulator:
     run_fn, steps_fn = getattr(module, "run", None), getattr(module, "steps", None)
     refresh = getattr(module, "refresh_build_data", None)
     if not callable(run_fn) and not callable(steps_fn):
-        raise ContractError(f"{who} is missing run(cfg, seed) or steps(cfg, seed)")
+        raise broken(f"{who} is missing run(cfg, seed) or steps(cfg, seed)")
     try:
         P.check_schema(schema)
     except ValueError as error:
-        raise ContractError(f"{who}: {error}") from None
+        raise broken(f"{who}: {error}") from None
     for readout in readouts:
         if not isinstance(readout, Readout):
-            raise ContractError(f"{who}: READOUTS holds {readout!r}, not a Readout")
+            raise broken(f"{who}: READOUTS holds {readout!r}, not a Readout")
     view_only = tuple(getattr(module, "VIEW_ONLY", ()))
     unknown = sorted(set(view_only) - {spec["name"] for spec in schema})
     if unknown:
-        raise ContractError(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
+        raise broken(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
     grid = getattr(module, "GRID", {})
     if not isinstance(grid, dict):
-        raise ContractError(f"{who}: GRID must be a dict of control name -> list of values")
+        raise broken(f"{who}: GRID must be a dict of control name -> list of values")
     for control, values in grid.items():
         spec = next((p for p in schema if p["name"] == control), None)
         if control != "seed" and spec is None:
-            raise ContractError(f"{who}: GRID names {control}, which PARAMS does not have")
+            raise broken(f"{who}: GRID names {control}, which PARAMS does not have")
         if not isinstance(values, (list, tuple)) or not values:
-            raise ContractError(f"{who}: GRID['{control}'] must be a non-empty list of values")
+            raise broken(f"{who}: GRID['{control}'] must be a non-empty list of values")
         try:
             for value in values:
                 P.validate_seed(value) if spec is None else P.coerce(spec, value)
         except P.ParamError as error:
-            raise ContractError(f"{who}: GRID['{control}']: {error}") from None
+            raise broken(f"{who}: GRID['{control}']: {error}") from None
     shipped = getattr(module, "shipped_result", None)
     parts_fn, part_fn = getattr(module, "parts", None), getattr(module, "part", None)
     if callable(parts_fn) != callable(part_fn):
-        raise ContractError(f"{who} defines {'parts' if callable(parts_fn) else 'part'} without "
+        raise broken(f"{who} defines {'parts' if callable(parts_fn) else 'part'} without "
                             f"{'part(cfg, seed, key)' if callable(parts_fn) else 'parts(cfg, seed)'}: a run's parts need both")
     if callable(parts_fn) and not callable(steps_fn):
-        raise ContractError(f"{who} defines parts, which only steps(cfg, seed) can ask for")
-    return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table,
+        raise broken(f"{who} defines parts, which only steps(cfg, seed) can ask for")
+    cheap = getattr(module, "CHEAP_PARAMS", {})
+    try:
+        P.validate(schema, cheap)
+    except (P.ParamError, AttributeError, TypeError) as error:
+        raise broken(f"{who}: CHEAP_PARAMS: {error}") from None
+    return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap),
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
                      view_only=view_only, grid={k: list(v) for k, v in grid.items()},
                      shipped_result=shipped if callable(shipped) else None,
                      parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None)
+
+
+def _file_of(module: ModuleType) -> str:
+    """The module's file, relative to the folder holding its top package when it is inside it."""
+    path = Path(getattr(module, "__file__", None) or module.__name__)
+    top = sys.modules.get(module.__name__.split(".")[0])
+    root = Path(getattr(top, "__file__", None) or path).resolve().parent
+    root = root.parent if top is not module else root
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

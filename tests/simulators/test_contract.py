@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -19,22 +21,34 @@ from simulators.kit import params as P
 from simulators.kit import svg
 from simulators.kit.params import SEED_MAX, ParamError
 
-# Small in-range settings per simulator, so each contract test runs in well under a second.
-CHEAP = {
-    "superposition": {"steps": 50, "n_features": 40, "batch_size": 32, "scaling_sweep": False},
-    "passk": {"n_problems": 20, "samples": 32, "rl_steps": 20, "distill_steps": 20},
-    "transductive": {"n_points": 5, "preset": "thresholds"},
-    "diversity": {"text": "a b\n---\nb c\n---\nc d", "text_b": "a c\n---\nd d"},
-    "gated_attention": {"train_steps": 20, "train_length": 8},
-    "diffusion": {"samples": 50, "sizes": "8, 16", "budget": 4, "view_time": 2},
-    "thousand_layer_rl": {"maze": "open room", "train_steps": 100, "depth": 2},
-}
-NAMES = sorted(REGISTRY)
+NAMES = sorted(REGISTRY)  # every simulator found under simulators/: each test's id names it (pytest -k NAME)
+# Each simulator's own small settings (its CHEAP_PARAMS), so each contract test runs in well under a second.
+CHEAP = {name: REGISTRY[name].cheap_params for name in NAMES}
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def test_every_simulator_has_cheap_settings_here():
-    assert set(CHEAP) == set(REGISTRY)  # a new simulator gets the contract tests by adding a line
+def test_every_module_in_the_folder_is_a_registered_simulator():
+    folder = Path(__file__).resolve().parents[2] / "simulators"
+    on_disk = {p.stem if p.is_file() else p.name for p in folder.iterdir()
+               if (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.name not in ("__init__.py", "kit", "bridge.py")}
+    registered = {s.module.__name__.split(".")[1] for s in REGISTRY.values() if s.external_module is None}
+    assert registered == on_disk and len(on_disk) >= 7  # no list to edit: each is found on disk
+
+
+def test_a_module_in_the_folder_that_breaks_the_contract_stops_the_build_naming_its_file(tmp_path):
+    """A new simulator file is registered because it is there; missing a piece, the build says
+    which file and which piece, and writes nothing."""
+    root = Path(__file__).resolve().parents[2]
+    for folder in ("simulators", "sitegen", "templates", "static", "content"):
+        shutil.copytree(root / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "build.py", tmp_path)
+    example = (root / "tests" / "example_simulator.py").read_text()
+    (tmp_path / "simulators" / "coins.py").write_text(example.split("\ndef table(")[0])  # all but table
+    done = subprocess.run([sys.executable, "build.py", "--out", str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "COMPANION_CACHE": str(root / ".cache")})
+    assert done.returncode == 1 and not (tmp_path / "site").exists()
+    assert done.stderr.splitlines()[0] == ("simulators/coins.py: simulator: simulator module 'simulators.coins' "
+                                           "(simulators/coins.py) is missing table (result -> data table)")
 
 
 @pytest.fixture(scope="module", params=NAMES)
@@ -130,13 +144,13 @@ def test_the_worker_imports_only_the_simulator_its_page_names():
     # A fresh interpreter, as in the browser's worker: the bridge and one named simulator, not the rest.
     code = """
 import sys
-from simulators import BUILT_IN, bridge
-loaded = lambda: sorted(n for n in BUILT_IN if f"simulators.{n}" in sys.modules)
+from simulators import built_in, bridge
+loaded = lambda: sorted(n for n in built_in() if f"simulators.{n}" in sys.modules)
 before = loaded()
 found = bridge.simulator("superposition", "simulators.superposition")
 print(before, loaded(), found.name)
 from simulators import REGISTRY
-print(loaded() == sorted(BUILT_IN), REGISTRY["superposition"] is found)
+print(loaded() == built_in(), REGISTRY["superposition"] is found)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2]).stdout.splitlines()

@@ -38,7 +38,7 @@ def use_example(content, params: str = "{flips: 300, p: 0.3}") -> None:
 
 def test_registration_checks_the_contract_and_names_what_is_missing(monkeypatch):
     monkeypatch.delattr(example_simulator, "table")
-    with pytest.raises(ContractError, match="simulator module 'example_simulator' is missing table"):
+    with pytest.raises(ContractError, match=r"simulator module 'example_simulator' \(example_simulator.py\) is missing table"):
         from_module(example_simulator)
 
 
