@@ -5,6 +5,7 @@
     python build.py --serve         # build, serve on http://127.0.0.1:8000/, rebuild and reload on edits
     python build.py --out DIR       # build somewhere else
     python build.py --base-path /companion/   # for a host that serves the site under a path
+    python build.py new SLUG [--simulator NAME]  # a new topic page (and simulator) to fill in
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:
+        from sitegen import scaffold  # noqa: PLC0415  (standard library and PyYAML only)
+
+        return scaffold.main(argv[1:])
+    args = parse_args(argv)
     request = driver.Request(out_dir=args.out, content_dir=args.content, pyodide_url=args.pyodide_url,
                              base_path=args.base_path, force=args.force, quiet=args.quiet)
     if args.serve:
