@@ -25,6 +25,7 @@ pin_threads()
 
 from simulators import REGISTRY, bridge  # noqa: E402
 from simulators.kit.cache import clear_all  # noqa: E402
+from simulators.kit.params import ParamError  # noqa: E402
 
 SETTINGS = {  # one-click and slider settings worth checking, beside the defaults
     "diffusion": [{}, {"dataset": "grid of 9"}, {"features": 512}, {"budget": 5}, {"sizes": "8, 64"}],
@@ -56,14 +57,28 @@ def probe(name: str, params: dict, seed: int, probe_s: float) -> tuple[float, fl
     return time.perf_counter() - started, estimate
 
 
+def control_value(text: str) -> tuple[str, str]:
+    """'depth=16' -> ('depth', '16'): values stay text, which the adapter coerces as it does a URL's."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not CONTROL=VALUE, such as depth=16")
+    return name.strip(), value.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sim", action="append", choices=sorted(REGISTRY))
+    parser.add_argument("--set", action="append", default=[], metavar="CONTROL=VALUE", type=control_value,
+                        help="run this setting (the controls given, the rest at their defaults) instead of the listed ones")
     parser.add_argument("--probe", type=float, default=0.2, help="seconds of CPython run before estimating")
     args = parser.parse_args()
     for name in args.sim or sorted(SETTINGS):
-        for params in SETTINGS[name]:
-            total, estimate = probe(name, params, 0, args.probe)
+        # Any registered simulator: at the settings listed above, else its defaults; --set replaces them.
+        for params in [dict(args.set)] if args.set else SETTINGS.get(name, [{}]):
+            try:
+                total, estimate = probe(name, params, 0, args.probe)
+            except ParamError as error:
+                parser.error(f"{name}: {error}")
             shown = "finished within the probe" if estimate is None else f"estimate {estimate:6.2f} s, ratio {estimate / total:4.2f}"
             print(f"{name:18s} {json.dumps(params):44s} total {total:6.2f} s | {shown}", flush=True)
 

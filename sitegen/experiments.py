@@ -88,6 +88,7 @@ def extract(body: str, first_line: int, source: str) -> tuple[str, PageExperimen
     same lines, so later line numbers still hold); return the text, what was found, and errors."""
     errors: list[ContentError] = []
     experiments: list[Experiment] = []
+    broken: set[str] = set()  # names of blocks with errors: values reading them add no error of their own
 
     def line_at(offset: int) -> int:
         return first_line + body.count("\n", 0, offset)
@@ -97,6 +98,8 @@ def extract(body: str, first_line: int, source: str) -> tuple[str, PageExperimen
         found = _parse_block(match.group("text"), line_at(match.start()) + 1, source, token, errors)
         if found is not None:
             experiments.append(found)
+        else:
+            broken.update(re.findall(r"^name:\s*['\"]?([\w-]+)", match.group("text"), re.M))
         return token + "\n" * match.group(0).count("\n")
 
     text = _FENCE.sub(take_block, body)
@@ -133,7 +136,7 @@ def extract(body: str, first_line: int, source: str) -> tuple[str, PageExperimen
         position = end
     known = set(names) | {PAGE}
     for value in values:
-        if value.experiment not in known:
+        if value.experiment not in known | broken:
             errors.append(ContentError(source, value.line, "body", f"inline value '{value.experiment}.{value.path}': no experiment "
                                        f"'{value.experiment}' on this page (known: {', '.join(sorted(known))})"))
     return "".join(pieces), PageExperiments(experiments, values), errors

@@ -36,12 +36,13 @@ def run(cfg: dict, seed: int) -> dict:
 
 
 def render(result: dict) -> str:
-    panel = svg.Panel(60, 30, 400, 200, (0, result["params"]["flips"]), (0, 1))
+    # At most svg.PANEL_WIDTH (340) units wide, so that the panel reads on a 360 px phone.
+    panel = svg.Panel(56, 34, 264, 200, (0, result["params"]["flips"]), (0, 1))
     body = panel.axes("flips", "share of heads", "Running share of heads")
     body.append(panel.hline(result["params"]["p"], svg.MUTED, 1, "4 3", "p"))
     body.append(panel.polyline([c[0] for c in result["curve"]], [c[1] for c in result["curve"]], svg.PALETTE[0], 2, "", "share"))
     desc = f"{result['params']['flips']} flips with p = {result['params']['p']}: {result['share']['heads']:.1%} heads."
-    return svg.figure(480, 270, TITLE, desc, body)
+    return svg.panels(TITLE, desc, [svg.panel(280, "Running share of heads", body)])
 
 
 def table(result: dict) -> dict:

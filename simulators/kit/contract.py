@@ -35,6 +35,7 @@ least every few tenths of a second (partial results are cheap: only those sent a
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -70,7 +71,8 @@ def lookup(result, path: str):
     """The value at a dotted path (dict keys, or list indices); KeyError names the part missing.
     A None on the way (an optional group left out) gives None: the reader sees "–"."""
     value = result
-    for part in path.split("."):
+    parts = path.split(".")
+    for i, part in enumerate(parts):
         if value is None:
             return None
         if isinstance(value, dict) and part in value:
@@ -78,8 +80,23 @@ def lookup(result, path: str):
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            raise KeyError(f"result has no '{path}' (stops at '{part}')")
+            raise KeyError(f"result has no '{path}' (stops at '{part}'; {_what_is_at('.'.join(parts[:i]), value, part)})")
     return value
+
+
+def _what_is_at(where: str, value, part: str) -> str:
+    """What a path could have named where it stopped: an author's typo is then plain to see."""
+    at = f"'{where}'" if where else "the result"
+    if isinstance(value, dict):
+        names = sorted(value)
+        if not names:
+            return f"{at} is empty"
+        close = [n for n in names if n.startswith(part)] or difflib.get_close_matches(part, names, n=1)
+        listed = f"{at} has {', '.join(names[:20])}{', …' if len(names) > 20 else ''}"
+        return f"did you mean '{close[0]}'? {listed}" if close else listed
+    if isinstance(value, list):
+        return f"{at} is a list of {len(value)}, indices 0 to {len(value) - 1}" if value else f"{at} is an empty list"
+    return f"{at} is a value, {value!r}, with nothing inside"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,18 @@ def test_registration_checks_the_contract_and_names_what_is_missing(monkeypatch)
         from_module(example_simulator)
 
 
+def test_the_example_keeps_the_contract_it_documents(registered):
+    """Authors copy it: its figure is panels a 360 px phone can read, like every simulator's."""
+    import xml.etree.ElementTree as ET
+
+    from simulators.kit import svg
+
+    figure = ET.fromstring(bridge.frame("example_coins", {}, 0).svg)
+    panels = figure.findall("{http://www.w3.org/2000/svg}svg")
+    assert figure.get("role") == "group" and panels
+    assert all(float(p.get("width")) <= svg.PANEL_WIDTH for p in panels)
+
+
 def test_registration_refuses_a_name_taken_by_another_module(monkeypatch):
     monkeypatch.setattr(example_simulator, "NAME", "passk")
     with pytest.raises(ContractError, match="simulator name 'passk' is taken"):

@@ -77,7 +77,7 @@ def test_a_path_to_something_not_a_number_is_named():
     (["a > 0.5"], {"a": "A"}, {"a": 0.65}, {"a": "65%"}, {"holds": True, "failing": [], "found": "A 65%"}),
     (["a > 0.5", "b > 2"], {"a": "A", "b": "B"}, {"a": 0.25, "b": 1234.0}, {}, {"holds": False, "failing": ["a > 0.5"], "found": "A 0.25; B 1.23e+03"}),
     (["flag > 0"], {"flag": "Flag"}, {"flag": True}, {}, {"error": "'flag' is bool 'True', not a number"}),
-    (["a.b > 1"], {"a.b": "AB"}, {"a": {}}, {}, {"error": "result has no 'a.b' (stops at 'b')"}),
+    (["a.b > 1"], {"a.b": "AB"}, {"a": {}}, {}, {"error": "result has no 'a.b' (stops at 'b'; 'a' is empty)"}),
     (["a > b / 0"], {"a": "A"}, {"a": 1, "b": 1}, {}, {"error": "division by zero"}),
 ])
 def test_a_verdict_is_what_the_page_shows_formatted_in_python(claims, labels, result, readouts, expected):
@@ -151,6 +151,15 @@ def test_bad_blocks_name_file_line_and_problem(block, line, field, message):
     body = f"Prose.\n\n```experiment\n{block}\n```\n"
     _, _, errors = X.extract(body, 1, SOURCE)
     assert any(e.file == SOURCE and e.line == line and e.field == field and message in e.message for e in errors), errors
+
+
+def test_a_broken_block_is_one_error_not_one_more_per_value_reading_it():
+    body = ("```experiment\nname: broken\nlabel: X\nclaims: [a >> 1]\n```\n\nIt reads {{ broken.a:.2f }}.\n\n"
+            "```experiment\nname: fine\nlabel: Y\nclaims: [a > 1]\n```\n\nAnd {{ fine.a:.2f }}, {{ missing.a:.2f }}.\n")
+    _, found, errors = X.extract(body, 1, SOURCE)
+    assert [(e.line, e.field) for e in errors] == [(4, "experiment broken"), (15, "body")]
+    assert "no experiment 'missing' on this page (known: fine, page)" in errors[1].message
+    assert [e.name for e in found.experiments] == ["fine"]
 
 
 @pytest.mark.parametrize("value, message", [
@@ -278,8 +287,13 @@ def test_a_path_the_result_lacks_stops_the_build(content_copy, tmp_path):
     with pytest.raises(BuildFailed) as failure:
         build_content(content_copy, tmp_path / "site")
     messages = {(e.line, e.message) for e in failure.value.errors}
-    assert (first + 4, "claim 'variants.none.sink > 0.1': result has no 'variants.none.sink' (stops at 'sink') (seed 0)") in messages
-    assert (first + 7, "inline value 'page.variants.none.los': result has no 'variants.none.los' (stops at 'los')") in messages
+    # Each names where the path stops, the likely key and what is there.
+    [claim] = [m for line, m in messages if line == first + 4]
+    assert claim.startswith("claim 'variants.none.sink > 0.1': result has no 'variants.none.sink' (stops at 'sink'; "
+                            "did you mean 'sink_ratio'? 'variants.none' has ask_accuracy, attention,") and claim.endswith(") (seed 0)")
+    [value] = [m for line, m in messages if line == first + 7]
+    assert value.startswith("inline value 'page.variants.none.los': result has no 'variants.none.los' (stops at 'los'; "
+                            "did you mean 'loss_curve'? 'variants.none' has ")
 
 
 def test_the_built_page_shows_values_the_simulator_computes(built_site):
