@@ -68,14 +68,19 @@ GRID = {"maze": shipped_sweep.SETTINGS["mazes"], "depth": shipped_sweep.SETTINGS
 
 
 def shipped_result(cfg: dict, seed: int) -> dict | None:
-    """The final result of a setting whose agents the shipped sweep all trained, at the automatic
-    start and goal (the stored view's): `steps` reads them, no training. None for any other
-    setting (the build then computes it)."""
-    needed = [cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())]
-    if (cfg["start"], cfg["goal"]) != ("auto", "auto") or any(_shipped_agent(cfg, seed, d) is None for d in needed):
+    """The final result of a setting whose agents the shipped sweep all trained (the chosen one
+    and, with `sweep`, each live sweep depth), at the automatic start and goal: drawn from their
+    stored views and evaluations, no training. None for any other setting (the build computes it)."""
+    depths = dict.fromkeys([cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())])
+    agents = {d: _shipped_agent(cfg, seed, d) for d in depths}
+    if (cfg["start"], cfg["goal"]) != ("auto", "auto") or None in agents.values():
         return None
-    *_, last = steps(cfg, seed)
-    return last
+    _, _, _, base = _setting(cfg, seed)
+    chosen = agents[cfg["depth"]]
+    frame = _with_shipped_sweep({**base, **chosen["view"], **chosen["metrics"]}, cfg)
+    if cfg["sweep"]:
+        frame = _with_live_sweep(frame, cfg, {d: a["metrics"] for d, a in agents.items()})
+    return {**frame, "done": True, "progress": 1.0}
 
 
 def build_maze(cfg: dict) -> M.Maze:
@@ -132,55 +137,49 @@ def _shipped_agent(cfg: dict, seed: int, depth: int) -> dict | None:
     return shipped_sweep.shipped_agent(cfg["maze"], depth, seed, cfg["width"], cfg["train_steps"], cfg["residual"])
 
 
+def _with_live_sweep(frame: dict, cfg: dict, metrics: dict) -> dict:
+    """The frame with the live sweep: `metrics` holds each of SWEEP_DEPTHS' evaluation."""
+    sweep = [{"depth": d, **{k: metrics[d][k] for k in ("success_rate", "time_at_goal", "success_by_distance")}}
+             for d in SWEEP_DEPTHS]
+    return {**frame, "depth_sweep": sweep, "depth_sweep_source": {"where": "live", "train_steps": cfg["train_steps"]}}
+
+
 def steps(cfg: dict, seed: int):
     setting, start, goal, base = _setting(cfg, seed)
-    auto_pair = (cfg["start"], cfg["goal"]) == ("auto", "auto")
-    # Agents the shipped sweep trained are read, never trained again: its stored view is the one
-    # at the automatic start and goal, and its evaluation does not depend on them.
-    shipped = {d: a for d in dict.fromkeys([cfg["depth"], *(SWEEP_DEPTHS if cfg["sweep"] else ())])
-               if (a := _shipped_agent(cfg, seed, d)) is not None}
-    shown_shipped = auto_pair and cfg["depth"] in shipped
+    # The live sweep reads each depth the shipped sweep trained (its evaluation is all it needs).
+    # The chosen agent is trained, even where it is shipped: moving the start or goal redraws its
+    # critic and rollout, so the page's warm-up keeps it (the build draws shipped ones: shipped_result).
+    shipped = {d: a["metrics"] for d in (SWEEP_DEPTHS if cfg["sweep"] else ()) if (a := _shipped_agent(cfg, seed, d)) is not None}
     # Progress is shared out by each agent's training cost, about (depth + 3) layers per step,
     # so that the page's estimate (time so far / progress) holds for a sweep too.
     per_phase, work = _phase_cost(setting, cfg["train_steps"])
-    wanted = [] if shown_shipped else [cfg["depth"]]
-    wanted += [d for d in (SWEEP_DEPTHS if cfg["sweep"] else ()) if d not in shipped]
+    wanted = [cfg["depth"], *(d for d in (SWEEP_DEPTHS if cfg["sweep"] else ()) if d not in shipped)]
     untrained = list(dict.fromkeys(d for d in wanted if _key(cfg, seed, d) not in _AGENTS))
     total = sum(d + 3 for d in untrained) or 1
     share = (cfg["depth"] + 3) / total if cfg["depth"] in untrained else 0.0  # of the progress bar taken by the chosen agent
     key = _key(cfg, seed, cfg["depth"])
-    if shown_shipped:
-        frame = _with_shipped_sweep({**base, **shipped[cfg["depth"]]["view"], **shipped[cfg["depth"]]["metrics"]}, cfg)
-    else:
-        if key not in _AGENTS:
-            shown = None  # the last evaluated view; heartbeats between evaluations repeat it
-            for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
-                if metrics is not None or shown is None:
-                    shown = {**base, **T.view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
-                if step < cfg["train_steps"]:
-                    yield {**shown, "done": False, "progress": share * (step + per_phase * len(curves["step"])) / work}
-            _AGENTS.put(key, (agent, curves, metrics))
-        agent, curves, metrics = _AGENTS[key]
-        frame = _with_shipped_sweep({**base, **T.view(agent, curves, setting, start, goal), **metrics}, cfg)
+    if key not in _AGENTS:
+        shown = None  # the last evaluated view; heartbeats between evaluations repeat it
+        for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):
+            if metrics is not None or shown is None:
+                shown = {**base, **T.view(agent, curves, setting, start, goal), **(metrics or setting.evaluate(agent))}
+            if step < cfg["train_steps"]:
+                yield {**shown, "done": False, "progress": share * (step + per_phase * len(curves["step"])) / work}
+        _AGENTS.put(key, (agent, curves, metrics))
+    agent, curves, metrics = _AGENTS[key]
+    frame = _with_shipped_sweep({**base, **T.view(agent, curves, setting, start, goal), **metrics}, cfg)
     if cfg["sweep"]:
         finished = share * total  # the chosen agent's part, done above
-        sweep = []
         for depth in SWEEP_DEPTHS:
             k = _key(cfg, seed, depth)
-            if depth in shipped:
-                m = shipped[depth]["metrics"]
-            else:
-                if k not in _AGENTS:
-                    for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
-                        done_k = step + per_phase * len(curves_k["step"])
-                        yield {**frame, "done": False, "progress": (finished + (depth + 3) * done_k / work) / total}
-                    _AGENTS.put(k, (agent_k, curves_k, metrics_k))
-                    finished += depth + 3
-                m = _AGENTS[k][2]
-            sweep.append({"depth": depth, "success_rate": m["success_rate"], "time_at_goal": m["time_at_goal"],
-                          "success_by_distance": m["success_by_distance"]})
-        frame["depth_sweep"] = sweep
-        frame["depth_sweep_source"] = {"where": "live", "train_steps": cfg["train_steps"]}
+            if depth not in shipped and k not in _AGENTS:
+                for agent_k, curves_k, metrics_k, step in _train(setting, cfg, depth, seed):  # frames keep the page alive
+                    done_k = step + per_phase * len(curves_k["step"])
+                    yield {**frame, "done": False, "progress": (finished + (depth + 3) * done_k / work) / total}
+                _AGENTS.put(k, (agent_k, curves_k, metrics_k))
+                finished += depth + 3
+        swept = {d: shipped[d] if d in shipped else _AGENTS[_key(cfg, seed, d)][2] for d in SWEEP_DEPTHS}
+        frame = _with_live_sweep(frame, cfg, {**swept, cfg["depth"]: metrics})  # the chosen depth's entry is the agent shown
     yield {**frame, "done": True, "progress": 1.0}
 
 

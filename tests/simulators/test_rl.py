@@ -330,12 +330,13 @@ def test_a_setting_the_shipped_sweep_trained_is_drawn_from_its_agent_without_tra
 
 
 def test_a_live_sweep_reads_the_agents_the_shipped_sweep_trained(tmp_path, monkeypatch):
-    """The live depth sweep at the shipped sweep's settings trains nothing (the build's one-click
-    frame and a reader's Run alike) and equals the sweep trained from scratch."""
+    """The live depth sweep at the shipped sweep's settings trains none of its depths again: the
+    build draws the whole frame from the stored agents, and a reader's run trains only the agent
+    it shows (whose start and goal can then move). Both equal the sweep trained from scratch."""
     monkeypatch.setattr(rl_sweep, "DATA_FILE", tmp_path / "data" / "sweep.json")
-    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2], "seeds": [0],
+    monkeypatch.setattr(rl_sweep, "SETTINGS", {**rl_sweep.SETTINGS, "mazes": ["open room"], "depths": [1, 2, 4], "seeds": [0],
                                                "train_steps": 100})
-    monkeypatch.setattr(S, "SWEEP_DEPTHS", (1, 2))
+    monkeypatch.setattr(S, "SWEEP_DEPTHS", (1, 2, 4))
     rl_sweep.ensure(log=lambda message: None)
     cfg = S_params(maze="open room", depth=2, train_steps=100, sweep=True)
     clear_all()
@@ -343,10 +344,12 @@ def test_a_live_sweep_reads_the_agents_the_shipped_sweep_trained(tmp_path, monke
         unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
         trained = run(cfg, 0)
     clear_all()
-    with monkeypatch.context() as no_training:
-        no_training.setattr(T, "train", lambda *args: pytest.fail("an agent the shipped sweep holds was trained again"))
-        assert S.shipped_result(cfg, 0) == trained
-        assert run(cfg, 0) == trained
+    trains = []
+    real_train = T.train
+    with monkeypatch.context() as counted:
+        counted.setattr(T, "train", lambda setting, width, depth, *rest: trains.append(depth) or real_train(setting, width, depth, *rest))
+        assert S.shipped_result(cfg, 0) == trained and trains == []
+        assert run(cfg, 0) == trained and trains == [2]
     assert S.shipped_result({**cfg, "train_steps": 90}, 0) is None  # not what the sweep trained
 
 
