@@ -21,7 +21,7 @@ python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 echo "== running tests"
 export REQUIRE_BROWSER=1  # a missing browser fails the run instead of skipping tests
 set +e
-python3 -m pytest "$@"
+python3 -m pytest --durations=30 "$@"  # the slowest tests, for keeping the suite short
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
