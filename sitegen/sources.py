@@ -22,6 +22,7 @@ MARK = re.compile(r"\[\[([^\[\]\n]*)\]\]")
 TOKEN = "SOURCEMARK{}END"
 PLACES = ("Tables", "Table", "Figs.", "Fig.", "Figures", "Figure", "§", "Sections", "Section", "Eqs.", "Eq.",
           "Appendix", "App.", "Abstract", "Theorem", "Lemma", "Corollary", "Proposition", "Algorithm", "Definition")
+WHOLE_PLACES = ("Abstract",)  # a place that needs no number after it
 _PAGE = re.compile(r",\s*p\.\s*(\d+)\s*$")
 # A number as prose quotes it: 0.467, 46.7%, 3.5T, 1,024; not a year (2025), which cites, not quotes.
 _NUMBER = re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?")
@@ -48,7 +49,7 @@ def extract(text: str, first_line: int, source: str) -> tuple[str, list[Mark], l
         label = match.group(1).strip()
         page_match = _PAGE.search(label)
         place = label[:page_match.start()].strip() if page_match else label
-        if not place.startswith(PLACES) or place in PLACES:
+        if not place.startswith(PLACES) or (place in PLACES and place not in WHOLE_PLACES):
             errors.append(ContentError(source, line, "body", f"source mark '{match.group(0)}' should name a place in the paper, "
                                        f"such as [[Table 2, p. 7]] or [[Fig. 10]] (one of: {', '.join(PLACES)})"))
             return match.group(0)
@@ -86,19 +87,34 @@ def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int,
     lines = "".join(chars).split("\n")
     found: list[tuple[int, str]] = []
     inside, unit, unit_line = False, [], 0
+    table: list[tuple[int, str]] = []  # a table's rows: a mark in them or in the text just before covers them all
+    before_table = ""  # the last unit closed: a table's caption
 
     def close() -> None:
+        nonlocal before_table
         joined = " ".join(unit)
-        for sentence in _SENTENCE_END.split(joined):
-            if _NUMBER.search(_VALUE_OR_MARK.sub("", sentence)) and not _VALUE_OR_MARK.search(sentence):
-                found.append((first_line + unit_line + _line_of(unit, joined, sentence), " ".join(sentence.split())))
+        if unit and unit[0].startswith("|"):
+            table.append((unit_line, joined))
+        else:
+            close_table()
+            before_table = joined
+            for sentence in _SENTENCE_END.split(joined):
+                if _NUMBER.search(_VALUE_OR_MARK.sub("", sentence)) and not _VALUE_OR_MARK.search(sentence):
+                    found.append((first_line + unit_line + _line_of(unit, joined, sentence), " ".join(sentence.split())))
         unit.clear()
+
+    def close_table() -> None:
+        if table and not _VALUE_OR_MARK.search(before_table + " ".join(row for _, row in table)):
+            found.extend((first_line + line, " ".join(row.split())) for line, row in table if _NUMBER.search(row))
+        table.clear()
 
     for number, line in enumerate(lines):
         starts_item = re.match(r"\s*(?:[-*+]\s|\d+\.\s|\|)", line)
         if line.startswith("## ") or not line.strip() or starts_item:
             if unit:
                 close()
+            if line.startswith("## ") or (not line.strip() and table and not lines[min(number + 1, len(lines) - 1)].startswith("|")):
+                close_table()
             if line.startswith("## "):
                 inside = line[3:].strip().lower() in wanted
                 continue
@@ -108,7 +124,8 @@ def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int,
             unit.append(line.strip())
     if unit:
         close()
-    return found
+    close_table()
+    return sorted(found)
 
 
 def _line_of(unit: list[str], joined: str, sentence: str) -> int:

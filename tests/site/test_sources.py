@@ -54,3 +54,10 @@ def test_the_rlvr_page_marks_every_number_it_quotes(built_site):
     links = re.findall(r'<a class="source-mark" href="https://arxiv\.org/pdf/2504\.13837#page=(\d+)"[^>]*>([^<]+)</a>', html)
     assert ("22", "Table 3") in links and ("23", "Table 4") in links and len(links) == len(marks) >= 15
     assert "[[" not in re.sub(r"<code.*?</code>", "", html, flags=re.S)
+
+
+def test_a_table_is_covered_by_a_mark_in_it_or_in_the_text_just_before_it():
+    body = ("## Key findings\n\nScores after extension [[Table 5]]:\n\n| Context | Score |\n|---|---|\n| 32k | 37.94 |\n\n"
+            "Another table:\n\n| Context | Score |\n|---|---|\n| 64k | 37.51 |\n")
+    text, _, _ = sources.extract(body, 1, SOURCE)
+    assert sources.unmarked(text, 1, ["Key findings"]) == [(13, "| 64k | 37.51 |")]
