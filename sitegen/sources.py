@@ -88,7 +88,7 @@ def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int,
     found: list[tuple[int, str]] = []
     inside, unit, unit_line = False, [], 0
     table: list[tuple[int, str]] = []  # a table's rows: a mark in them or in the text just before covers them all
-    before_table = ""  # the last unit closed: a table's caption
+    before_table = ""  # the last unit closed in this section: a table's caption
 
     def close() -> None:
         nonlocal before_table
@@ -116,7 +116,7 @@ def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int,
             if line.startswith("## ") or (not line.strip() and table and not lines[min(number + 1, len(lines) - 1)].startswith("|")):
                 close_table()
             if line.startswith("## "):
-                inside = line[3:].strip().lower() in wanted
+                inside, before_table = line[3:].strip().lower() in wanted, ""
                 continue
         if inside and line.strip():
             if not unit:
