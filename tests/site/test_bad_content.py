@@ -224,3 +224,26 @@ def test_precomputed_frames_past_the_budget_fail_the_build_naming_the_page(conte
                                                      "simulator")
     assert re.search(r"\d+ precomputed frames take 1\.\d MB, over the budget of 1 MB a page \(precomputed_budget_mb", error.message)
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("stage, field", [("extract_package", "runtime.katex"), ("browser_bundle", "runtime.pyodide")])
+def test_a_pinned_package_that_fails_is_an_error_on_its_pin_and_writes_nothing(content_copy, tmp_path, monkeypatch, stage, field):
+    """Every download or check of a pinned package that fails (here made to fail) names its pin's
+    line in site.yaml, through the one helper that turns vendor errors into content errors."""
+    from sitegen import browser_bundle, vendor
+
+    def fail(*args, **kwargs):
+        raise vendor.VendorError("checksum mismatch (made to fail by the test)")
+
+    if stage == "extract_package":
+        monkeypatch.setattr(vendor, "extract_package", fail)
+    else:
+        monkeypatch.setattr(browser_bundle, "write", fail)
+    with pytest.raises(BuildFailed) as failure:
+        build_content(content_copy, tmp_path / "site")
+    [error] = failure.value.errors
+    line = next(i for i, text in enumerate((content_copy / "site.yaml").read_text().splitlines(), 1)
+                if text.strip() == field.split(".")[1] + ":")
+    assert (error.file.endswith("site.yaml"), error.line, error.field) == (True, line, field)
+    assert error.message == "checksum mismatch (made to fail by the test)"
+    assert not (tmp_path / "site").exists()
