@@ -27,13 +27,13 @@ pin_threads()
 import numpy as np  # noqa: E402
 
 from simulators.diversity import encoder  # noqa: E402
-from sitegen import sentence_encoder as vendored  # noqa: E402
+from simulators.diversity import wheel as vendored  # noqa: E402
 from test_diversity_semantic import TEXTS, pair_similarities  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    pin = vendored.pin_from_site()
+    pin = vendored.PIN
     parser.add_argument("--vocabulary", default=f"32000,{pin.vocabulary},56000,1000000")
     # The full Latin-script vocabulary is always run: it is what the correlations compare with.
     sizes = {int(v) for v in parser.parse_args().vocabulary.split(",")} | {10**6}

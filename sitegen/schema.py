@@ -15,7 +15,6 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 HTTPS_URL = re.compile(r"^https://[^\s]+$")
 SRI = re.compile(r"^sha(256|384|512)-[A-Za-z0-9+/]+=*$")
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
 BASE_PATH = re.compile(r"^/(.*/)?$")  # where a host serves the site: site.yaml, --base-path, --serve
 
 
@@ -111,17 +110,9 @@ PYODIDE = {
     "url": _text(required=False, pattern=re.compile(r"^https://\S+/$"), pattern_hint="an https:// URL ending in '/'"),
 }
 
-WHEEL_PIN = {
-    "name": _text(),
-    "version": _text(),
-    "sha256": _text(pattern=HEX64, pattern_hint="the wheel's sha256 as 64 hex digits"),
-    "vocabulary": Field(int),
-}
-
 RUNTIME = {
     "katex": Field(dict, fields=NPM_PIN),
     "pyodide": Field(dict, fields=PYODIDE),
-    "sentence_encoder": Field(dict, fields=WHEEL_PIN),
 }
 
 QUICK_START_PATH = {

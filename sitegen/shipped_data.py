@@ -1,10 +1,28 @@
-"""Data that simulators ship, precomputed at build time by their own code (the RL depth sweep):
-brought up to date before first frames are rendered. Each simulator keeps its own input hash,
-so an unchanged one costs nothing."""
+"""What simulators ship beside their code, made at build time by their own code before first
+frames are rendered: the large files some settings need (their `ASSETS`, such as the Hivemind
+page's sentence encoder), then precomputed data (`refresh_build_data`: the RL depth sweep). Each
+keeps its own input hash, so an unchanged one costs nothing."""
 
 from __future__ import annotations
 
 from simulators import REGISTRY
+from simulators.kit.assets import AssetError
+from simulators.kit.contract import file_of
+
+from .errors import BuildFailed, ContentError
+
+
+def prepare_assets() -> None:
+    """Prepare every simulator's assets; a failure is a build error naming the simulator's file."""
+    errors = []
+    for simulator in REGISTRY.values():
+        for asset in simulator.assets:
+            try:
+                asset.prepare()
+            except AssetError as exc:
+                errors.append(ContentError(file_of(simulator.module), 0, f"asset {asset.name}", str(exc)))
+    if errors:
+        raise BuildFailed(errors)
 
 
 def refresh(log=print) -> None:

