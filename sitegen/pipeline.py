@@ -103,9 +103,10 @@ def build(options: BuildOptions) -> BuildReport:
         errors = experiments.check(checked, outcomes)
         if errors:  # a false claim stops the build like any content error: the old site stays
             raise BuildFailed(errors)
+    env = pages.environment(options.templates_dir, cache / "jinja")
     for body in bodies.values():
         if body.experiments:
-            body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments)
+            body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments, env)
             body.simulator.add_precomputed(experiments.tried_frames(body.simulator, body.experiments))
     errors = _render_math(_math_with_values(bodies), katex_js, katex_cache, katex_pin)
     if errors:
