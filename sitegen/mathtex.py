@@ -63,7 +63,7 @@ def _shield_prose(body, start, end, first_line, start_index, spans) -> str:
 
 def opaque_spans(body: str) -> list[tuple[int, int, bool]]:
     """(start, end, is_code) of every code span or fence and every formula in `body`: text that
-    other markup (such as inline values, sitegen/experiments.py) must treat apart from prose."""
+    other markup (such as inline values, sitegen/experiments/) must treat apart from prose."""
     spans: list[tuple[int, int, bool]] = []
     position = 0
     for code in [*_CODE.finditer(body), None]:

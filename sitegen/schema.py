@@ -172,7 +172,7 @@ TOPIC_SCHEMA: dict[str, Field] = {
     "simulator": Field(dict, required=False, fields=SIMULATOR),
 }
 
-# An experiment block in a topic's body (sitegen/experiments.py): a setting of the page's
+# An experiment block in a topic's body (sitegen/experiments/): a setting of the page's
 # simulator and the claims its result must keep, checked at every build.
 EXPERIMENT_SCHEMA: dict[str, Field] = {
     "name": _text(pattern=SLUG, pattern_hint="a slug (lowercase letters, digits, single hyphens)"),

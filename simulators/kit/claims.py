@@ -10,7 +10,7 @@
                                                            "*" stands for every item there: min(curve.*.1)
 
 Text from a content file is parsed here into a tree of lists, never evaluated as code. This is
-the one evaluator: the build checks claims with it (sitegen/experiments.py), and the simulator
+the one evaluator: the build checks claims with it (sitegen/experiments/), and the simulator
 worker judges a reader's own run with it (`verdict`, through simulators.bridge.judge), so the
 page only shows what Python decided and formatted.
 """

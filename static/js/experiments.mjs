@@ -1,4 +1,4 @@
-// Experiments in the prose (sitegen/experiments.py): "Try this" sets the page's simulator to the
+// Experiments in the prose (sitegen/experiments/): "Try this" sets the page's simulator to the
 // experiment's setting and runs it; every final result at that setting gets the claims' verdict
 // beside it. No claim is evaluated here: at a seed the build ran, the page shows the build's
 // verdict; at any other, the simulator's worker judges with the same Python

@@ -1,5 +1,5 @@
 """Experiments in the prose: their grammar, the build's check of every claim, and the values it
-writes into the text (sitegen/experiments.py, simulators/kit/claims.py). The reader's side (Try this,
+writes into the text (sitegen/experiments/, simulators/kit/claims.py). The reader's side (Try this,
 the live verdict) is in test_experiments_browser.py."""
 
 from __future__ import annotations
