@@ -40,14 +40,14 @@ def frames(name: str, params: dict | None, seed, module: str | None = None) -> I
     sim, cfg, seed = _prepare(name, params, seed, module)
     with _labelled(sim):
         for result in sim.results(cfg, seed):
-            yield sim.frame(result)
+            yield sim.frame(result, cfg, seed)
 
 
 def frame(name: str, params: dict | None, seed, module: str | None = None) -> Frame:
     """The final frame, computed without drawing the partial ones."""
     sim, cfg, seed = _prepare(name, params, seed, module)
     with _labelled(sim):
-        return sim.frame(sim.run(cfg, seed))
+        return sim.frame(sim.run(cfg, seed), cfg, seed)
 
 
 def shipped_frame(name: str, params: dict | None, seed, module: str | None = None) -> Frame | None:
@@ -58,7 +58,7 @@ def shipped_frame(name: str, params: dict | None, seed, module: str | None = Non
         return None
     with _labelled(sim):
         result = sim.shipped_result(cfg, seed)
-        return None if result is None else sim.frame(result)
+        return None if result is None else sim.frame(result, cfg, seed)
 
 
 def _prepare(name: str, params: dict | None, seed, module: str | None):
@@ -176,7 +176,7 @@ class Run:
     def frame_json(self) -> str:
         self.dirty = False
         with _labelled(self._sim):
-            return self._sim.frame(self.result).to_json()
+            return self._sim.frame(self.result, self._cfg, self._seed).to_json()
 
     def close(self) -> None:
         self._results.close()

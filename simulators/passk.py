@@ -253,7 +253,7 @@ def _result(cfg, seed, world, base, rl, distilled, reward_curve, progress, phase
     coverage = {m: round(float((scored[m]["correct"] > 0).mean()), 5) if m in scored else None for m in models}
     done = phase == "done"
     return {
-        "params": cfg, "seed": seed, "done": done, "phase": phase, "progress": round(progress, 4),
+        "done": done, "phase": phase, "progress": round(progress, 4),
         "ks": ks,
         "pass_at_k": curves,
         "pass_at_1": {m: c[0] for m, c in curves.items()},

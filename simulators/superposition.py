@@ -332,7 +332,7 @@ def steps(cfg: dict, seed: int):
                                      cfg["learning_rate"], rng, report_every=report):
         curve.append([t, round(loss_of(W, b, eval_x), 6)])
         result = {
-            "params": cfg, "seed": seed, "done": False, "phase": "training",
+            "done": False, "phase": "training",
             "progress": main_cost * t / cfg["steps"] / total,
             "loss": curve[-1][1], "train_curve": curve, **geometry(W),
             "weak_prediction": round(V_SQUARED * float(p[m:].sum()), 6),

@@ -93,7 +93,7 @@ READOUTS = [Readout("final_mean", "Running mean after the last draw", ".3f")]
 def run(cfg: dict, seed: int) -> dict:
     draws = np.random.default_rng(seed).normal(cfg["mean"], 1.0, size=cfg["draws"])
     running = np.cumsum(draws) / np.arange(1, draws.size + 1)
-    return {{"params": cfg, "seed": seed, "done": True, "final_mean": float(running[-1]),
+    return {{"done": True, "final_mean": float(running[-1]),
             "curve": [[i + 1, round(float(v), 5)] for i, v in enumerate(running)]}}
 
 

@@ -29,7 +29,7 @@ def run(cfg: dict, seed: int) -> dict:
     heads = np.random.default_rng(seed).random(cfg["flips"]) < cfg["p"]
     running = np.cumsum(heads) / np.arange(1, heads.size + 1)
     runs = np.diff(np.flatnonzero(np.diff(np.r_[0, heads.astype(int), 0])))[::2]
-    return {"params": cfg, "seed": seed, "done": True,
+    return {"done": True,
             "share": {"heads": float(heads.mean()), "tails": float(1 - heads.mean())},
             "longest_run": int(runs.max(initial=0)),
             "curve": [[int(i + 1), round(float(running[i]), 5)] for i in range(cfg["window"] - 1, heads.size, cfg["window"])]}

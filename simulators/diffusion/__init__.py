@@ -226,7 +226,6 @@ def steps(cfg: dict, seed: int):
     a = float(abar[cfg["t"]])
     grid = list(range(0, D.T + 1, KEEP_EVERY))
     frame = {
-        "params": cfg, "seed": seed,
         "alpha_bar": a, "signal": math.sqrt(a), "noise_std": math.sqrt(1 - a),
         "snr": a / (1 - a) if a < 1 else None,
         "forward_points": np.round(xt, 4).tolist(),

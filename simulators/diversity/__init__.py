@@ -82,7 +82,7 @@ def run(cfg: dict, seed: int) -> dict:
     X = semantic.embed(texts) if cfg["embedding"] == "semantic" else tfidf(token_lists)
     S = np.clip(X @ X.T, -1.0, 1.0)
     na = len(group_a)
-    result = {"params": cfg, "seed": seed, "done": True, "phase": "done", "progress": 1.0, "embedding": cfg["embedding"],
+    result = {"done": True, "phase": "done", "progress": 1.0, "embedding": cfg["embedding"],
               "responses": texts, "groups": ["A"] * na + ["B"] * len(group_b), "n_a": na, "n_b": len(group_b)}
     result.update(group_metrics(token_lists[:na], S[:na, :na]))
     result["similarity_matrix"] = [[round(float(v), 4) for v in row] for row in S]

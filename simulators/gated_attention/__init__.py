@@ -225,7 +225,7 @@ def _frame(cfg, seed, labels, shown, models, curves, stats, step, progress=None)
     done = step == cfg["train_steps"] and len(models) == len(A.VARIANTS)
     variants = {v: {**stats[v], **view(models[v], shown), "loss_curve": _thin(curves[v], 120)} if v in models else None
                 for v in A.VARIANTS}
-    return {"params": cfg, "seed": seed, "done": done, "step": step,
+    return {"done": done, "step": step,
             "progress": round(step / cfg["train_steps"] if progress is None else progress, 4),
             "phase": "done" if done else "training",
             "tokens": labels, "targets": shown[1].tolist(), "variants": variants,

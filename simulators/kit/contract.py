@@ -29,7 +29,8 @@ Optionally, parts(cfg, seed) and part(cfg, seed, key): independent pieces of a `
 the browser computes on helper workers; `steps` asks for each with `yield kit.parts.Need(key)`
 (see kit.parts).
 `cfg` and `seed` arrive validated (the adapter does it once). A result is plain JSON data that
-carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader).
+carries "done" (bool) and may carry "progress" (0..1) and "phase" (text for the reader); the
+adapter adds "params" (every control) and "seed" before drawing it, so render and table read them.
 The browser estimates how long a run takes from its progress (time so far / progress), so a
 `steps` that does unequal pieces of work shares progress out by their cost, and yields at
 least every few tenths of a second (partial results are cheap: only those sent are drawn).
@@ -171,7 +172,10 @@ class Simulator:
         """One part's result, as a helper worker computes it."""
         return parts_kit.run_part(lambda k: self.part_fn(cfg, seed, k), key)
 
-    def frame(self, result: dict) -> Frame:
+    def frame(self, result: dict, cfg: dict, seed: int) -> Frame:
+        """The frame of a result, which the adapter gives the setting it was computed at ("params",
+        every control, and "seed"): a simulator's results need not carry them."""
+        result = {"params": cfg, "seed": seed, **{k: v for k, v in result.items() if k not in ("params", "seed")}}
         done = result.get("done")
         if not isinstance(done, bool):
             raise ContractError(f"simulator '{self.name}': a result must carry 'done' (true or false)")

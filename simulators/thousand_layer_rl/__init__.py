@@ -118,7 +118,7 @@ def _setting(cfg: dict, seed: int) -> tuple[T.Setting, int, int, dict]:
     goal = parse_cell(cfg["goal"], "goal", maze, auto_goal)
     if setting.dist[start, goal] < 0:
         raise ParamError("goal", f"must be reachable from the start {maze.free[start]} in maze '{maze.name}', got {maze.free[goal]}")
-    base = {"params": cfg, "seed": seed, "maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
+    base = {"maze_rows": maze.rows, "start": list(maze.free[start]), "goal": list(maze.free[goal]),
             "shortest": int(setting.dist[start, goal]), "horizon": setting.horizon, "pairs": len(setting.starts),
             "distance_bands": setting.band_labels(),
             "baseline_success_rate": setting.baseline["success_rate"], "baseline_time_at_goal": setting.baseline["time_at_goal"],

@@ -181,7 +181,7 @@ def run(cfg: dict, seed: int) -> dict:
     V = state["version_space"]
     mistakes = sum(r["mistake"] for r in state["history"] if not r["forced"])
     return {
-        "params": cfg, "seed": seed, "done": True, "phase": "done", "progress": 1.0,
+        "done": True, "phase": "done", "progress": 1.0,
         "hypotheses": ["".join(map(str, h)) for h in game.H],
         "n_instances": game.n, "n_hypotheses": len(game.H),
         "littlestone_dimension": ldim, "standard_value": std, "transductive_value": tr_value,

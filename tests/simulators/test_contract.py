@@ -201,7 +201,8 @@ def test_a_control_declared_unused_really_changes_nothing(name, spec):
     choices = by_name[other]["choices"] if by_name[other]["kind"] == "choice" else [True, False]
     unused_at = next(c for c in choices if c not in allowed)
     cfg = {**sim.defaults(), **CHEAP[name], other: unused_at}
-    frames = [sim.frame(sim.run({**cfg, spec["name"]: value}, 0)) for value in (spec["default"], _other_value(spec))]
+    raw = [{**cfg, spec["name"]: value} for value in (spec["default"], _other_value(spec))]
+    frames = [sim.frame(sim.run(each, 0), each, 0) for each in raw]
     assert frames[0].svg == frames[1].svg and frames[0].readouts == frames[1].readouts
     # and the adapter folds such a value back to the default, so both settings are one cached result
     assert P.validate(sim.params, {**cfg, spec["name"]: _other_value(spec)}) == P.validate(sim.params, cfg)

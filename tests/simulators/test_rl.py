@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim_helpers import runner
+from simulators import bridge
 from simulators.kit.cache import clear_all
 from simulators.kit.params import ParamError
 from simulators import thousand_layer_rl as S
@@ -318,7 +319,7 @@ def test_a_setting_the_shipped_sweep_trained_is_drawn_from_its_agent_without_tra
                                                "train_steps": 100})
     rl_sweep.ensure(log=lambda message: None)
     cfg = S_params(maze="open room", depth=2, train_steps=100)
-    shipped = S.shipped_result(cfg, 0)
+    shipped = bridge.shipped_frame("thousand_layer_rl", cfg, 0).result
     clear_all()
     with monkeypatch.context() as unshipped:
         unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
@@ -348,7 +349,7 @@ def test_a_live_sweep_reads_the_agents_the_shipped_sweep_trained(tmp_path, monke
     real_train = T.train
     with monkeypatch.context() as counted:
         counted.setattr(T, "train", lambda setting, width, depth, *rest: trains.append(depth) or real_train(setting, width, depth, *rest))
-        assert S.shipped_result(cfg, 0) == trained and trains == []
+        assert bridge.shipped_frame("thousand_layer_rl", cfg, 0).result == trained and trains == []
         assert run(cfg, 0) == trained and trains == [2]
     assert S.shipped_result({**cfg, "train_steps": 90}, 0) is None  # not what the sweep trained
 
