@@ -56,7 +56,9 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
         vendor_runtime(pins, staging / url)
     return {"indexURL": url, "archive": name, "archiveSha256": digest,
             "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url")),
-            "assets": {asset.name: _asset(staging, asset) for simulator in REGISTRY.values() for asset in simulator.assets}}
+            # A draft has not prepared them: its pages offer them once the whole build lands.
+            "assets": {asset.name: _asset(staging, asset) for simulator in REGISTRY.values() for asset in simulator.assets
+                       if (assets.cache_folder() / asset.file_name).exists()}}
 
 
 def _asset(staging: Path, asset: assets.Asset) -> dict:

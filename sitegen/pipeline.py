@@ -30,7 +30,8 @@ class BuildOptions:
     build_cache: Path | None = None  # first frames, KaTeX output, compiled templates; default: vendor.cache_dir()
     log: Callable[[str], None] = print  # progress of long steps
     # Pages with their first frames only: no one-click or grid frames, no experiments run (their
-    # boxes and values say they are pending). `--serve` serves this first, then builds the rest.
+    # boxes and values say they are pending), shipped data as committed and no large files
+    # prepared (simulators' ASSETS). `--serve` serves this first, then builds the rest.
     draft: bool = False
 
 
@@ -89,8 +90,9 @@ def build(options: BuildOptions) -> BuildReport:
     if unmarked:
         options.log(f"source marks: {len(unmarked)} sentences quote a number with no source mark or inline value "
                     f"(python -m sitegen.sources lists them), first at {unmarked[0]}")
-    shipped_data.prepare_assets()  # simulators' on-request files, which their shipped data may need
-    shipped_data.refresh(options.log)
+    if not options.draft:  # a draft shows the shipped data as committed; the whole build refreshes it
+        shipped_data.prepare_assets()  # simulators' on-request files, which their shipped data may need
+        shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
     errors = first_frames.render(bodies, frames_cache, options.log)
