@@ -251,17 +251,21 @@ def test_a_false_claim_stops_the_build_with_file_line_and_values(content_copy, t
     assert before == snapshot(out)
 
 
-def test_a_draft_has_pages_and_first_frames_with_its_experiments_pending(content_copy, tmp_path):
+def test_a_draft_has_pages_and_first_frames_with_its_experiments_pending(content_copy, tmp_path, monkeypatch):
     """What `build.py --serve` serves first: no experiment has run, so a false claim does not stop
     a draft, and nothing on its pages says it was checked; the whole build still stops on it."""
     from conftest import PROJECT_ROOT
+    from sitegen import shipped_data
     from sitegen.pipeline import build, default_options
 
     add_to_page(content_copy, "```experiment\nname: too-strong\nlabel: X\nclaims:\n  - variants.none.sink_ratio > 0.7\n```\n\n"
                               "Sink {{ too-strong.variants.none.sink_ratio:.2f }}, loss $L = {{ too-strong.variants.none.final_loss:.2f }}$.\n")
     options = default_options(PROJECT_ROOT, tmp_path / "site")
     options.content_dir, options.draft = content_copy, True
-    build(options)
+    with monkeypatch.context() as quick:  # shipped data as committed, no large file prepared
+        quick.setattr(shipped_data, "prepare_assets", lambda: pytest.fail("a draft prepared simulators' assets"))
+        quick.setattr(shipped_data, "refresh", lambda log: pytest.fail("a draft refreshed shipped data"))
+        build(options)
     html = (tmp_path / "site" / "gated-attention" / "index.html").read_text()
     boxes = re.findall(r'<aside class="experiment".*?</aside>', html, re.S)
     assert len(boxes) >= 4 and all('data-claim-status="pending"' in box and "Being checked by the build" in box for box in boxes)
