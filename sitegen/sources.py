@@ -99,7 +99,7 @@ def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int,
             close_table()
             before_table = joined
             for sentence in _SENTENCE_END.split(joined):
-                if _NUMBER.search(_VALUE_OR_MARK.sub("", sentence)) and not _VALUE_OR_MARK.search(sentence):
+                if not _VALUE_OR_MARK.search(sentence) and _NUMBER.search(sentence):
                     found.append((first_line + unit_line + _line_of(unit, joined, sentence), " ".join(sentence.split())))
         unit.clear()
 
