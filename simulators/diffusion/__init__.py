@@ -78,7 +78,9 @@ SIZE_RANGE, MAX_SIZES = (2, 128), 5
 THEORY_SIZE_RANGE = (8, 512)
 
 _REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
-_TRAINED = Recent(12)  # (setting, n) -> W.train_curves result, so a re-read costs no training
+# (setting but the budget, n) -> W.train_curves result at the longest budget trained so far: a
+# re-read costs no training, and a shorter budget reads that run's first checkpoints (W.within).
+_TRAINED = Recent(12)
 _EXPERIMENTS = Recent(2)  # (d, p, seed) -> H.Experiment: features and test moments shared by every n
 _THEORY_RUNS = Recent(12)  # (d, p, seed, n) -> H.Experiment.train result
 
@@ -99,14 +101,25 @@ def parse_sizes(text: str, name: str = "sizes", bounds: tuple[int, int] = SIZE_R
 
 
 def _trained_key(cfg: dict, seed: int, n: int) -> tuple:
-    return (cfg["dataset"], cfg["schedule"], cfg["features"], cfg["budget"], seed, n)
+    return (cfg["dataset"], cfg["schedule"], cfg["features"], seed, n)
+
+
+def _has_trained(cfg: dict, seed: int, n: int) -> bool:
+    """Whether a run that covers this budget is cached."""
+    key = _trained_key(cfg, seed, n)
+    return key in _TRAINED and _TRAINED[key]["steps"][-1] >= 10 ** cfg["budget"]
+
+
+def _keep(cfg: dict, seed: int, n: int, run: dict) -> None:
+    if not _has_trained(cfg, seed, n):
+        run.setdefault("views", {})  # samples drawn for the view, shared by every budget's reading of the run
+        _TRAINED.put(_trained_key(cfg, seed, n), run)
 
 
 def _trained(cfg: dict, seed: int, n: int, abar: np.ndarray) -> dict:
-    key = _trained_key(cfg, seed, n)
-    if key not in _TRAINED:
-        _TRAINED.put(key, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
-    return _TRAINED[key]
+    if not _has_trained(cfg, seed, n):
+        _keep(cfg, seed, n, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
+    return W.within(_TRAINED[_trained_key(cfg, seed, n)], 10 ** cfg["budget"])
 
 
 def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
@@ -175,7 +188,7 @@ def _todo(cfg: dict, seed: int) -> dict:
     """The trainings a run of these settings still has to do (the caches hold the rest): part
     key -> cost, in the order the run does them. Progress and parts are shared out by cost."""
     todo = {f"2d:{n}": W.cost(cfg["features"], n) for n in parse_sizes(cfg["sizes"])
-            if _trained_key(cfg, seed, n) not in _TRAINED}
+            if not _has_trained(cfg, seed, n)}
     todo.update({f"theory:{n}": H.cost(cfg["theory_dim"], cfg["theory_features"], n)
                  for n in parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
                  if _theory_key(cfg, seed, n) not in _THEORY_RUNS})
@@ -248,7 +261,7 @@ def steps(cfg: dict, seed: int):
             yield {**frame, **window(cfg, seed, runs, sizes), "theory": None, "done": False, "progress": done / total}
             done += costs[f"2d:{n}"]
         if f"2d:{n}" in handed:
-            _TRAINED.put(_trained_key(cfg, seed, n), (yield Need(f"2d:{n}", "training")))
+            _keep(cfg, seed, n, (yield Need(f"2d:{n}", "training")))
         runs.append(_trained(cfg, seed, n, abar))
     frame.update(window(cfg, seed, runs, sizes))
     for n in theory_sizes:

@@ -190,6 +190,27 @@ def cost(features: int, n: int) -> float:
     return 2 * len(LEVELS) * (len(NOISE_NODES) * n * features**2 + 12 * features**3)
 
 
+def within(run: dict, budget: int) -> dict:
+    """A run trained to a longer budget, read as if it had trained to `budget` alone: gradient
+    descent is solved in closed form per checkpoint and each checkpoint's samples start from the
+    same noise, so a shorter budget's checkpoints and curves are the longer one's first ones
+    (checkpoints(10^b) is a prefix of checkpoints(10^(b+1)); tested bit for bit)."""
+    if run["steps"][-1] == budget:
+        return run
+    kept = len(checkpoints(budget))
+    if run["steps"][:kept] != checkpoints(budget):
+        raise ValueError(f"a run to {run['steps'][-1]} steps does not hold the checkpoints of {budget}")
+    curves = {k: run[k][:kept] for k in ("steps", "train_loss", "test_loss", "quality", "f_mem")}
+    return {**run, **curves, **_times(curves, run["chance"])}
+
+
+def _times(curves: dict, chance: float) -> dict:
+    """tau_gen and tau_mem read off a run's curves."""
+    steps = curves["steps"]
+    return {"tau_gen": first_reaching(steps, [-v for v in curves["test_loss"]], -generalization_bar(curves["test_loss"])),
+            "tau_mem": first_reaching(steps, curves["f_mem"], memorization_bar(chance))}
+
+
 def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features: int, budget: int, seed: int) -> dict:
     """Train on n points and follow the model over log-spaced checkpoints up to `budget` steps."""
     rng = np.random.default_rng([seed, 2, n])
@@ -207,6 +228,4 @@ def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features:
         curves["quality"].append(on_data(mixture, samples))
         curves["f_mem"].append(float(memorized(samples, points).mean()))
     model.keep_for_sampling_only()
-    return {"n": n, "model": model, "points": points, "start": start, "chance": chance, **curves,
-            "tau_gen": first_reaching(steps, [-v for v in curves["test_loss"]], -generalization_bar(curves["test_loss"])),
-            "tau_mem": first_reaching(steps, curves["f_mem"], memorization_bar(chance))}
+    return {"n": n, "model": model, "points": points, "start": start, "chance": chance, **curves, **_times(curves, chance)}

@@ -129,6 +129,21 @@ def test_switching_the_shown_n_or_time_does_not_retrain():
     assert second["shown"]["n"] == 16 and first["sweep"] == second["sweep"]
 
 
+def test_a_shorter_budget_reads_the_longer_run_and_equals_its_own_training():
+    setting = {"sizes": "8, 16", "samples": 50}
+    own = run({**setting, "budget": 4}, 3)  # trained to 10^4 steps alone
+    S._TRAINED.clear()
+    run({**setting, "budget": 5}, 3)
+    models = {id(v["model"]) for v in S._TRAINED.values()}
+    read = run({**setting, "budget": 4}, 3)
+    assert {id(v["model"]) for v in S._TRAINED.values()} == models  # nothing trained again
+    assert read == own  # every curve, time and sample, bit for bit
+    assert read["sweep"] != run({**setting, "budget": 5}, 3)["sweep"]  # the budget matters: the equality says something
+    # and a longer budget than the cached one trains again
+    run({**setting, "budget": 6}, 3)
+    assert {id(v["model"]) for v in S._TRAINED.values()}.isdisjoint(models)
+
+
 def test_the_nearest_size_is_shown_when_the_sizes_change():
     assert run({"sizes": "16, 32", "budget": 3, "samples": 50}, 0)["shown"]["n"] == 16
     assert run({"sizes": "8, 16", "budget": 3, "samples": 50, "shown_n": 13}, 0)["shown"]["n"] == 16
