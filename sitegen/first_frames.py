@@ -7,7 +7,8 @@ recomputes only the frames whose simulator code, data or settings changed.
 
 For a simulator whose frame takes a while (PRECOMPUTE_ABOVE_S, or one that ships its own
 results), the build also computes the settings a reader reaches with one click from the page's
-own: each other option of a choice, each flipped checkbox; and for any simulator, the settings
+own: each other option of a choice, each flipped checkbox, the neighbours in a control's list of
+values; and for any simulator, the settings
 its GRID declares. The page shows those at once, labelled as computed at build time, instead of
 making the reader wait for the browser. A setting whose work the simulator ships (its
 `shipped_result`) is drawn from that, never computed again."""
@@ -84,8 +85,9 @@ PRECOMPUTE_ABOVE_S = 0.2  # CPython seconds: a default frame slower than this ge
 
 
 def one_click_settings(schema: list[dict], values: dict) -> list[dict]:
-    """The settings one click away from `values`: each other option of a choice and each flipped
-    checkbox, for the controls that matter in this setting."""
+    """The settings one click away from `values`: each other option of a choice, each flipped
+    checkbox, and the listed values on either side of a control that takes a short list, for the
+    controls that matter in this setting."""
     found = []
     for spec in schema:
         if not P.is_used(spec, values):
@@ -94,6 +96,9 @@ def one_click_settings(schema: list[dict], values: dict) -> list[dict]:
             found += [{**values, spec["name"]: choice} for choice in spec["choices"] if choice != values[spec["name"]]]
         elif spec["kind"] == "bool":
             found.append({**values, spec["name"]: not values[spec["name"]]})
+        elif "values" in spec and values[spec["name"]] in spec["values"]:
+            at = spec["values"].index(values[spec["name"]])
+            found += [{**values, spec["name"]: spec["values"][i]} for i in (at - 1, at + 1) if 0 <= i < len(spec["values"])]
     return found
 
 

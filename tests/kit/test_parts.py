@@ -29,7 +29,7 @@ def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
     return run.result, handed, waits
 
 
-SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 40},
+SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 50},
          "diffusion": {"features": 128, "sizes": "8, 16, 24", "theory_features": 64, "theory_sizes": "32, 64"}}
 
 
@@ -57,7 +57,7 @@ def test_diffusion_draws_a_size_trained_elsewhere_with_a_model_trained_here():
 
 
 def test_gated_attention_shows_a_variant_training_elsewhere_as_pending():
-    run = bridge.Run("gated_attention", json.dumps({"train_steps": 40}), 0)
+    run = bridge.Run("gated_attention", json.dumps({"train_steps": 50}), 0)
     handed = json.loads(run.delegate(1))
     while run.advance() and not run.waiting:
         pass

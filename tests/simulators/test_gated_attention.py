@@ -129,15 +129,15 @@ def test_gates_close_for_stores_and_open_for_asks(default_runs):
 
 
 def test_training_animates_then_caches():
-    frames = list(steps({"train_steps": 40}, 3))
+    frames = list(steps({"train_steps": 50}, 3))
     assert len(frames) >= 3 and [f["done"] for f in frames] == [False] * (len(frames) - 1) + [True]
     assert [f["progress"] for f in frames] == sorted(f["progress"] for f in frames)
     # Switching heads or editing the sequence reuses the trained models: one final frame, same numbers.
-    again = list(steps({"train_steps": 40, "head": 2, "sequence": "A=1 ?A"}, 3))
+    again = list(steps({"train_steps": 50, "head": 2, "sequence": "A=1 ?A"}, 3))
     assert len(again) == 1
     assert again[0]["variants"]["none"]["sink_ratio"] == frames[-1]["variants"]["none"]["sink_ratio"]
     clear_all()
-    fresh = run({"train_steps": 40}, 3)
+    fresh = run({"train_steps": 50}, 3)
     assert fresh["variants"] == frames[-1]["variants"]
 
 

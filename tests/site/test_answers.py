@@ -65,7 +65,7 @@ def test_one_click_setting_is_precomputed_and_equals_cpython(page, site_url):
 def test_reset_shows_the_build_frame_without_a_run(page, site_url):
     go_live(page, site_url + "gated-attention/", GATED)
     built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
-    set_control(page, GATED, "train_steps", 40)
+    set_control(page, GATED, "train_steps", 50)
     assert settle(page, GATED, 1) in ("live", "on-request")
     assert page.inner_html(f"{GATED} [data-sim-svg]") != built_figure
     runs_sent(page)
@@ -97,7 +97,7 @@ def test_a_setting_seen_before_in_this_tab_comes_back_without_a_run(page, site_u
 def test_long_setting_waits_for_run_and_stop_keeps_the_page_usable(page, site_url):
     go_live(page, site_url + "gated-attention/", GATED)
     built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
-    set_control(page, GATED, "train_steps", 1000)
+    set_control(page, GATED, "train_steps", 800)
     page.wait_for_selector(f'{GATED}[data-sim-status="ready-to-run"]', state="attached", timeout=30_000)
     estimate = page.text_content(f"{GATED} [data-sim-estimate]")
     assert re.fullmatch(r"about \d+ (s|min)", estimate), estimate
@@ -111,12 +111,12 @@ def test_long_setting_waits_for_run_and_stop_keeps_the_page_usable(page, site_ur
     assert "stopped" in page.text_content(f"{GATED} [data-sim-message]").lower()
     # The last complete result is back, and what the reader chose is still there.
     assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure
-    assert page.input_value(f"{GATED} [name=train_steps]") == "1000"
-    assert "train_steps=1000" in page.url
+    assert page.text_content(f'{GATED} [data-output="train_steps"]') == "800"
+    assert "train_steps=800" in page.url
     page.click(f"{GATED} [data-action=run]")  # goes on from where it stopped
     page.wait_for_selector(f'{GATED}[data-sim-done="1"]', state="attached", timeout=120_000)
     assert page.get_attribute(GATED, "data-sim-path") == "on-request"
-    expected = bridge.frame("gated_attention", {"train_steps": 1000}, 0)
+    expected = bridge.frame("gated_attention", {"train_steps": 800}, 0)
     assert shown_result(page, GATED)["variants"]["none"]["sink_ratio"] == pytest.approx(
         expected.result["variants"]["none"]["sink_ratio"], abs=1e-6)
 
@@ -128,7 +128,7 @@ def test_a_run_that_goes_silent_is_stopped_said_so_and_offered_again(page, site_
     go_live(page, site_url + "gated-attention/", GATED)
     built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
     page.evaluate(f"document.querySelector('{GATED}').simulator.config.runtime.timeoutMs = 100")
-    set_control(page, GATED, "train_steps", 600)
+    set_control(page, GATED, "train_steps", 800)
     chromium.eventually(page, f"document.querySelector('{GATED} [data-sim-message]').textContent"
                               ".includes('0.1 s without reporting progress and was stopped')", timeout=30)
     assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure  # the last complete result
@@ -136,11 +136,11 @@ def test_a_run_that_goes_silent_is_stopped_said_so_and_offered_again(page, site_
     page.wait_for_selector(f'{GATED}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     message = page.text_content(f"{GATED} [data-sim-message]")
     assert "was stopped. The runtime restarted." in message and "press Run" in message
-    assert page.input_value(f"{GATED} [name=train_steps]") == "600" and "train_steps=600" in page.url
+    assert page.text_content(f'{GATED} [data-output="train_steps"]') == "800" and "train_steps=800" in page.url
     page.click(f"{GATED} [data-action=run]")
     page.wait_for_selector(f'{GATED}[data-sim-done="1"]', state="attached", timeout=120_000)
     assert page.get_attribute(GATED, "data-sim-path") == "on-request"
-    expected = bridge.frame("gated_attention", {"train_steps": 600}, 0)
+    expected = bridge.frame("gated_attention", {"train_steps": 800}, 0)
     assert shown_result(page, GATED)["variants"]["none"]["sink_ratio"] == pytest.approx(
         expected.result["variants"]["none"]["sink_ratio"], abs=1e-6)
 

@@ -87,7 +87,7 @@ LIVE_CASES = {
     "passk": ("rlvr-reasoning/", {"n_problems": 40, "samples": 64, "rl_steps": 60, "distill_steps": 30}),
     "diversity": ("artificial-hivemind/", {"preset": "mottos (two models)", "k": 3}),
     "transductive": ("transductive-online-learning/", {"preset": "thresholds", "n_points": 5, "moves": "1"}),
-    "gated_attention": ("gated-attention/", {"train_steps": 60, "head": 2}),
+    "gated_attention": ("gated-attention/", {"train_steps": 50, "head": 2}),
     "thousand_layer_rl": ("thousand-layer-rl/", {"maze": "open room", "train_steps": 100, "depth": 2, "goal": "3,3"}),
     # t = 1000: the SNR readout is 4.04e-05, which a JavaScript copy of the formatter printed as 0.0000404.
     "diffusion": ("diffusion-memorization/", {"t": 1000, "dataset": "grid of 9", "sizes": "9, 18", "budget": 5}),
@@ -132,7 +132,7 @@ def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
 
 def test_switching_heads_from_the_figure_updates_figure_and_table(page, site_url):
     root = "[data-sim=gated_attention]"
-    page.goto(site_url + "gated-attention/?train_steps=30")
+    page.goto(site_url + "gated-attention/?train_steps=25")
     page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
     trained = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     page.click(f"{root} [data-sim-svg] #ga-head-2")

@@ -97,7 +97,7 @@ def test_a_bound_follows_the_control_it_depends_on(page, site_url, built_site):
     root = "[data-sim=gated_attention]"
     html = (built_site / "gated-attention" / "index.html").read_text()
     assert 'name="head" min="1" max="2"' in html  # at the page's two heads, before any script
-    go_live(page, site_url + "gated-attention/?train_steps=30", root)
+    go_live(page, site_url + "gated-attention/?train_steps=25", root)
     slide(page, f"{root} input[name=heads]", 4)
     slide(page, f"{root} input[name=head]", 4)
     assert page.get_attribute(f"{root} input[name=head]", "max") == "4"

@@ -235,6 +235,18 @@ def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(bui
     assert shipped and all(setting in [(e["params"], e["seed"]) for e in tried] for setting in shipped)
 
 
+def test_one_click_settings_include_the_neighbours_in_a_list_of_values():
+    from sitegen.first_frames import one_click_settings
+
+    schema = [{"name": "steps", "kind": "int", "default": 200, "min": 25, "max": 800, "step": 25, "values": [25, 100, 200, 800]},
+              {"name": "rate", "kind": "float", "default": 0.5, "min": 0.0, "max": 1.0, "step": 0.1},
+              {"name": "on", "kind": "bool", "default": True}]
+    around = one_click_settings(schema, {"steps": 200, "rate": 0.5, "on": True})
+    assert around == [{"steps": 100, "rate": 0.5, "on": True}, {"steps": 800, "rate": 0.5, "on": True},
+                      {"steps": 200, "rate": 0.5, "on": False}]  # a plain slider has no short list: not offered
+    assert [v["steps"] for v in one_click_settings(schema[:1], {"steps": 800})] == [200]  # the end of the list
+
+
 def test_subscripts_are_lowered_in_headers_and_said_in_tooltips(built_site):
     html = (built_site / "diffusion-memorization" / "index.html").read_text()
     assert '<th scope="col">τ<sub>gen</sub> (steps)</th>' in html
