@@ -155,6 +155,9 @@ def moved_value(name: str, spec: dict, default):
         return "false" if default else "true"
     if spec["kind"] == "text":
         return TEXT_MOVES.get((name, spec["name"]), default + " ")
+    if "values" in spec:  # a slider over listed values: its position is an index into them
+        at = spec["values"].index(default)
+        return str(at + 1 if at + 1 < len(spec["values"]) else at - 1)
     up = default + spec["step"]
     value = up if up <= spec["max"] else default - spec["step"]
     return str(round(value, 6))

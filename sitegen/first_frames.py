@@ -63,10 +63,11 @@ class PageSimulator:
         return controls(self.simulator.params, self.values)
 
 
-def check_settings(bodies) -> list[ContentError]:
-    """Validate each page's simulator params and seed (nothing runs); attach a PageSimulator."""
+def page_simulators(bodies) -> tuple[dict[str, PageSimulator], list[ContentError]]:
+    """Each page's simulator, its params and seed validated (nothing runs), by page slug."""
+    found: dict[str, PageSimulator] = {}
     errors: list[ContentError] = []
-    for body in bodies.values():
+    for slug, body in bodies.items():
         spec = body.topic.meta.get("simulator")
         if not spec:
             continue
@@ -77,8 +78,8 @@ def check_settings(bodies) -> list[ContentError]:
         except P.ParamError as error:
             errors.append(_content_error(body, spec, error))
             continue
-        body.simulator = PageSimulator(simulator, values, seed, spec.get("title") or simulator.title, spec.get("caption", ""))
-    return errors
+        found[slug] = PageSimulator(simulator, values, seed, spec.get("title") or simulator.title, spec.get("caption", ""))
+    return found, errors
 
 
 PRECOMPUTE_ABOVE_S = 0.2  # CPython seconds: a default frame slower than this gets its one-click settings precomputed

@@ -76,11 +76,15 @@ def build(options: BuildOptions) -> BuildReport:
         katex_dir = vendor.extract_package(katex_pin)
     cache = options.build_cache or vendor.cache_dir()
     katex_js, katex_cache = katex_dir / "dist" / "katex.js", DiskCache(cache / "katex")
-    errors += _render_math([(b, s) for b, s in spans if not experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin)
+    placed, problems = _render_math([(b, s) for b, s in spans if not experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin)
+    errors += problems
     # a formula holding inline values is checked now with stand-ins, and placed once they are computed
     errors += _render_math([(b, dataclasses.replace(s, tex=experiments.with_placeholders(s.tex))) for b, s in spans
-                            if experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin, place=False)
-    errors += first_frames.check_settings(bodies)
+                            if experiments.has_values(s.tex)], katex_js, katex_cache, katex_pin)[1]
+    simulators, problems = first_frames.page_simulators(bodies)
+    errors += problems
+    bodies = {slug: dataclasses.replace(_with_html(body, placed.get(slug)), simulator=simulators.get(slug))
+              for slug, body in bodies.items()}
     errors += [e for body in bodies.values() if body.experiments
                for e in experiments.check_settings(body.topic, body.simulator, body.experiments)]
     if errors:  # content, math, sections, simulator and experiment settings: all reported before anything runs
@@ -106,13 +110,15 @@ def build(options: BuildOptions) -> BuildReport:
         if errors:  # a false claim stops the build like any content error: the old site stays
             raise BuildFailed(errors)
     env = pages.environment(options.templates_dir, cache / "jinja")
+    bodies = {slug: _with_html(body, experiments.fill(body.rendered.html, body.simulator, body.experiments, env))
+              if body.experiments else body for slug, body in bodies.items()}
     for body in bodies.values():
         if body.experiments:
-            body.rendered.html = experiments.fill(body.rendered.html, body.simulator, body.experiments, env)
             body.simulator.add_precomputed(experiments.tried_frames(body.simulator, body.experiments))
-    errors = _render_math(_math_with_values(bodies), katex_js, katex_cache, katex_pin)
+    placed, errors = _render_math(_math_with_values(bodies), katex_js, katex_cache, katex_pin)
     if errors:
         raise BuildFailed(errors)
+    bodies = {slug: _with_html(body, placed.get(slug)) for slug, body in bodies.items()}
     lap("experiments")
 
     with writer.staged_output(options.out_dir) as staging:
@@ -155,12 +161,14 @@ def _blamed_on(loaded, field: str):
         raise BuildFailed([ContentError(loaded.site_file, loaded.site_lines.get(field, 0), field, str(exc))]) from None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Body:
+    """A topic's page body as it goes through the stages: each stage returns new bodies."""
+
     topic: content_mod.Topic
     rendered: markdown_render.RenderedBody
     spans: list[mathtex.MathSpan]
-    simulator: first_frames.PageSimulator | None = None  # set by first_frames.check_settings
+    simulator: first_frames.PageSimulator | None = None  # from first_frames.page_simulators
     experiments: experiments.PageExperiments | None = None  # the body's experiment blocks and inline values
     unmarked: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, sentence): a number with no source (sources.py)
 
@@ -171,16 +179,13 @@ def _render_bodies(loaded: content_mod.Content):
     errors: list[ContentError] = []
     required = loaded.site["topic_sections"]
     for topic in loaded.topics:
-        text, found, problems = experiments.extract(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
-        errors += problems
-        text, marks, problems = sources.extract(text, topic.doc.body_start_line, topic.rel_source)
-        errors += problems
-        unmarked = sources.unmarked(text, topic.doc.body_start_line, loaded.site["source_sections"])
-        shielded, spans = mathtex.shield(text, topic.doc.body_start_line, start_index=len(all_spans))
+        prose = sources.prose(topic, loaded.site["source_sections"])
+        errors += prose.errors
+        shielded, spans = mathtex.shield(prose.text, topic.doc.body_start_line, start_index=len(all_spans))
         rendered = markdown_render.render(shielded, topic.doc.body_start_line)
-        rendered.html = sources.fill(rendered.html, marks, topic.meta["arxiv"])
-        errors += experiments.stray_blocks(rendered.html, topic.rel_source, found)
-        body = Body(topic, rendered, spans, experiments=found, unmarked=unmarked)
+        rendered = dataclasses.replace(rendered, html=sources.fill(rendered.html, prose.marks, topic.meta["arxiv"]))
+        errors += experiments.stray_blocks(rendered.html, topic.rel_source, prose.experiments)
+        body = Body(topic, rendered, spans, experiments=prose.experiments, unmarked=prose.unmarked)
         bodies[topic.slug] = body
         all_spans += [(body, s) for s in spans]
         headings = {t["name"].strip().lower() for t in rendered.toc}
@@ -191,9 +196,15 @@ def _render_bodies(loaded: content_mod.Content):
     return bodies, all_spans, errors
 
 
-def _render_math(spans, katex_js: Path, cache: DiskCache, pin: vendor.NpmPin, place: bool = True) -> list[ContentError]:
-    """Render every (body, span) formula and, if `place`, put it into its body's HTML. One KaTeX
-    output is cached per (KaTeX pin, TeX, display mode), so Node starts only when some formula is new."""
+def _with_html(body: Body, html: str | None) -> Body:
+    """The body with new HTML (None: as it is)."""
+    return body if html is None else dataclasses.replace(body, rendered=dataclasses.replace(body.rendered, html=html))
+
+
+def _render_math(spans, katex_js: Path, cache: DiskCache, pin: vendor.NpmPin) -> tuple[dict[str, str], list[ContentError]]:
+    """Render every (body, span) formula; return each body's HTML with its formulas in place (by
+    topic slug) and the errors. One KaTeX output is cached per (KaTeX pin, TeX, display mode), so
+    Node starts only when some formula is new."""
     keys = [key_of("katex", pin.spec, pin.integrity, span.tex, span.display) for _, span in spans]
     results: list = [cache.get(key) for key in keys]
     new = [i for i, hit in enumerate(results) if hit is None]
@@ -204,18 +215,20 @@ def _render_math(spans, katex_js: Path, cache: DiskCache, pin: vendor.NpmPin, pl
         try:
             fresh = mathtex.render_all([spans[i][1] for i in new], katex_js)
         except mathtex.MathError as exc:
-            return [ContentError("content", 0, "math", str(exc))]
+            return {}, [ContentError("content", 0, "math", str(exc))]
         for i, result in zip(new, fresh):
             results[i] = result
             if not isinstance(result, mathtex.MathError):
                 cache.put(keys[i], result)
     errors: list[ContentError] = []
+    placed: dict[str, str] = {}
     for (body, span), result in zip(spans, results):
         if isinstance(result, mathtex.MathError):
             errors.append(ContentError(body.topic.rel_source, span.line, "body", f"math ${span.tex}$: {result}"))
-        elif place:
-            body.rendered.html = mathtex.unshield(body.rendered.html, [span], {span.token: result})
-    return errors
+        else:
+            slug = body.topic.slug
+            placed[slug] = mathtex.unshield(placed.get(slug, body.rendered.html), [span], {span.token: result})
+    return placed, errors
 
 
 def _math_with_values(bodies: dict[str, Body]) -> list[tuple[Body, mathtex.MathSpan]]:

@@ -65,6 +65,30 @@ def extract(text: str, first_line: int, source: str) -> tuple[str, list[Mark], l
     return "".join(pieces), marks, errors
 
 
+@dataclass
+class Prose:
+    """A topic's body with its experiment blocks, inline values and source marks taken out as
+    tokens: the text to render and to check for unmarked numbers, and what was taken out."""
+
+    text: str
+    experiments: object  # experiments.PageExperiments
+    marks: list[Mark]
+    errors: list[ContentError]
+    unmarked: list[tuple[int, str]]
+
+
+def prose(topic, sections: list[str]) -> Prose:
+    """Take a topic's experiments (experiments.extract), then its source marks, out of its body;
+    list the sentences of `sections` that quote a number with neither (the build and
+    `python -m sitegen.sources` both read a topic through here)."""
+    from . import experiments  # which imports the simulators: only when a topic is read
+
+    first_line, source = topic.doc.body_start_line, topic.rel_source
+    text, found, problems = experiments.extract(topic.doc.body, first_line, source)
+    text, marks, more = extract(text, first_line, source)
+    return Prose(text, found, marks, problems + more, unmarked(text, first_line, sections))
+
+
 def fill(html_text: str, marks: list[Mark], arxiv: str) -> str:
     """Put each mark where its token landed: a link to the paper's PDF at its page."""
     for mark in marks:
@@ -146,7 +170,6 @@ def main(argv: list[str]) -> int:
     from simulators import REGISTRY
 
     from . import content as content_mod
-    from . import experiments
 
     root = Path(__file__).resolve().parent.parent
     loaded, errors = content_mod.load(Path(argv[0]) if argv else root / "content", root, set(REGISTRY))
@@ -155,9 +178,7 @@ def main(argv: list[str]) -> int:
         return 1
     count = 0
     for topic in loaded.topics:
-        text, _, _ = experiments.extract(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
-        text, _, _ = extract(text, topic.doc.body_start_line, topic.rel_source)
-        for line, sentence in unmarked(text, topic.doc.body_start_line, loaded.site["source_sections"]):
+        for line, sentence in prose(topic, loaded.site["source_sections"]).unmarked:
             print(f"{topic.rel_source}:{line}: {sentence[:160]}")
             count += 1
     print(f"{count} sentences quote a number with no source mark or inline value")

@@ -47,9 +47,9 @@ def test_the_rlvr_page_marks_every_number_it_quotes(built_site):
 
     loaded, _ = content.load(PROJECT_ROOT / "content", PROJECT_ROOT, set(REGISTRY))
     topic = next(t for t in loaded.topics if t.slug == "rlvr-reasoning")
-    text, _, _ = take_values(topic.doc.body, topic.doc.body_start_line, topic.rel_source)
-    text, marks, errors = sources.extract(text, topic.doc.body_start_line, topic.rel_source)
-    assert errors == [] and sources.unmarked(text, topic.doc.body_start_line, loaded.site["source_sections"]) == []
+    prose = sources.prose(topic, loaded.site["source_sections"])
+    marks = prose.marks
+    assert prose.errors == [] and prose.unmarked == []
     html = (built_site / "rlvr-reasoning" / "index.html").read_text()
     links = re.findall(r'<a class="source-mark" href="https://arxiv\.org/pdf/2504\.13837#page=(\d+)"[^>]*>([^<]+)</a>', html)
     assert ("22", "Table 3") in links and ("23", "Table 4") in links and len(links) == len(marks) >= 15
