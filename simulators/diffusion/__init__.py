@@ -83,7 +83,9 @@ THEORY_SIZE_RANGE = (8, 512)
 _REVERSED = Recent(4)  # setting -> reverse-process snapshots {t: points}
 # (setting but the budget, n) -> W.train_curves result at the longest budget trained so far: a
 # re-read costs no training, and a shorter budget reads that run's first checkpoints (W.within).
-_TRAINED = Recent(12)
+# One setting's sizes: a model keeps 13 p x p bases (7 MB at p = 256), and the browser's heap
+# never shrinks; the page itself keeps every frame it has shown.
+_TRAINED = Recent(MAX_SIZES)
 _EXPERIMENTS = Recent(2)  # (d, p, seed) -> H.Experiment: features and test moments shared by every n
 _THEORY_RUNS = Recent(12)  # (d, p, seed, n) -> H.Experiment.train result
 

@@ -87,34 +87,31 @@ class LevelFit:
 
 
 class TrainedScore:
-    """One random-features model per level, all trained on the same n points."""
+    """One random-features model per level, all trained on the same n points; `losses` holds the
+    (train, test) loss averaged over the levels at each of `steps`."""
 
     def __init__(self, mixture: D.GaussianMixture, abar: np.ndarray, points: np.ndarray, features: int,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator, steps: list[int]):
         self.abar, self.points = abar, points
         test = mixture.sample(rng, TEST_POINTS)
         eps = np.tile(NOISE_NODES, (len(points), 1))
         weights = np.tile(NOISE_WEIGHTS, len(points)) / len(points)
         clean = np.repeat(points, len(NOISE_NODES), axis=0)
         self.levels = {}
+        per_level = []
         for t in LEVELS:
             a = abar[t]
             width = max(math.sqrt(1 - a), WIDTH_FLOOR) * 1.5
             test_eps = rng.normal(size=test.shape)
-            self.levels[t] = LevelFit(RandomFeatures(rng, features, width), D.forward(clean, eps, a), eps, weights,
-                                      D.forward(test, test_eps, a), test_eps)
-
-    def losses(self, steps: float) -> tuple[float, float]:
-        """(train, test) loss averaged over the noise levels."""
-        pairs = np.array([fit.losses(steps) for fit in self.levels.values()])
-        return float(pairs[:, 0].mean()), float(pairs[:, 1].mean())
-
-    def keep_for_sampling_only(self) -> None:
-        """Drop the test points' features (1,000 x p per level, 2 MB at p = 256): once the
-        losses are read, sampling needs only the readout. The page keeps up to a dozen models
-        in its caches, so they held about 300 MB of test features."""
-        for fit in self.levels.values():
+            fit = LevelFit(RandomFeatures(rng, features, width), D.forward(clean, eps, a), eps, weights,
+                           D.forward(test, test_eps, a), test_eps)
+            per_level.append([fit.losses(k) for k in steps])
+            # Sampling needs only the readout: the test points' features (1,000 x p, 2 MB at
+            # p = 256) go as soon as the level's losses are read, one level's at a time.
             fit.test_phi = fit.test_eps = None
+            self.levels[t] = fit
+        pairs = np.array(per_level)  # (level, checkpoint, train/test)
+        self.losses = [(float(pairs[:, i, 0].mean()), float(pairs[:, i, 1].mean())) for i in range(len(steps))]
 
     def sample(self, steps: float, x_start: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Generate from noise with the model as it is after `steps` gradient steps."""
@@ -215,17 +212,15 @@ def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features:
     """Train on n points and follow the model over log-spaced checkpoints up to `budget` steps."""
     rng = np.random.default_rng([seed, 2, n])
     points = mixture.balanced_sample(rng, n)
-    model = TrainedScore(mixture, abar, points, features, rng)
+    steps = checkpoints(budget)
+    model = TrainedScore(mixture, abar, points, features, rng, steps)
     start = rng.normal(size=(SAMPLES, 2))
     chance = float(memorized(mixture.sample(rng, TEST_POINTS), points).mean())
-    steps = checkpoints(budget)
     curves = {"steps": steps, "train_loss": [], "test_loss": [], "quality": [], "f_mem": []}
-    for k in steps:
-        train, test = model.losses(k)
+    for k, (train, test) in zip(steps, model.losses):
         samples = model.sample(k, start, np.random.default_rng([seed, 3]))
         curves["train_loss"].append(train)
         curves["test_loss"].append(test)
         curves["quality"].append(on_data(mixture, samples))
         curves["f_mem"].append(float(memorized(samples, points).mean()))
-    model.keep_for_sampling_only()
     return {"n": n, "model": model, "points": points, "start": start, "chance": chance, **curves, **_times(curves, chance)}

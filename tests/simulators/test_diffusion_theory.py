@@ -34,6 +34,27 @@ def test_cubature_matches_the_gaussian_moments_it_needs():
         assert np.allclose((eta[:, :, None] * eta[:, None, :] * eta[:, None, :].transpose(0, 2, 1)).mean(axis=0), 0)  # third
 
 
+def test_training_moments_summed_in_blocks_equal_the_moments_of_all_rows_and_hold_little_memory():
+    import tracemalloc
+
+    ex = H.Experiment(6, 20, seed=2)
+    n = 2 * H.BLOCK_POINTS + 5  # two whole blocks and a part
+    _, eta, rows = ex.training_set(n)
+    second, cross = ex._moments(n)
+    assert np.allclose(second, rows.T @ rows / len(rows), rtol=1e-12, atol=1e-15)
+    assert np.allclose(cross, eta.T @ rows / len(rows), rtol=1e-12, atol=1e-15)
+    # At the page's defaults the largest size's rows alone are 2dn x p = 34 MB; training holds a block's.
+    big = H.Experiment(64, 256, seed=0)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        big.train(128)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6, f"training n = 128 peaked at {peak / 1e6:.0f} MB"
+
+
 def test_closed_form_matches_integrated_gradient_flow():
     """Euler steps of dA/dtau = V - A U from A = 0, then every curve evaluated directly from A."""
     ex = H.Experiment(4, 24, seed=3)

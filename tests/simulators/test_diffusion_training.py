@@ -183,3 +183,18 @@ def test_table_lists_the_sweep(default_runs):
     table = S.table(default_runs[0])
     assert [row[0] for row in table["rows"]] == [8, 16, 24, 32]
     assert table["columns"][1].startswith("τ_gen") and math.isfinite(table["rows"][0][1])
+
+
+def test_training_keeps_one_levels_test_features_at_a_time():
+    """Each noise level's test features (1,000 x p) are dropped once its losses are read: the 13
+    levels' together held 27 MB at p = 256, and the browser's heap keeps its largest size."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        W.train_curves(S.DATASETS["two blobs"], D.alpha_bar("linear"), 32, 256, 10**3, 0)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6, f"training n = 32 peaked at {peak / 1e6:.0f} MB"
