@@ -7,7 +7,8 @@ A simulator declares `PARAMS`, a list of dicts, one per control:
      value itself stays what the URL and the simulator use),
      "scale": "log" (optional, numbers shown on a log slider),
      "values": [v, ...] (optional, numbers: the only values the control takes, ascending within
-     min..max, such as the depths a paper sweeps; the slider moves over them one by one),
+     min..max, such as the depths a paper sweeps; the slider moves over them one by one, and
+     the build ships a slow simulator's neighbouring values precomputed),
      "max_from": NAME (optional, int: at most the current value of int control NAME),
      "used_when": {NAME: [values]} (optional: the control matters only when choice or bool
      control NAME has one of these values; otherwise its value is set to its default, so a
