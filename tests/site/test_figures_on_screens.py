@@ -147,3 +147,38 @@ def test_on_a_desktop_the_figure_stays_beside_the_controls(browser, site_url):
     side, figure = (page.locator(selector).bounding_box() for selector in (".sim-side", "[data-sim-svg]"))
     context.close()
     assert figure["x"] > side["x"] + side["width"] and abs(figure["y"] - side["y"]) < 200
+
+
+PANEL_IN_VIEW = """() => {
+  const row = document.querySelector('[data-sim-svg] .sim-panels');
+  const panels = [...row.querySelectorAll(':scope > .sim-panel')];
+  const left = row.getBoundingClientRect().left;
+  const distance = (panel) => Math.abs(panel.getBoundingClientRect().left - left);
+  const shown = panels.reduce((best, panel, i) => (distance(panel) < distance(panels[best]) ? i : best), 0);
+  return { shown, html: panels.map((panel) => panel.outerHTML) };
+}"""
+
+
+def test_on_a_phone_a_change_out_of_view_brings_the_changed_panel_into_view(browser, site_url):
+    """In one column the panels scroll sideways: a control that changes only panels out of view
+    (the diffusion training budget, not the forward process in view) turns the row to the first
+    one it changed; one that changes the panel in view leaves the row where it is."""
+    root = "[data-sim=diffusion]"
+    context, page = open_page(browser, site_url + "diffusion-memorization/#simulator", 390, block_runtime=False)
+    page.wait_for_selector(f'{root}[data-sim-status="live"][data-sim-warm]', state="attached", timeout=90_000)
+    before = page.evaluate(PANEL_IN_VIEW)
+    assert before["shown"] == 0
+    page.focus("#sim-diffusion-budget")
+    page.keyboard.press("ArrowLeft")  # 10^7 -> 10^6 steps: the training panels change, the noising ones do not
+    chromium.settle(page, root, page.evaluate(f"document.querySelector('{root}').simulator.requestId"))
+    after = page.evaluate(PANEL_IN_VIEW)
+    changed = [i for i, (a, b) in enumerate(zip(before["html"], after["html"])) if a != b]
+    assert after["html"][0] == before["html"][0] and changed, changed
+    assert after["shown"] == changed[0] > 0
+    page.focus("#sim-diffusion-seed")
+    page.keyboard.type("1")  # seed 01 -> every panel changes, the one in view too: the row stays
+    page.keyboard.press("Enter")
+    chromium.settle(page, root, page.evaluate(f"document.querySelector('{root}').simulator.requestId"))
+    again = page.evaluate(PANEL_IN_VIEW)
+    context.close()
+    assert again["html"][changed[0]] != after["html"][changed[0]] and again["shown"] == changed[0]

@@ -73,9 +73,11 @@ export class View {
 
   // A frame envelope (`final`, or a partial one while a run goes on): the figure, readouts and table.
   show(frame, final) {
-    const across = this.figure.querySelector(".sim-panels")?.scrollLeft ?? 0; // the panel a phone reader swiped to
+    const before = this.panelRow();
+    const across = before?.row.scrollLeft ?? 0; // the panel a phone reader swiped to
     this.figure.innerHTML = frame.svg;
     this.fitPanelRow(across);
+    if (before) this.followChange(before);
     if (this.focusAfterRedraw) {
       // Keyboard players keep their place: refocus the same move button, or the first one.
       const again = this.figure.querySelector(`[id="${this.focusAfterRedraw}"]`) || this.figure.querySelector("[data-param]");
@@ -162,6 +164,28 @@ export class View {
     };
     fit();
     row.addEventListener("scroll", () => { clearTimeout(this.fitTimer); this.fitTimer = setTimeout(fit, 80); }, { passive: true });
+  }
+
+  // In one column, the panels in their sideways row and the one in view; null when they are all shown.
+  panelRow() {
+    const row = this.figure.querySelector(".sim-panels");
+    if (!row || getComputedStyle(row).display !== "flex") return null;
+    const panels = [...row.querySelectorAll(":scope > .sim-panel")];
+    const left = row.getBoundingClientRect().left;
+    const distance = (panel) => Math.abs(panel.getBoundingClientRect().left - left);
+    const shown = panels.reduce((best, panel, i) => (distance(panel) < distance(panels[best]) ? i : best), 0);
+    return { row, shown, html: panels.map((panel) => panel.outerHTML) };
+  }
+
+  // A control that changes only panels out of view would change nothing the phone reader sees:
+  // when the panel in view is as it was and another is not, bring the first changed one into view.
+  followChange(before) {
+    const after = this.panelRow();
+    if (!after || after.html.length !== before.html.length || after.html[before.shown] !== before.html[before.shown]) return;
+    const changed = after.html.findIndex((html, i) => html !== before.html[i]);
+    if (changed < 0) return;
+    const panel = after.row.querySelectorAll(":scope > .sim-panel")[changed]; // an <svg>: no offsetLeft
+    after.row.scrollLeft += panel.getBoundingClientRect().left - after.row.getBoundingClientRect().left;
   }
 
   // In one column the status bar and the figure stick at the top while the controls scroll
