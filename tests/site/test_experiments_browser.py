@@ -37,10 +37,13 @@ def test_try_this_sets_the_url_and_controls_runs_and_checks_the_claims(page, sit
     # labelled as the build's, and judged again here (another seed then runs in the browser).
     assert page.get_attribute(ROOT, "data-sim-path") == "precomputed"
     assert "computed when this page was built" in page.text_content(f"{ROOT} [data-sim-message]").lower()
-    changed = {k: v for k, v in config["params"].items() if v != json.loads(page.text_content("[data-sim-config]"))["defaults"][k]}
+    sim_config = json.loads(page.text_content("[data-sim-config]"))
+    changed = {k: v for k, v in config["params"].items() if v != sim_config["defaults"][k]}
+    schema = {spec["name"]: spec for spec in sim_config["schema"]}
     for name, value in changed.items():
         assert f"{name}={value}" in page.url
-        assert page.input_value(f'[data-sim-controls] [name="{name}"]') == str(value)
+        listed = schema[name].get("values")  # a slider over listed values sits at the value's index
+        assert page.input_value(f'[data-sim-controls] [name="{name}"]') == str(listed.index(value) if listed else value)
     expected = bridge.frame("gated_attention", config["params"], config["seed"])
     live = page.text_content('[data-experiment="sink-forms"] [data-experiment-live]')
     assert f"seed {config['seed']}" in live and "the claims hold" in live

@@ -22,6 +22,8 @@ export class View {
     this.figure = root.querySelector("[data-sim-svg]");
     this.clock = null;
     this.focusAfterRedraw = null; // the id of the figure's button a keyboard reader pressed
+    this.lastResultPanels = this.panelHtml(); // the prerendered frame's, until a result replaces it
+    this.followed = false;
   }
 
   get status() {
@@ -73,11 +75,10 @@ export class View {
 
   // A frame envelope (`final`, or a partial one while a run goes on): the figure, readouts and table.
   show(frame, final) {
-    const before = this.panelRow();
-    const across = before?.row.scrollLeft ?? 0; // the panel a phone reader swiped to
+    const across = this.figure.querySelector(".sim-panels")?.scrollLeft ?? 0; // the panel a phone reader swiped to
     this.figure.innerHTML = frame.svg;
     this.fitPanelRow(across);
-    if (before) this.followChange(before);
+    this.followChange(final);
     if (this.focusAfterRedraw) {
       // Keyboard players keep their place: refocus the same move button, or the first one.
       const again = this.figure.querySelector(`[id="${this.focusAfterRedraw}"]`) || this.figure.querySelector("[data-param]");
@@ -166,6 +167,10 @@ export class View {
     row.addEventListener("scroll", () => { clearTimeout(this.fitTimer); this.fitTimer = setTimeout(fit, 80); }, { passive: true });
   }
 
+  panelHtml() {
+    return [...this.figure.querySelectorAll(".sim-panels > .sim-panel")].map((panel) => panel.outerHTML);
+  }
+
   // In one column, the panels in their sideways row and the one in view; null when they are all shown.
   panelRow() {
     const row = this.figure.querySelector(".sim-panels");
@@ -178,14 +183,23 @@ export class View {
   }
 
   // A control that changes only panels out of view would change nothing the phone reader sees:
-  // when the panel in view is as it was and another is not, bring the first changed one into view.
-  followChange(before) {
-    const after = this.panelRow();
-    if (!after || after.html.length !== before.html.length || after.html[before.shown] !== before.html[before.shown]) return;
-    const changed = after.html.findIndex((html, i) => html !== before.html[i]);
-    if (changed < 0) return;
-    const panel = after.row.querySelectorAll(":scope > .sim-panel")[changed]; // an <svg>: no offsetLeft
-    after.row.scrollLeft += panel.getBoundingClientRect().left - after.row.getBoundingClientRect().left;
+  // when the panel in view is as the last result had it and another is not, bring the first
+  // changed one into view, once per result (a run's partial frames then fill it in place).
+  followChange(final) {
+    const now = this.panelRow();
+    const before = this.lastResultPanels;
+    if (now && before && !this.followed && now.html.length === before.length && now.html[now.shown] === before[now.shown]) {
+      const changed = now.html.findIndex((html, i) => html !== before[i]);
+      if (changed >= 0) {
+        const panel = now.row.querySelectorAll(":scope > .sim-panel")[changed]; // an <svg>: no offsetLeft
+        now.row.scrollLeft += panel.getBoundingClientRect().left - now.row.getBoundingClientRect().left;
+        this.followed = true;
+      }
+    }
+    if (final) {
+      this.lastResultPanels = now?.html ?? this.panelHtml();
+      this.followed = false;
+    }
   }
 
   // In one column the status bar and the figure stick at the top while the controls scroll
