@@ -181,7 +181,11 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:
     if cache is not None and timings:
         cache.folder.mkdir(parents=True, exist_ok=True)
-        (cache.folder / TIMINGS).write_text(json.dumps(timings, indent=1, sort_keys=True))
+        # Written aside and renamed, so that a build reading it meanwhile (another process) never
+        # sees half a file: without the timings it would not know which simulators are slow.
+        partial = cache.folder / f"{TIMINGS}.{os.getpid()}.partial"
+        partial.write_text(json.dumps(timings, indent=1, sort_keys=True))
+        os.replace(partial, cache.folder / TIMINGS)
 
 
 def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:

@@ -18,7 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .vendor import NpmPin, VendorError, cache_dir, fetch_tarball
+from .vendor import NpmPin, VendorError, cache_dir, cache_lock, fetch_tarball
 
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
 EOCD_SIGNATURE = b"PK\x05\x06"
@@ -42,15 +42,16 @@ def vendor_runtime(pins: PyodidePins, target: Path) -> dict:
     otherwise), falling back to a copy where links are not possible. Returns {file: sha256}.
     """
     prepared = cache_dir() / "pyodide" / f"{pins.core.version}-{pins.core.integrity[7:19].replace('/', '_')}"
-    if not (prepared / "manifest.json").exists():
-        _prepare(pins, prepared)
-    manifest = json.loads((prepared / "manifest.json").read_text())
-    if not _intact(prepared, manifest):  # a cached file was changed (say, through a link): prepare again
-        shutil.rmtree(prepared, ignore_errors=True)
-        _prepare(pins, prepared)
+    with cache_lock(f"pyodide-{prepared.name}"):
+        if not (prepared / "manifest.json").exists():
+            _prepare(pins, prepared)
         manifest = json.loads((prepared / "manifest.json").read_text())
-        if not _intact(prepared, manifest):
-            raise VendorError(f"the Pyodide files prepared in {prepared} do not match their manifest")
+        if not _intact(prepared, manifest):  # a cached file was changed (say, through a link): prepare again
+            shutil.rmtree(prepared, ignore_errors=True)
+            _prepare(pins, prepared)
+            manifest = json.loads((prepared / "manifest.json").read_text())
+            if not _intact(prepared, manifest):
+                raise VendorError(f"the Pyodide files prepared in {prepared} do not match their manifest")
     target.mkdir(parents=True, exist_ok=True)
     for name in manifest:
         link_or_copy(prepared / name, target / name)

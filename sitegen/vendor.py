@@ -9,6 +9,7 @@ a changed or truncated download is refused instead of shipped.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +18,11 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one build at a time there
+    fcntl = None
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +53,18 @@ def cache_dir() -> Path:
     return Path(override) if override else PROJECT_ROOT / ".cache"
 
 
+@contextlib.contextmanager
+def cache_lock(name: str):
+    """Hold `name` in the download cache against other processes (a second build, or the test
+    suite's parallel workers): one downloads or unpacks, the others wait and then find it done."""
+    folder = cache_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def sri_of(path: Path, algorithm: str = "sha512") -> str:
     digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
@@ -60,15 +78,16 @@ def fetch_tarball(pin: NpmPin) -> Path:
     folder = cache_dir() / "npm"
     folder.mkdir(parents=True, exist_ok=True)
     tarball = folder / pin.tarball_name
-    if not tarball.exists():
-        _npm_pack(pin, folder)
-    actual = sri_of(tarball, pin.integrity.split("-", 1)[0])
-    if actual != pin.integrity:
-        tarball.unlink()  # never keep a bad blob around for the next build
-        raise VendorError(
-            f"{pin.spec}: tarball integrity mismatch (expected {pin.integrity}, got {actual}); "
-            "the cached copy was deleted, run the build again to re-download"
-        )
+    with cache_lock(pin.tarball_name):
+        if not tarball.exists():
+            _npm_pack(pin, folder)
+        actual = sri_of(tarball, pin.integrity.split("-", 1)[0])
+        if actual != pin.integrity:
+            tarball.unlink()  # never keep a bad blob around for the next build
+            raise VendorError(
+                f"{pin.spec}: tarball integrity mismatch (expected {pin.integrity}, got {actual}); "
+                "the cached copy was deleted, run the build again to re-download"
+            )
     return tarball
 
 
@@ -101,13 +120,16 @@ def extract_package(pin: NpmPin) -> Path:
     done_marker = target / ".complete"
     if done_marker.exists():
         return target / "package"
-    tarball = fetch_tarball(pin)
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    with tarfile.open(tarball, "r:gz") as archive:
-        archive.extractall(staging, filter="data")
-    (staging / ".complete").write_text(pin.integrity)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
+    with cache_lock(target.name):
+        if done_marker.exists():  # another process unpacked it while this one waited
+            return target / "package"
+        tarball = fetch_tarball(pin)
+        staging = target.with_name(target.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        with tarfile.open(tarball, "r:gz") as archive:
+            archive.extractall(staging, filter="data")
+        (staging / ".complete").write_text(pin.integrity)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
     return target / "package"

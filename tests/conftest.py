@@ -42,9 +42,13 @@ def fresh_simulator_caches():
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The real content, built once into a temporary folder."""
+    """The real content, built once into a temporary folder (once per test worker: under the
+    lock, a second worker waits for the first and then builds from its cached frames)."""
+    from sitegen.vendor import cache_lock
+
     out = tmp_path_factory.mktemp("built") / "site"
-    build(default_options(PROJECT_ROOT, out))
+    with cache_lock("test-session-build"):
+        build(default_options(PROJECT_ROOT, out))
     return out
 
 

@@ -21,7 +21,9 @@ python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 echo "== running tests"
 export REQUIRE_BROWSER=1  # a missing browser fails the run instead of skipping tests
 set +e
-python3 -m pytest --durations=30 "$@"  # the slowest tests, for keeping the suite short
+# One worker per core (pytest-xdist), each taking whole files so that a file's browser and
+# builds are shared; builds and downloads wait for each other (sitegen.vendor.cache_lock).
+python3 -m pytest -n auto --dist loadfile --durations=30 "$@"  # the slowest tests, for keeping the suite short
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
