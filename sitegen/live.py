@@ -193,9 +193,16 @@ class LiveHooks:
     def __init__(self, state: BuildState) -> None:
         self.state = state
 
-    @staticmethod
-    def inject(page: bytes) -> bytes:
-        tag = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
+    def page(self, path) -> bytes:
+        """A built page as served live. The tag carries the build generation it was read at
+        (taken first: the file can only be as new or newer), so a page whose build was replaced
+        before its event stream opened reloads at once instead of waiting for the next build."""
+        generation = self.state.generation
+        return self.inject(path.read_bytes(), generation)
+
+    def inject(self, page: bytes, generation: int | None = None) -> bytes:
+        generation = self.state.generation if generation is None else generation
+        tag = f'<script src="{SCRIPT_URL}" data-generation="{generation}" defer></script>'.encode()
         at = page.rfind(b"</body>")
         return page[:at] + tag + page[at:] if at != -1 else page + tag
 

@@ -1,7 +1,10 @@
 // Added by `python build.py --serve` to the pages it sends; never part of the built site.
 // Reloads the page after a good rebuild; shows the build's errors over the page after a bad one.
 (() => {
-  let shownGeneration = null;
+  // The build this page came from (the server writes it into the tag): a newer one reloads it,
+  // even one that landed before this stream opened.
+  const served = Number(document.currentScript?.dataset.generation);
+  let shownGeneration = Number.isInteger(served) ? served : null;
   let overlay = null;
 
   function showErrors(errors) {

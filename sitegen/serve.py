@@ -29,7 +29,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
                 return
             page = self._html_file()
             if page is not None:
-                self.send_bytes(live.inject(page.read_bytes()), "text/html; charset=utf-8")
+                self.send_bytes(live.page(page), "text/html; charset=utf-8")
                 return
         if not self._send_text_file():
             super().do_GET()

@@ -51,3 +51,20 @@ def test_binary_files_are_sent_as_they_are_and_unchanged_files_are_not_sent_agai
     assert status == 304 and body == b""
     status, headers, body = fetch(url + "no/such/page/", **{"Accept-Encoding": "gzip"})
     assert status == 404 and gzip.decompress(body) == (site / "404.html").read_bytes()  # the site's own 404 page, gzipped too
+
+
+def test_a_page_served_live_names_the_build_it_came_from(tmp_path):
+    """The reload script compares that with the server's: a build that lands before the page's
+    event stream opens still reloads it (it used to wait for the next build)."""
+    from sitegen import driver
+    from sitegen.live import BuildState, LiveHooks
+
+    page = tmp_path / "index.html"
+    page.write_text("<html><body><p>Hi</p></body></html>")
+    state = BuildState()
+    hooks = LiveHooks(state)
+    assert b'data-generation="0" defer></script></body>' in hooks.page(page)
+    state.publish(driver.Outcome(ok=True, pages=1, seconds=0.1))
+    assert b'data-generation="1"' in hooks.page(page)
+    state.publish(driver.Outcome(ok=False, errors=["content/x.md:3: broken"]))
+    assert b'data-generation="1"' in hooks.page(page)  # a failed build leaves the good one served
