@@ -49,7 +49,7 @@ def bridge_result(params: dict, seed: int) -> dict:
 def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     page.goto(site_url + "superposition-scaling/" + QUICK)
     assert wait_status(page, "live", "error") == "live"
-    page.wait_for_selector(f'{SIM}[data-sim-done="1"]', state="attached", timeout=60_000)
+    chromium.settle(page, SIM, 1, timeout=60_000)  # live here; on a busy machine it may wait for Run
     browser_result = page.evaluate("document.querySelector('[data-sim]').simulator.lastFrame.result")
     cpython = bridge_result(QUICK_PARAMS, 0)
     assert browser_result["params"] == cpython["params"]
@@ -59,7 +59,7 @@ def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     # Move a control with the keyboard, as a reader would.
     page.focus("#sim-superposition-m_dims")
     page.keyboard.press("ArrowRight")
-    page.wait_for_selector(f'{SIM}[data-sim-done="2"]', state="attached", timeout=60_000)
+    chromium.settle(page, SIM, 2, timeout=60_000)
     assert "m_dims=9" in page.url
     assert page.inner_html("[data-sim-svg]") != before
     after = bridge_result({**QUICK_PARAMS, "m_dims": 9}, 0)
@@ -133,7 +133,7 @@ def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):
 def test_switching_heads_from_the_figure_updates_figure_and_table(page, site_url):
     root = "[data-sim=gated_attention]"
     page.goto(site_url + "gated-attention/?train_steps=25")
-    page.wait_for_selector(f'{root}[data-sim-done="1"]', state="attached", timeout=60_000)
+    chromium.settle(page, root, 1, timeout=60_000)
     trained = page.evaluate(f"document.querySelector('{root}').simulator.lastFrame.result")
     page.click(f"{root} [data-sim-svg] #ga-head-2")
     page.wait_for_selector(f'{root}[data-sim-done="2"]', state="attached", timeout=30_000)

@@ -48,7 +48,7 @@ def test_the_policy_refuses_other_origins_and_the_page_keeps_working(page, site_
     page.keyboard.press("ArrowRight")
     request = int(page.get_attribute(SIM, "data-sim-request"))
     assert str(request) != before
-    assert chromium.settle(page, SIM, request) == "live"
+    assert chromium.settle(page, SIM, request) in ("live", "on-request")  # run in the worker (a busy machine may ask first)
     assert "m_dims=" in page.url
 
 
