@@ -9,6 +9,13 @@ const STAGES = {
   simulators: "Installing the simulator (2 of 2)…",
 };
 
+// Which of a sideways row's panels is in view: the one whose left edge is nearest the row's.
+function panelInView(row, panels) {
+  const left = row.getBoundingClientRect().left;
+  const distance = (panel) => Math.abs(panel.getBoundingClientRect().left - left);
+  return panels.reduce((best, panel, i) => (distance(panel) < distance(panels[best]) ? i : best), 0);
+}
+
 export class View {
   constructor(root) {
     this.root = root;
@@ -159,8 +166,7 @@ export class View {
     if (row.scrollWidth > row.clientWidth) row.tabIndex = 0; // keyboard readers scroll it with the arrow keys
     const fit = () => {
       const panels = [...row.querySelectorAll(":scope > .sim-panel")];
-      const left = row.getBoundingClientRect().left;
-      const shown = panels.reduce((best, p) => (Math.abs(p.getBoundingClientRect().left - left) < Math.abs(best.getBoundingClientRect().left - left) ? p : best), panels[0]);
+      const shown = panels[panelInView(row, panels)];
       if (shown) row.style.setProperty("--panel-row-height", `${shown.getBoundingClientRect().height}px`);
     };
     fit();
@@ -176,10 +182,7 @@ export class View {
     const row = this.figure.querySelector(".sim-panels");
     if (!row || getComputedStyle(row).display !== "flex") return null;
     const panels = [...row.querySelectorAll(":scope > .sim-panel")];
-    const left = row.getBoundingClientRect().left;
-    const distance = (panel) => Math.abs(panel.getBoundingClientRect().left - left);
-    const shown = panels.reduce((best, panel, i) => (distance(panel) < distance(panels[best]) ? i : best), 0);
-    return { row, shown, html: panels.map((panel) => panel.outerHTML) };
+    return { row, shown: panelInView(row, panels), html: panels.map((panel) => panel.outerHTML) };
   }
 
   // A control that changes only panels out of view would change nothing the phone reader sees:
