@@ -17,6 +17,19 @@ from pathlib import Path
 FORMAT = 1  # bump when the entry layout changes: old entries then read as misses
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file beside `path`, then rename it into place: a reader (in
+    another process too) sees the old file or the whole new one, never half of it."""
+    handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def key_of(*parts) -> str:
     """A stable key for JSON-serialisable parts (sorted keys, so dict order does not matter)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -51,11 +64,4 @@ class DiskCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload.encode()).hexdigest(),
                  "meta": meta, "payload": payload}
-        handle, temporary = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(temporary, path)  # readers see the old entry or the whole new one
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(entry))

@@ -28,7 +28,7 @@ from simulators.kit import params as P
 from simulators.kit.contract import Frame, Simulator
 
 from .controls import Control, controls
-from .disk_cache import DiskCache, key_of
+from .disk_cache import DiskCache, key_of, write_atomically
 from .errors import ContentError
 from .frame_key import frame_key
 
@@ -181,11 +181,9 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:
     if cache is not None and timings:
         cache.folder.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed, so that a build reading it meanwhile (another process) never
-        # sees half a file: without the timings it would not know which simulators are slow.
-        partial = cache.folder / f"{TIMINGS}.{os.getpid()}.partial"
-        partial.write_text(json.dumps(timings, indent=1, sort_keys=True))
-        os.replace(partial, cache.folder / TIMINGS)
+        # Atomically: a build reading half a file (in another process) would not know which
+        # simulators are slow, and would ship none of their one-click frames.
+        write_atomically(cache.folder / TIMINGS, json.dumps(timings, indent=1, sort_keys=True))
 
 
 def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:

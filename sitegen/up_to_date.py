@@ -17,6 +17,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from .disk_cache import write_atomically
+
 PACKAGES = ("jinja2", "markdown", "pyyaml", "pygments", "numpy")
 SKIPPED_FOLDERS = {"__pycache__", ".pytest_cache"}
 
@@ -48,9 +50,7 @@ def is_current(stamp_file: Path, inputs: str, out_dir: Path) -> bool:
 
 def record(stamp_file: Path, inputs: str, out_dir: Path) -> None:
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
-    partial = stamp_file.with_suffix(".partial")
-    partial.write_text(json.dumps({"inputs": inputs, "outputs": output_listing(out_dir)}))
-    os.replace(partial, stamp_file)
+    write_atomically(stamp_file, json.dumps({"inputs": inputs, "outputs": output_listing(out_dir)}))
 
 
 def forget(stamp_file: Path) -> None:

@@ -194,8 +194,9 @@ def within(run: dict, budget: int) -> dict:
     (checkpoints(10^b) is a prefix of checkpoints(10^(b+1)); tested bit for bit)."""
     if run["steps"][-1] == budget:
         return run
-    kept = len(checkpoints(budget))
-    if run["steps"][:kept] != checkpoints(budget):
+    wanted = checkpoints(budget)
+    kept = len(wanted)
+    if run["steps"][:kept] != wanted:
         raise ValueError(f"a run to {run['steps'][-1]} steps does not hold the checkpoints of {budget}")
     curves = {k: run[k][:kept] for k in ("steps", "train_loss", "test_loss", "quality", "f_mem")}
     return {**run, **curves, **_times(curves, run["chance"])}
