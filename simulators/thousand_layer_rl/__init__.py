@@ -59,6 +59,7 @@ _SETTINGS = Recent(4)  # (maze rows, seed) -> training.Setting
 def refresh_build_data(log=print) -> None:
     """Called by the site build before first frames: retrain the shipped sweep if its inputs changed."""
     shipped_sweep.ensure(log)
+    shipped_sweep.ensure_neighbours(log)
 
 
 # The settings the page teaches, shipped as frames: every depth of the shipped sweep at each of its
@@ -84,9 +85,7 @@ def shipped_result(cfg: dict, seed: int) -> dict | None:
 
 
 def build_maze(cfg: dict) -> M.Maze:
-    if cfg["maze"] == "random":
-        return M.Maze(M.random_maze(cfg["maze_seed"]), f"random #{cfg['maze_seed']}")
-    return M.Maze(M.PRESETS[cfg["maze"]], cfg["maze"])
+    return shipped_sweep.build_maze(cfg["maze"], cfg["maze_seed"])
 
 
 def parse_cell(text: str, name: str, maze: M.Maze, fallback: int) -> int:
@@ -133,8 +132,8 @@ def _with_shipped_sweep(frame: dict, cfg: dict) -> dict:
 
 
 def _shipped_agent(cfg: dict, seed: int, depth: int) -> dict | None:
-    """{"metrics", "view"} of the shipped sweep's agent for this setting at `depth`, or None."""
-    return shipped_sweep.shipped_agent(cfg["maze"], depth, seed, cfg["width"], cfg["train_steps"], cfg["residual"])
+    """{"metrics", "view"} of the shipped agent (the sweep's or a neighbour) for this setting at `depth`, or None."""
+    return shipped_sweep.shipped_agent(cfg, depth, seed)
 
 
 def _with_live_sweep(frame: dict, cfg: dict, metrics: dict) -> dict:

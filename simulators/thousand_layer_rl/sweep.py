@@ -8,6 +8,11 @@ Besides the summary per depth, it keeps each agent's view at the automatic start
 (critic values per cell, rollout, training curves) and its evaluation: what the figure draws.
 So every setting of the sweep is a frame the build draws without training anything again
 (`shipped_agent`), and the page answers those settings at once.
+
+The agents one click from the page's own setting that the sweep does not train (the other
+preset mazes, a random maze, residual connections off) are shipped the same way, in their own
+file (data/neighbour_agents.json, with its own hash), so that building the page trains no
+agent at all.
 """
 
 from __future__ import annotations
@@ -30,17 +35,33 @@ SETTINGS = {"mazes": ["u-maze", "zigzag"], "seeds": [0, 1, 2], "width": 32, "tra
             "depths": [1, 2, 4, 8, 16, 32, 64]}
 FORMAT = 2  # what the file keeps: 2 adds each agent's view; a new format retrains like new code
 
+NEIGHBOURS_FILE = DATA_FILE.with_name("neighbour_agents.json")
+# The page's own network (the simulator's defaults) and the settings one click from it that the
+# sweep does not cover; each entry changes these defaults.
+NEIGHBOURS = {"network": {"maze_seed": 0, "depth": 4, "width": 32, "train_steps": 4000, "residual": True, "seed": 0},
+              "agents": [{"maze": "open room"}, {"maze": "one wall"}, {"maze": "random"},
+                         {"maze": "u-maze", "residual": False}]}
 
-def inputs_hash() -> str:
-    digest = hashlib.sha256(json.dumps({**SETTINGS, "format": FORMAT}, sort_keys=True).encode())
+
+def inputs_hash(settings: dict | None = None) -> str:
+    digest = hashlib.sha256(json.dumps({**(SETTINGS if settings is None else settings), "format": FORMAT}, sort_keys=True).encode())
     for name in TRAINING_CODE:
         digest.update((SIMULATORS / name).read_bytes())
     return digest.hexdigest()
 
 
-def one_agent(maze_name: str, depth: int, seed: int) -> dict:
-    setting = T.Setting(M.Maze(M.PRESETS[maze_name], maze_name), seed)
-    for agent, curves, metrics, _ in T.train(setting, SETTINGS["width"], depth, SETTINGS["train_steps"], SETTINGS["residual"], seed):
+def build_maze(name: str, maze_seed: int) -> M.Maze:
+    if name == "random":
+        return M.Maze(M.random_maze(maze_seed), f"random #{maze_seed}")
+    return M.Maze(M.PRESETS[name], name)
+
+
+def one_agent(maze_name: str, depth: int, seed: int, **network) -> dict:
+    """Train one agent; `network` overrides the sweep's (width, train_steps, residual, maze_seed)."""
+    net = {"width": SETTINGS["width"], "train_steps": SETTINGS["train_steps"], "residual": SETTINGS["residual"],
+           "maze_seed": 0, **network}
+    setting = T.Setting(build_maze(maze_name, net["maze_seed"]), seed)
+    for agent, curves, metrics, _ in T.train(setting, net["width"], depth, net["train_steps"], net["residual"], seed):
         pass  # the last yield is the finished agent with its evaluation
     return {"seed": seed, "success_rate": metrics["success_rate"], "time_at_goal": round(metrics["time_at_goal"], 3),
             "success_by_distance": metrics["success_by_distance"], "distance_bands": setting.band_labels(),
@@ -61,22 +82,43 @@ def over_seeds(depth: int, agents: list[dict]) -> dict:
 
 
 def compute(workers: int | None = None, log=print) -> dict:
+    started = time.perf_counter()
+    jobs = [(name, depth, seed, ()) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"] for seed in SETTINGS["seeds"]]
+    results = _train_all(jobs, workers, log)
+    trained = {job[:3]: result for job, result in results.items()}
+    sweeps = {name: [over_seeds(depth, [trained[(name, depth, seed)] for seed in SETTINGS["seeds"]]) for depth in SETTINGS["depths"]]
+              for name in SETTINGS["mazes"]}
+    agents = [{"maze": name, "depth": depth, "seed": seed, **trained[(name, depth, seed)]["agent"]} for name, depth, seed in sorted(trained)]
+    return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "seconds": round(time.perf_counter() - started),
+            "sweeps": sweeps, "agents": agents}
+
+
+def compute_neighbours(workers: int | None = None, log=print) -> dict:
+    started = time.perf_counter()
+    network = NEIGHBOURS["network"]
+    settings = [{"maze": "u-maze", **network, **change} for change in NEIGHBOURS["agents"]]
+    jobs = [(s["maze"], s["depth"], s["seed"], tuple((k, s[k]) for k in ("maze_seed", "width", "train_steps", "residual")))
+            for s in settings]
+    results = _train_all(jobs, workers, log)
+    agents = [{**setting, **results[job]["agent"]} for setting, job in zip(settings, jobs)]
+    return {"inputs_hash": inputs_hash(NEIGHBOURS), "settings": NEIGHBOURS, "seconds": round(time.perf_counter() - started),
+            "agents": agents}
+
+
+def _train_all(jobs: list[tuple], workers: int | None, log) -> dict:
+    """job -> one_agent's result, for jobs (maze, depth, seed, network overrides as pairs), on a
+    pool of processes, deepest first so that the pool finishes together."""
     from concurrent.futures import ProcessPoolExecutor, as_completed  # build time only; Pyodide has no processes
 
-    jobs = [(name, depth, seed) for name in SETTINGS["mazes"] for depth in SETTINGS["depths"] for seed in SETTINGS["seeds"]]
-    jobs.sort(key=lambda job: -job[1])  # deepest first, so the pool finishes together
+    jobs = sorted(jobs, key=lambda job: -job[1])
     started = time.perf_counter()
     results = {}
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        futures = {pool.submit(one_agent, *job): job for job in jobs}
+        futures = {pool.submit(one_agent, *job[:3], **dict(job[3])): job for job in jobs}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             log(_progress(futures[future], results, jobs, time.perf_counter() - started))
-    sweeps = {name: [over_seeds(depth, [results[(name, depth, seed)] for seed in SETTINGS["seeds"]]) for depth in SETTINGS["depths"]]
-              for name in SETTINGS["mazes"]}
-    agents = [{"maze": name, "depth": depth, "seed": seed, **results[(name, depth, seed)]["agent"]} for name, depth, seed in sorted(jobs)]
-    return {"inputs_hash": inputs_hash(), "settings": SETTINGS, "seconds": round(time.perf_counter() - started),
-            "sweeps": sweeps, "agents": agents}
+    return results
 
 
 def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
@@ -91,11 +133,20 @@ def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
 
 def load() -> dict | None:
     """The shipped sweep if it matches the current code and settings, else None."""
+    return _load(DATA_FILE, inputs_hash())
+
+
+def load_neighbours() -> dict | None:
+    """The shipped neighbour agents if they match the current code and settings, else None."""
+    return _load(NEIGHBOURS_FILE, inputs_hash(NEIGHBOURS))
+
+
+def _load(path: Path, wanted_hash: str) -> dict | None:
     try:
-        data = json.loads(DATA_FILE.read_text())
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    return data if data.get("inputs_hash") == inputs_hash() else None
+    return data if data.get("inputs_hash") == wanted_hash else None
 
 
 def ensure(log=print) -> bool:
@@ -105,22 +156,41 @@ def ensure(log=print) -> bool:
     log(f"{DATA_FILE.name} is missing or stale: training the shipped depth sweep "
         f"({len(SETTINGS['mazes'])} mazes x depths {SETTINGS['depths']} x seeds {SETTINGS['seeds']}, "
         f"{SETTINGS['train_steps']} steps each{_last_time()})")
-    data = compute(log=log)
-    DATA_FILE.parent.mkdir(exist_ok=True)
-    partial = DATA_FILE.with_suffix(".tmp")
-    partial.write_text(json.dumps(data, indent=1) + "\n")
-    partial.replace(DATA_FILE)  # never leave a half-written file behind
+    _store(DATA_FILE, compute(log=log))
     return True
 
 
-def shipped_agent(maze_name: str, depth: int, seed: int, width: int, train_steps: int, residual: bool) -> dict | None:
-    """{"metrics", "view"} of the sweep's agent trained at exactly this setting, or None."""
-    data = load()
-    s = SETTINGS
-    if data is None or (width, train_steps, residual) != (s["width"], s["train_steps"], s["residual"]):
-        return None
-    return next(({"metrics": a["metrics"], "view": a["view"]} for a in data["agents"]
-                 if (a["maze"], a["depth"], a["seed"]) == (maze_name, depth, seed)), None)
+def ensure_neighbours(log=print) -> bool:
+    """Recompute the shipped neighbour agents if stale (about 20 s). Returns True if it did."""
+    if load_neighbours() is not None:
+        return False
+    log(f"{NEIGHBOURS_FILE.name} is missing or stale: training the {len(NEIGHBOURS['agents'])} agents "
+        f"one click from the page's setting")
+    _store(NEIGHBOURS_FILE, compute_neighbours(log=log))
+    return True
+
+
+def _store(path: Path, data: dict) -> None:
+    path.parent.mkdir(exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(data, indent=1) + "\n")
+    partial.replace(path)  # never leave a half-written file behind
+
+
+def shipped_agent(cfg: dict, depth: int, seed: int) -> dict | None:
+    """{"metrics", "view"} of a shipped agent (the sweep's, or a neighbour) trained at exactly
+    this setting (validated controls `cfg`, `depth`, `seed`), or None."""
+    network = (cfg["width"], cfg["train_steps"], cfg["residual"])
+    data, s = load(), SETTINGS
+    if data is not None and network == (s["width"], s["train_steps"], s["residual"]):
+        found = next((a for a in data["agents"] if (a["maze"], a["depth"], a["seed"]) == (cfg["maze"], depth, seed)), None)
+        if found is not None:
+            return {"metrics": found["metrics"], "view": found["view"]}
+    neighbours = load_neighbours()
+    fields = ("maze", "width", "train_steps", "residual")
+    wanted = {**{k: cfg[k] for k in fields}, "depth": depth, "seed": seed, "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
+    found = next((a for a in (neighbours or {"agents": []})["agents"] if all(a[k] == v for k, v in wanted.items())), None)
+    return found and {"metrics": found["metrics"], "view": found["view"]}
 
 
 def _last_time() -> str:

@@ -219,7 +219,7 @@ def test_shipped_sweep_matches_the_code_that_trains_agents():
     shipped = next(s for s in data["sweeps"]["u-maze"][0]["per_seed"] if s["seed"] == 1)
     assert again["success_rate"] == pytest.approx(shipped["success_rate"], abs=0.05)
     assert again["success_by_distance"][2] == pytest.approx(shipped["success_by_distance"][2], abs=0.1)
-    stored = rl_sweep.shipped_agent("u-maze", 1, 1, rl_sweep.SETTINGS["width"], rl_sweep.SETTINGS["train_steps"], True)
+    stored = rl_sweep.shipped_agent(S_params(maze="u-maze"), 1, 1)
     assert stored["metrics"]["success_rate"] == shipped["success_rate"]  # the drawn agent is the summarised one
     assert len(stored["view"]["value"]) == len(again["agent"]["view"]["value"])
     assert np.allclose(stored["view"]["value"], again["agent"]["view"]["value"], atol=0.05)
@@ -371,3 +371,38 @@ def S_params(**given) -> dict:
     from simulators.kit import params as P
 
     return P.validate(S.PARAMS, given)
+
+
+def test_every_setting_one_click_from_the_page_is_shipped_so_the_build_trains_no_agent():
+    """The page's own setting, its GRID and its one-click settings (other mazes, residual off,
+    neighbouring depths, the live sweep) all come from shipped agents: a cold build trains none."""
+    from simulators import REGISTRY
+    from sitegen.first_frames import grid_settings, one_click_settings
+
+    assert rl_sweep.load_neighbours() is not None, (
+        f"{rl_sweep.NEIGHBOURS_FILE.name} is stale or missing: run `python build.py` to retrain it, and commit it")
+    sim = REGISTRY["thousand_layer_rl"]
+    page = S_params()
+    network = {k: v for k, v in rl_sweep.NEIGHBOURS["network"].items() if k != "seed"}
+    assert {k: page[k] for k in network} == network  # the shipped neighbours are the page's
+    settings = grid_settings(sim.grid, page, 0) + [(values, 0) for values in one_click_settings(sim.params, page)]
+    missing = [values for values, seed in settings if S.shipped_result(S_params(**values), seed) is None]
+    assert missing == []
+    assert S.shipped_result(S_params(maze="random", maze_seed=1), 0) is None  # another random maze is trained
+
+
+def test_a_shipped_neighbour_is_the_agent_a_fresh_run_trains(tmp_path, monkeypatch):
+    monkeypatch.setattr(rl_sweep, "NEIGHBOURS_FILE", tmp_path / "neighbours.json")
+    monkeypatch.setattr(rl_sweep, "NEIGHBOURS", {"network": {**rl_sweep.NEIGHBOURS["network"], "train_steps": 100},
+                                                 "agents": [{"maze": "random"}, {"maze": "open room", "residual": False}]})
+    messages = []
+    assert rl_sweep.ensure_neighbours(log=messages.append) is True and "2 agents" in messages[0]
+    assert rl_sweep.ensure_neighbours(log=messages.append) is False  # current: nothing retrained
+    for given in ({"maze": "random"}, {"maze": "open room", "residual": False}):
+        cfg = S_params(**given, train_steps=100)
+        shipped = bridge.shipped_frame("thousand_layer_rl", cfg, 0).result
+        clear_all()
+        with monkeypatch.context() as unshipped:
+            unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
+            assert shipped == run(cfg, 0)  # trained again here, by the same code: to the bit
+    assert S.shipped_result(S_params(maze="random", train_steps=100), 1) is None  # a seed not shipped
