@@ -27,20 +27,21 @@ NAME = "superposition"
 TITLE = "Superposition and scaling: a toy model trained in your browser"
 
 PARAMS = [
-    {"name": "n_features", "kind": "int", "default": 200, "min": 40, "max": 1000, "step": 10,
-     "label": "Features n", "help": "How many sparse features the data contains."},
+    {"name": "n_features", "kind": "int", "default": 200, "min": 40, "max": 1000, "step": 10, "values": [40, 100, 200, 500, 1000],
+     "label": "Features n", "help": "How many sparse features the data contains (the paper's toy has 1000)."},
     {"name": "m_dims", "kind": "int", "default": 10, "min": 2, "max": 100, "step": 1,
      "label": "Hidden dimensions m", "help": "Width of the model: features must share these dimensions."},
-    {"name": "alpha", "kind": "float", "default": 1.0, "min": 0.5, "max": 3.0, "step": 0.1,
+    {"name": "alpha", "kind": "float", "default": 1.0, "min": 0.5, "max": 3.0, "step": 0.1, "values": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
      "label": "Frequency exponent α", "help": "Feature i appears with probability ∝ i⁻ᵅ (larger α: more skewed)."},
     {"name": "weight_decay", "kind": "float", "default": -1.0, "min": -1.0, "max": 1.0, "step": 0.1,
      "label": "Weight decay γ", "help": "Positive: decay, weak superposition. Negative: growth toward unit norm, strong superposition."},
     {"name": "steps", "kind": "int", "default": 600, "min": 50, "max": 5000, "step": 50,
      "label": "Training steps", "help": "Optimiser steps for each model trained."},
-    {"name": "batch_size", "kind": "int", "default": 128, "min": 32, "max": 2048, "step": 32,
+    {"name": "batch_size", "kind": "int", "default": 128, "min": 32, "max": 2048, "step": 32, "values": [32, 64, 128, 256, 512, 1024, 2048],
      "label": "Batch size", "help": "Samples per training step."},
     {"name": "learning_rate", "kind": "float", "default": 0.02, "min": 0.001, "max": 0.1, "step": 0.001,
-     "label": "Learning rate", "help": "Peak Adam learning rate (warm-up, then cosine decay)."},
+     "values": [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+     "label": "Learning rate", "help": "Peak Adam learning rate (warm-up, then cosine decay), in steps of about 2.5x."},
     {"name": "scaling_sweep", "kind": "bool", "default": True,
      "label": "Run the scaling sweep", "help": "Also train models of several widths m to measure how loss scales with m."},
 ]

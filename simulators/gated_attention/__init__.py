@@ -50,9 +50,9 @@ PARAMS = [
      "help": "Tokens separated by spaces: K=v stores value v (0–7) under key K (A–Z); ?K asks for it. A start token is added in front."},
     {"name": "head", "kind": "int", "default": 1, "min": 1, "max": 4, "step": 1, "max_from": "heads",
      "label": "Head shown", "help": "Which attention head the heatmaps and gate strips show."},
-    {"name": "heads", "kind": "int", "default": 2, "min": 1, "max": 4, "step": 1,
+    {"name": "heads", "kind": "int", "default": 2, "min": 1, "max": 4, "step": 1, "values": [1, 2, 3, 4],
      "label": "Heads", "help": "Attention heads in each model (8 dimensions each)."},
-    {"name": "train_length", "kind": "int", "default": 16, "min": 6, "max": 24, "step": 1,
+    {"name": "train_length", "kind": "int", "default": 16, "min": 6, "max": 24, "step": 1, "values": [6, 8, 12, 16, 20, 24],
      "label": "Training sequence length", "help": "Tokens per training sequence, start token included."},
     {"name": "ask_share", "kind": "float", "default": 0.3, "min": 0.1, "max": 0.8, "step": 0.05,
      "label": "Share of asks", "help": "Chance that a position asks about a stored key; every other position stores and needs nothing from attention."},
@@ -60,7 +60,8 @@ PARAMS = [
      "label": "Training steps", "help": "Adam steps for each of the four models (batches of 32 sequences, shared by all four); "
                                         "doubling, since a few more steps change little."},
     {"name": "learning_rate", "kind": "float", "default": 0.02, "min": 0.001, "max": 0.1, "step": 0.001,
-     "label": "Learning rate", "help": "Adam learning rate (gradients clipped to norm 1)."},
+     "values": [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
+     "label": "Learning rate", "help": "Adam learning rate (gradients clipped to norm 1), in steps of about 2.5x: a little more or less changes nothing visible."},
 ]
 # Small in-range settings that run in well under a second: what the contract tests use.
 CHEAP_PARAMS = {"train_steps": 25, "train_length": 8}

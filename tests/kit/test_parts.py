@@ -29,7 +29,7 @@ def drive_with_helpers(name: str, params: dict, seed: int, helpers: int):
     return run.result, handed, waits
 
 
-SPLIT = {"superposition": {"n_features": 120, "steps": 150}, "gated_attention": {"train_steps": 50},
+SPLIT = {"superposition": {"n_features": 100, "steps": 150}, "gated_attention": {"train_steps": 50},
          "diffusion": {"features": 128, "sizes": "8, 16, 24", "theory_features": 64, "theory_sizes": "32, 64"}}
 
 
@@ -77,7 +77,7 @@ def test_the_helpers_get_the_last_parts_and_the_load_is_balanced():
 
 
 def test_a_failed_part_stops_the_run_naming_it():
-    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    run = bridge.Run("superposition", json.dumps({"n_features": 100, "steps": 100}), 0)
     handed = json.loads(run.delegate(1))
     with pytest.raises(parts.PartFailed, match=f"part {handed[0]} of the run failed.*worker died"):
         while run.advance():
@@ -86,7 +86,7 @@ def test_a_failed_part_stops_the_run_naming_it():
 
 
 def test_parts_taken_back_are_computed_here():
-    params = {"n_features": 120, "steps": 100}
+    params = {"n_features": 100, "steps": 100}
     run = bridge.Run("superposition", json.dumps(params), 2)
     assert json.loads(run.delegate(1))
     run.take_back()  # the helpers were stopped before handing anything in
@@ -96,7 +96,7 @@ def test_parts_taken_back_are_computed_here():
 
 
 def test_estimates_count_only_this_workers_share():
-    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    run = bridge.Run("superposition", json.dumps({"n_features": 100, "steps": 100}), 0)
     json.loads(run.delegate(1))
     run.advance()
     assert run.work_progress > run.progress > 0  # the handed parts are not this worker's time
@@ -111,7 +111,7 @@ def test_parts_without_part_break_the_contract():
 
 
 def test_a_part_computed_here_reports_progress_without_a_new_figure():
-    run = bridge.Run("superposition", json.dumps({"n_features": 120, "steps": 100}), 0)
+    run = bridge.Run("superposition", json.dumps({"n_features": 100, "steps": 100}), 0)
     seen = []  # (progress, something new to draw)
     while run.advance() and not run.done:
         seen.append((run.progress, run.dirty))

@@ -17,8 +17,8 @@ import chromium
 
 pytestmark = pytest.mark.browser
 SIM = "[data-sim=superposition]"
-QUICK = "?steps=100&scaling_sweep=false&m_dims=8&n_features=80"
-QUICK_PARAMS = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 80}
+QUICK = "?steps=100&scaling_sweep=false&m_dims=8&n_features=40"
+QUICK_PARAMS = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 40}
 
 chromium.require()
 

@@ -16,7 +16,7 @@ chromium.require()
 
 SIM = "[data-sim=superposition]"
 PAGE = "superposition-scaling/"
-QUICK = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 80}
+QUICK = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 40}
 CACHE = "pyodide memory snapshot"
 
 
