@@ -117,7 +117,7 @@ EVERY = """async ([name, control, value]) => {
   root.querySelector('[data-action="reset"]').click();
   await settled(sim.requestId);
   sim.forgetResults();
-  if (sim.config.viewOnly.length) {  // as after the runtime boots: the page's own settings, computed once in the background
+  if (sim.config.warmUp) {  // as after the runtime boots: the page's own settings, computed once in the background
     delete root.dataset.simWarm;
     sim.warmUp();
     await new Promise((resolve) => new MutationObserver((_, obs) => { if (root.dataset.simWarm) { obs.disconnect(); resolve(); } })

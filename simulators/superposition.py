@@ -269,8 +269,10 @@ def _report_every(cfg: dict) -> int:
 
 
 # The sweep's points by everything they depend on but the main model's width: changing m_dims
-# trains the main model alone.
+# trains the main model alone. The page fills it in the background once the runtime is up
+# (kit.contract WARM_UP), so that the reader's first change of m_dims is quick too.
 _SWEPT = Recent(48)
+WARM_UP = True
 
 
 def _point_key(cfg: dict, seed: int, width: int) -> tuple:

@@ -123,8 +123,10 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         "firstFrame": versioned(FIRST_FRAME_FILE),
         "precomputed": [{"params": values, "seed": seed, "file": versioned(file)} for file, values, seed, _ in precomputed_frames(page)],
         # Controls that only re-read cached work: the worker computes the page's settings once in
-        # the background (a warm-up that any run of other settings stops), so that these answer at once.
+        # the background (a warm-up that any run of other settings stops), so that these answer at
+        # once; `warmUp` also for a simulator whose other settings reuse that work (kit.contract).
         "viewOnly": list(page.simulator.view_only),
+        "warmUp": page.simulator.warm_up,
         "parts": page.simulator.parts_fn is not None,  # runs split into parts: the page starts helper workers
         "runtime": runtime,
         "shareLink": asset("js/share-link.mjs"),  # loaded only when a text value is long

@@ -14,6 +14,9 @@ by its own code) up to date; the site build calls it before rendering first fram
 Optionally, VIEW_ONLY: names of controls that only change the view of work the simulator keeps
 in its own caches (kit.cache), such as the time shown. The browser worker then computes the
 page's settings once in the background after it boots, so that these controls answer at once.
+Optionally, WARM_UP = True: that background run is worth making without view-only controls too,
+because runs of other settings reuse what it leaves in the caches (the superposition page's
+sweep, which a change of the main model's width does not retrain).
 Optionally, GRID: {control name or "seed": [values]}: settings the page teaches, shipped as
 precomputed frames so that the page shows them at once, with or without its runtime: every
 combination of the listed values, at the page's other settings.
@@ -132,6 +135,7 @@ class Simulator:
     steps_fn: Callable | None = None
     refresh_build_data: Callable | None = None
     view_only: tuple[str, ...] = ()
+    warm_up: bool = False  # compute the page's settings in the background once the runtime is up
     grid: dict = field(default_factory=dict)
     shipped_result: Callable | None = None
     parts_fn: Callable | None = None
@@ -223,6 +227,9 @@ def from_module(module: ModuleType) -> Simulator:
     unknown = sorted(set(view_only) - {spec["name"] for spec in schema})
     if unknown:
         raise broken(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
+    warm_up = getattr(module, "WARM_UP", False)
+    if not isinstance(warm_up, bool):
+        raise broken(f"{who}: WARM_UP must be True or False, not {warm_up!r}")
     grid = getattr(module, "GRID", {})
     if not isinstance(grid, dict):
         raise broken(f"{who}: GRID must be a dict of control name -> list of values")
@@ -256,7 +263,7 @@ def from_module(module: ModuleType) -> Simulator:
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap), assets=files,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
-                     view_only=view_only, grid={k: list(v) for k, v in grid.items()},
+                     view_only=view_only, warm_up=warm_up or bool(view_only), grid={k: list(v) for k, v in grid.items()},
                      shipped_result=shipped if callable(shipped) else None,
                      parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None)
 

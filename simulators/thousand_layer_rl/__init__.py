@@ -34,9 +34,10 @@ PARAMS = [
     {"name": "depth", "kind": "int", "default": 4, "min": 1, "max": 64, "step": 1, "values": [1, 2, 4, 8, 16, 32, 64],
      "label": "Depth (layers)", "help": "Dense layers inside the residual blocks (4 per block), as the paper counts them; "
                                          "in powers of two, as the paper sweeps depth."},
-    {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16,
+    {"name": "width", "kind": "int", "default": 32, "min": 16, "max": 64, "step": 16, "values": [16, 32, 48, 64],
      "label": "Width", "help": "Units per layer."},
     {"name": "train_steps", "kind": "int", "default": 4000, "min": 100, "max": 8000, "step": 100,
+     "values": [100, 200, 400, 1000, 2000, 4000, 8000],
      "label": "Training steps", "help": f"Adam steps on batches of {T.BATCH} hindsight pairs; the agent collects "
                                         f"{T.COLLECTED} trajectories of its own {T.ROUNDS} times along the way."},
     {"name": "residual", "kind": "bool", "default": True,

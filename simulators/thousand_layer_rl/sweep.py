@@ -37,10 +37,13 @@ FORMAT = 2  # what the file keeps: 2 adds each agent's view; a new format retrai
 
 NEIGHBOURS_FILE = DATA_FILE.with_name("neighbour_agents.json")
 # The page's own network (the simulator's defaults) and the settings one click from it that the
-# sweep does not cover; each entry changes these defaults.
+# sweep does not cover (other mazes, residual off, the listed widths and step counts on either
+# side); each entry changes these defaults.
 NEIGHBOURS = {"network": {"maze_seed": 0, "depth": 4, "width": 32, "train_steps": 4000, "residual": True, "seed": 0},
               "agents": [{"maze": "open room"}, {"maze": "one wall"}, {"maze": "random"},
-                         {"maze": "u-maze", "residual": False}]}
+                         {"maze": "u-maze", "residual": False}, {"maze": "u-maze", "width": 16},
+                         {"maze": "u-maze", "width": 48}, {"maze": "u-maze", "train_steps": 2000},
+                         {"maze": "u-maze", "train_steps": 8000}]}
 
 
 def inputs_hash(settings: dict | None = None) -> str:
@@ -127,7 +130,8 @@ def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
     cost = {j: j[1] + 4 for j in jobs}
     done = sum(cost[j] for j in results)
     left = elapsed * (sum(cost.values()) - done) / done
-    return (f"  {job[0]} depth {job[1]} seed {job[2]}: success {results[job]['success_rate']:.2f} "
+    network = "".join(f", {name} {value}" for name, value in job[3])  # a neighbour's whole network
+    return (f"  {job[0]} depth {job[1]} seed {job[2]}{network}: success {results[job]['success_rate']:.2f} "
             f"({len(results)}/{len(jobs)} agents, {elapsed:.0f} s so far, about {left:.0f} s left)")
 
 

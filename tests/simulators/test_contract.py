@@ -258,6 +258,24 @@ def test_a_grid_is_checked_at_registration():
         from_module(module({"seed": []}))
 
 
+def test_a_warm_up_is_declared_or_implied_by_view_only_controls():
+    import types
+
+    from simulators.kit.contract import ContractError, from_module
+
+    def module(**declared):
+        return types.SimpleNamespace(__name__="warm_example", NAME="w", TITLE="W", READOUTS=[], **declared,
+                                     PARAMS=[{"name": "n", "kind": "int", "default": 1, "min": 1, "max": 4, "step": 1,
+                                              "label": "N", "help": "h"}],
+                                     run=lambda cfg, seed: {"done": True}, render=str, table=dict)
+
+    assert from_module(module()).warm_up is False
+    assert from_module(module(WARM_UP=True)).warm_up is True
+    assert from_module(module(VIEW_ONLY=("n",))).warm_up is True  # view-only controls need the caches warm
+    with pytest.raises(ContractError, match="WARM_UP must be True or False, not 'yes'"):
+        from_module(module(WARM_UP="yes"))
+
+
 def _value_strategy(spec):
     """In-range values most of the time, out-of-range and wrong-typed ones too."""
     if spec["kind"] in ("int", "float"):

@@ -26,10 +26,14 @@ def go_live(page, url: str, root: str) -> None:
 
 
 def set_control(page, root: str, name: str, value) -> None:
-    """As a reader would: the value, then the input event the control fires."""
+    """As a reader would: the value (a slider over listed values moves to its position), then
+    the input event the control fires."""
     page.evaluate("""([root, name, value]) => {
       const input = document.querySelector(root).querySelector(`[name="${name}"]`);
-      if (input.type === "checkbox") input.checked = value; else input.value = String(value);
+      const listed = document.querySelector(root).simulator.controls.schema[name].values;
+      if (listed && !listed.includes(value)) throw new Error(`${name} takes ${listed}, not ${value}`);
+      if (input.type === "checkbox") input.checked = value;
+      else input.value = String(listed ? listed.indexOf(value) : value);
       input.dispatchEvent(new Event("input", { bubbles: true }));
     }""", [root, name, value])
 
@@ -163,6 +167,27 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
 
 
+def test_a_width_change_after_the_warm_up_trains_the_main_model_alone(page, site_url):
+    """The superposition page warms its sweep in the background (WARM_UP): a change of the main
+    model's width then reuses every sweep point, so no part goes to a helper, and the numbers
+    are CPython's."""
+    root = "[data-sim=superposition]"
+    go_live(page, site_url + "superposition-scaling/", root)
+    page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=90_000)
+    page.evaluate(f"""(() => {{
+      const pool = document.querySelector('{root}').simulator.runtime.pool;
+      const assign = pool.assign.bind(pool);
+      pool.handedOut = 0;
+      pool.assign = (id, setting, keys) => {{ pool.handedOut += keys.length; return assign(id, setting, keys); }};
+    }})()""")
+    set_control(page, root, "m_dims", 11)
+    assert settle(page, root, 1) == "live"
+    assert page.evaluate(f"document.querySelector('{root}').simulator.runtime.pool.handedOut") == 0
+    expected = bridge.frame("superposition", {"m_dims": 11}, 0)
+    for name in ("loss", "scaling_exponent"):
+        assert page.text_content(f'{root} [data-readout="{name}"]') == expected.readouts[name]
+
+
 def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
     """The RL page warms its caches by training its own agent again (about 20 s here). A reader's
     change to another depth must not queue behind that: the warm-up stops and the change gets
@@ -170,21 +195,21 @@ def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
     root = "[data-sim=thousand_layer_rl]"
     go_live(page, site_url + "thousand-layer-rl/", root)
     assert page.get_attribute(root, "data-sim-warm") is None  # still warming
-    set_control(page, root, "width", 48)  # not in the shipped grid: trained on request
+    set_control(page, root, "width", 64)  # two positions from the page's width: not shipped, trained on request
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") == "stopped"
     assert "press Run" in page.text_content(f"{root} [data-sim-message]")
 
 
 def test_a_link_to_other_settings_goes_to_them_without_warming_the_page_defaults(page, site_url):
-    """A teacher's link to width 48 cannot use the caches of the page's own agent. Warming them
+    """A teacher's link to width 64 cannot use the caches of the page's own agent. Warming them
     first would hold the link's estimate back by one training step before the link stopped it."""
     root = "[data-sim=thousand_layer_rl]"
-    page.goto(site_url + "thousand-layer-rl/?width=48#simulator")
+    page.goto(site_url + "thousand-layer-rl/?width=64#simulator")
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") is None  # no warm-up was started, so none was stopped
     assert not page.evaluate(f"document.querySelector('{root}').simulator.warming")
-    assert page.input_value(f"{root} [name=width]") == "48"
+    assert page.text_content(f'{root} [data-output="width"]') == "64"
 
 
 def test_each_shipped_depth_answers_precomputed_before_the_runtime_loads(page, site_url):

@@ -113,7 +113,7 @@ export class Simulator {
     this.pending = null;
     // Not for a link to other settings: it could not use the warm-up's caches, and would wait
     // for its first step (0.7 s on the RL page) before the worker stopped it.
-    if (this.config.viewOnly.length && (!waiting || this.known.onlyViewDiffers(waiting))) this.warmUp();
+    if (this.config.warmUp && (!waiting || this.known.onlyViewDiffers(waiting))) this.warmUp();
     this.settle();
     if (waiting) this.send(waiting, waiting.confirmed);
     else if (this.parked) this.offerRun(this.parked, `${this.parked.reason ?? ""} The runtime restarted.`.trimStart());
