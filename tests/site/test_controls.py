@@ -98,10 +98,10 @@ def test_a_bound_follows_the_control_it_depends_on(page, site_url, built_site):
     html = (built_site / "gated-attention" / "index.html").read_text()
     assert 'name="head" min="1" max="2"' in html  # at the page's two heads, before any script
     go_live(page, site_url + "gated-attention/?train_steps=25", root)
-    slide(page, f"{root} input[name=heads]", 4)
+    slide(page, f"{root} input[name=heads]", 3)  # heads take the list 1, 2, 3, 4: position 3 is four heads
     slide(page, f"{root} input[name=head]", 4)
     assert page.get_attribute(f"{root} input[name=head]", "max") == "4"
-    slide(page, f"{root} input[name=heads]", 3)
+    slide(page, f"{root} input[name=heads]", 2)  # three heads
     assert page.get_attribute(f"{root} input[name=head]", "max") == "3"
     assert page.input_value(f"{root} input[name=head]") == "3"  # pulled down with its bound
     assert page.text_content(f'{root} [data-output="head"]') == "3"
