@@ -183,7 +183,7 @@ def _render_bodies(loaded: content_mod.Content):
         errors += prose.errors
         shielded, spans = mathtex.shield(prose.text, topic.doc.body_start_line, start_index=len(all_spans))
         rendered = markdown_render.render(shielded, topic.doc.body_start_line)
-        rendered = dataclasses.replace(rendered, html=sources.fill(rendered.html, prose.marks, topic.meta["arxiv"]))
+        rendered = dataclasses.replace(rendered, html=sources.fill(rendered.html, prose.marks, topic.meta["arxiv"], topic.meta.get("code")))
         errors += experiments.stray_blocks(rendered.html, topic.rel_source, prose.experiments)
         body = Body(topic, rendered, spans, experiments=prose.experiments, unmarked=prose.unmarked)
         bodies[topic.slug] = body

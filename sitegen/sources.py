@@ -4,7 +4,12 @@
 
 A mark names a place in the paper (Table 4, Fig. 10, §4.2, Eq. 3, Appendix B, Abstract, ...)
 and, after a comma, its page in the PDF. The page shows it as a small link to the paper's PDF
-at that page (https://arxiv.org/pdf/ID#page=N, from the topic's arXiv id). `unmarked` lists the
+at that page (https://arxiv.org/pdf/ID#page=N, from the topic's arXiv id). A number that comes
+from the authors' code rather than the paper names the file, and optionally the line:
+
+    Widths are 256 by default [[code: train.py:69]].
+
+which links to that line in the repository the topic's `code` field names. `unmarked` lists the
 sentences of the sections `site.yaml` names in `source_sections` that quote a number with
 neither a mark nor an inline value (a number the simulator computes), so the list can be kept
 at zero."""
@@ -24,6 +29,7 @@ PLACES = ("Tables", "Table", "Figs.", "Fig.", "Figures", "Figure", "§", "Sectio
           "Appendix", "App.", "Abstract", "Theorem", "Lemma", "Corollary", "Proposition", "Algorithm", "Definition")
 WHOLE_PLACES = ("Abstract",)  # a place that needs no number after it
 _PAGE = re.compile(r",\s*p\.\s*(\d+)\s*$")
+_CODE = re.compile(r"code:\s*([\w./-]+?)(?::(\d+))?$")  # code: PATH or code: PATH:LINE
 # A number as prose quotes it: 0.467, 46.7%, 3.5T, 1,024; not a year (2025), which cites, not quotes.
 _NUMBER = re.compile(r"(?<![\w.])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
@@ -32,21 +38,25 @@ _VALUE_OR_MARK = re.compile(r"(?:EXPERIMENTVALUE|SOURCEMARK)\d+END")
 
 @dataclass(frozen=True)
 class Mark:
-    place: str  # "Table 4", "§4.2"
-    page: int | None
+    place: str  # "Table 4", "§4.2"; for the authors' code, the file's path
+    page: int | None  # the PDF's page; for code, the file's line
     line: int
     token: str
+    in_code: bool = False  # a place in the authors' repository, not in the paper
 
 
-def extract(text: str, first_line: int, source: str) -> tuple[str, list[Mark], list[ContentError]]:
+def extract(text: str, first_line: int, source: str, code_url: str | None = None) -> tuple[str, list[Mark], list[ContentError]]:
     """Take the marks out of a Markdown body (prose only: code and math keep their brackets);
-    return the text with tokens, the marks, and a ContentError for each mark that names no place."""
+    return the text with tokens, the marks, and a ContentError for each mark that names no place
+    (or names the authors' code on a topic with no `code` repository, `code_url`)."""
     marks: list[Mark] = []
     errors: list[ContentError] = []
 
     def take(match: re.Match, offset: int) -> str:
         line = first_line + text.count("\n", 0, offset + match.start())
         label = match.group(1).strip()
+        if label.startswith("code:"):
+            return take_code(match, label, line)
         page_match = _PAGE.search(label)
         place = label[:page_match.start()].strip() if page_match else label
         if not place.startswith(PLACES) or (place in PLACES and place not in WHOLE_PLACES):
@@ -55,6 +65,17 @@ def extract(text: str, first_line: int, source: str) -> tuple[str, list[Mark], l
             return match.group(0)
         token = TOKEN.format(len(marks))
         marks.append(Mark(place, int(page_match.group(1)) if page_match else None, line, token))
+        return token
+
+    def take_code(match: re.Match, label: str, line: int) -> str:
+        code = _CODE.fullmatch(label)
+        if code is None or code_url is None:
+            problem = ("names the authors' code, but the topic has no `code` repository" if code
+                       else "should name a file of the authors' code, such as [[code: train.py]] or [[code: train.py:69]]")
+            errors.append(ContentError(source, line, "body", f"source mark '{match.group(0)}' {problem}"))
+            return match.group(0)
+        token = TOKEN.format(len(marks))
+        marks.append(Mark(code.group(1), int(code.group(2)) if code.group(2) else None, line, token, in_code=True))
         return token
 
     pieces, position = [], 0
@@ -85,17 +106,24 @@ def prose(topic, sections: list[str]) -> Prose:
 
     first_line, source = topic.doc.body_start_line, topic.rel_source
     text, found, problems = experiments.extract(topic.doc.body, first_line, source)
-    text, marks, more = extract(text, first_line, source)
+    text, marks, more = extract(text, first_line, source, topic.meta.get("code"))
     return Prose(text, found, marks, problems + more, unmarked(text, first_line, sections))
 
 
-def fill(html_text: str, marks: list[Mark], arxiv: str) -> str:
-    """Put each mark where its token landed: a link to the paper's PDF at its page."""
+def fill(html_text: str, marks: list[Mark], arxiv: str, code_url: str | None = None) -> str:
+    """Put each mark where its token landed: a link to the paper's PDF at its page, or to the
+    file (and line) in the authors' repository."""
     for mark in marks:
-        href = f"https://arxiv.org/pdf/{arxiv}" + (f"#page={mark.page}" if mark.page else "")
-        where = mark.place + (f", page {mark.page}" if mark.page else "")
+        if mark.in_code:
+            href = f"{code_url.rstrip('/')}/blob/HEAD/{mark.place}" + (f"#L{mark.page}" if mark.page else "")
+            title = "Where this is in the authors' code: " + mark.place + (f", line {mark.page}" if mark.page else "")
+            shown = "code"
+        else:
+            href = f"https://arxiv.org/pdf/{arxiv}" + (f"#page={mark.page}" if mark.page else "")
+            title = "Where this is in the paper: " + mark.place + (f", page {mark.page}" if mark.page else "")
+            shown = mark.place
         html_text = html_text.replace(mark.token, f'<a class="source-mark" href="{html.escape(href)}" '
-                                      f'title="Where this is in the paper: {html.escape(where)}">{html.escape(mark.place)}</a>')
+                                      f'title="{html.escape(title)}">{html.escape(shown)}</a>')
     return html_text
 
 

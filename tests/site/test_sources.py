@@ -20,6 +20,22 @@ def test_marks_become_links_to_the_pdf_at_their_page():
                     'href="https://arxiv.org/pdf/2505.06708" title="Where this is in the paper: §4.2">§4.2</a>.</p>')
 
 
+def test_a_number_from_the_authors_code_links_to_the_file_and_line_in_their_repository():
+    repo = "https://github.com/owner/project"
+    text, marks, errors = sources.extract("Width 256 [[code: train.py:69]]; see [[code: assets/fig.png]].\n", 5, SOURCE, repo)
+    assert errors == [] and [(m.place, m.page, m.in_code) for m in marks] == [("train.py", 69, True), ("assets/fig.png", None, True)]
+    html = sources.fill(f"<p>{text.strip()}</p>", marks, "2503.14858", repo)
+    assert html == ('<p>Width 256 <a class="source-mark" href="https://github.com/owner/project/blob/HEAD/train.py#L69" '
+                    'title="Where this is in the authors&#x27; code: train.py, line 69">code</a>; see <a class="source-mark" '
+                    'href="https://github.com/owner/project/blob/HEAD/assets/fig.png" '
+                    'title="Where this is in the authors&#x27; code: assets/fig.png">code</a>.</p>')
+    _, marks, errors = sources.extract("One.\n\nWidth 256 [[code: train.py]].\n", 5, SOURCE, None)
+    [error] = errors
+    assert marks == [] and error.line == 7 and "the topic has no `code` repository" in error.message
+    _, _, [error] = sources.extract("Width [[code: two words]].\n", 1, SOURCE, repo)
+    assert "should name a file of the authors' code" in error.message
+
+
 def test_a_mark_that_names_no_place_is_an_error_with_its_line_and_code_keeps_its_brackets():
     body = "One.\n\nTwo [[see above]] and `[[Table 1]]` and $a[[1]]$.\n"
     text, marks, errors = sources.extract(body, 10, SOURCE)
@@ -54,6 +70,20 @@ def test_the_rlvr_page_marks_every_number_it_quotes(built_site):
     links = re.findall(r'<a class="source-mark" href="https://arxiv\.org/pdf/2504\.13837#page=(\d+)"[^>]*>([^<]+)</a>', html)
     assert ("22", "Table 3") in links and ("23", "Table 4") in links and len(links) == len(marks) >= 15
     assert "[[" not in re.sub(r"<code.*?</code>", "", html, flags=re.S)
+
+
+def test_every_page_marks_every_number_it_quotes_from_its_paper_or_the_authors_code():
+    from sitegen import content
+    from conftest import PROJECT_ROOT
+    from simulators import REGISTRY
+
+    loaded, _ = content.load(PROJECT_ROOT / "content", PROJECT_ROOT, set(REGISTRY))
+    for topic in loaded.topics:
+        prose = sources.prose(topic, loaded.site["source_sections"])
+        assert prose.errors == [] and prose.unmarked == [], topic.slug
+    rl = next(t for t in loaded.topics if t.slug == "thousand-layer-rl")
+    code = [m.place for m in sources.prose(rl, loaded.site["source_sections"]).marks if m.in_code]
+    assert "train.py" in code and "assets/humanoid_depth.png" in code
 
 
 def test_a_table_is_covered_by_a_mark_in_it_or_in_the_text_just_before_it():
