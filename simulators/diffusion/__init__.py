@@ -72,7 +72,7 @@ PARAMS = [
      "label": "High-dimensional sizes n", "help": "The paper's experiment: 2 to 5 training-set sizes from 8 to 512, separated by commas."},
     {"name": "theory_dim", "kind": "int", "default": 64, "min": 8, "max": 128, "step": 8,
      "label": "Dimension d", "help": "Dimension of the Gaussian data in the paper's experiment. Its laws are high-dimensional: try 8."},
-    {"name": "theory_features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64,
+    {"name": "theory_features", "kind": "int", "default": 256, "min": 64, "max": 512, "step": 64, "values": [64, 128, 256, 512],
      "label": "Features p (high-dimensional)", "help": "Random tanh features of the high-dimensional model; memorization needs n below about p."},
 ]
 # Small in-range settings that run in well under a second: what the contract tests use.

@@ -55,6 +55,7 @@ PARAMS = [
     {"name": "train_length", "kind": "int", "default": 16, "min": 6, "max": 24, "step": 1, "values": [6, 8, 12, 16, 20, 24],
      "label": "Training sequence length", "help": "Tokens per training sequence, start token included."},
     {"name": "ask_share", "kind": "float", "default": 0.3, "min": 0.1, "max": 0.8, "step": 0.05,
+     "values": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
      "label": "Share of asks", "help": "Chance that a position asks about a stored key; every other position stores and needs nothing from attention."},
     {"name": "train_steps", "kind": "int", "default": 200, "min": 25, "max": 800, "step": 25, "values": [25, 50, 100, 200, 400, 800],
      "label": "Training steps", "help": "Adam steps for each of the four models (batches of 32 sequences, shared by all four); "
