@@ -10,9 +10,9 @@ So every setting of the sweep is a frame the build draws without training anythi
 (`shipped_agent`), and the page answers those settings at once.
 
 The agents one click from the page's own setting that the sweep does not train (the other
-preset mazes, a random maze, residual connections off) are shipped the same way, in their own
-file (data/neighbour_agents.json, with its own hash), so that building the page trains no
-agent at all.
+preset mazes, a random maze, residual connections off, the listed widths and step counts on
+either side) are shipped the same way, in their own file (data/neighbour_agents.json, with its
+own hash), so that building the page trains no agent at all.
 """
 
 from __future__ import annotations
