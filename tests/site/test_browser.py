@@ -174,6 +174,29 @@ def test_bad_url_parameter_gives_a_clear_message_and_controls_agree_with_the_fig
     assert "m_dims" not in page.url and "alpha" not in page.url
 
 
+def test_a_runtime_that_fails_after_a_shipped_setting_was_picked_says_what_the_figure_shows(page, site_url):
+    """A reader who moved to a setting the build shipped (α = 1.5, one click from the page's) while
+    the runtime was still loading keeps that figure when the runtime fails, and the message
+    says so rather than claiming the default settings."""
+    held = []
+    page.context.route("**/pyodide.mjs", lambda route: held.append(route))  # the runtime's first file, held back
+    page.goto(site_url + "superposition-scaling/#simulator")
+    page.evaluate("""() => { const root = document.querySelector('[data-sim]');
+      const input = root.querySelector('[name=alpha]');
+      input.value = String(root.simulator.controls.schema.alpha.values.indexOf(1.5));
+      input.dispatchEvent(new Event('input', { bubbles: true })); }""")
+    assert chromium.settle(page, SIM, 1, timeout=10_000) == "precomputed"
+    for _ in range(300):  # until the worker asks for the runtime
+        if held:
+            break
+        page.wait_for_timeout(100)
+    held[0].abort()
+    assert wait_status(page, "error") == "error"
+    message = page.text_content("[data-sim-message]")
+    assert "could not load" in message and "at these settings" in message and "default" not in message
+    assert page.text_content("[data-output=alpha]") == "1.5" and "alpha=1.5" in page.url
+
+
 def test_missing_runtime_is_explained_and_page_stays_useful(page, built_site, tmp_path):
     broken = tmp_path / "site"
     shutil.copytree(built_site, broken)

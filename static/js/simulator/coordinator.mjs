@@ -125,8 +125,9 @@ export class Simulator {
     this.failure = reason; // settings the build computed still show; others say why they cannot run
     this.settle();
     this.root.dispatchEvent(new CustomEvent("simulator-failed", { bubbles: true })); // static/js/offline.js waits no longer
-    this.view.setStatus("error",
-      `The interactive runtime could not load (${reason}). The figure shows the result computed when this page was built, at the default settings.`);
+    const shown = this.lastComplete ? "these settings" : "the default settings"; // a shipped setting may show already
+    this.view.setStatus("error", `The interactive runtime could not load (${reason}). The figure shows the result `
+      + `computed when this page was built, at ${shown}; other settings computed then still show.`);
   }
 
   // A run that stops talking: the worker is replaced. The reader keeps the settings and may
