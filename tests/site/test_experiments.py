@@ -307,12 +307,14 @@ def test_the_built_page_shows_values_the_simulator_computes(built_site):
     for box in boxes:
         name = re.search(r'data-experiment="([^"]+)"', box).group(1)
         config = json.loads(re.search(r"data-experiment-config>(.*?)</script>", box).group(1))
-        results = [bridge.result("gated_attention", config["params"], seed) for seed in config["seeds"]]
+        frames = {seed: bridge.frame("gated_attention", config["params"], seed) for seed in config["seeds"]}  # run once each
+        results = [frame.result for frame in frames.values()]
         for claim in config["claims"]:  # what the build says it checked does hold, at every seed
             assert all(C.evaluate(C.parse(claim).tree, r) for r in results), (name, claim)
         # and the verdict it ships for each of those seeds is the one the worker would give
+        assert sorted(map(int, config["verdicts"])) == sorted(frames)
         for seed, verdict in config["verdicts"].items():
-            shown = bridge.frame("gated_attention", config["params"], int(seed))
+            shown = frames[int(seed)]
             assert verdict == json.loads(bridge.judge(json.dumps(config["claims"]), json.dumps(config["labels"]), shown.to_json()))
             assert verdict["holds"] is True and verdict["failing"] == []
         assert 'data-action="try"' in box and 'data-claim-status="checked"' in box
