@@ -30,7 +30,7 @@ from simulators.kit.params import ParamError  # noqa: E402
 SETTINGS = {  # one-click and slider settings worth checking, beside the defaults
     "diffusion": [{}, {"dataset": "grid of 9"}, {"features": 512}, {"budget": 5}, {"sizes": "8, 64"}],
     "gated_attention": [{}, {"heads": 4}, {"train_steps": 800}, {"train_length": 24}],
-    "superposition": [{}, {"scaling_sweep": False}, {"n_features": 1000}, {"m_dims": 100}, {"steps": 3000, "batch_size": 512}],
+    "superposition": [{}, {"scaling_sweep": False}, {"n_features": 1000}, {"m_dims": 100}, {"steps": 2400, "batch_size": 512}],
     "thousand_layer_rl": [{}, {"depth": 16}, {"width": 64}, {"train_steps": 1000}, {"sweep": True, "train_steps": 400}],
     "passk": [{}, {"samples": 1024, "n_problems": 400}, {"rl_steps": 1000, "distill_steps": 1000}],
 }

@@ -12,7 +12,7 @@ from simulators import superposition as S
 from simulators.kit.params import ParamError
 
 run, steps = runner("superposition")
-FAST = {"steps": 60, "n_features": 40, "m_dims": 6, "scaling_sweep": False}
+FAST = {"steps": 50, "n_features": 40, "m_dims": 6, "scaling_sweep": False}
 
 
 def test_width_must_be_below_the_feature_count():
