@@ -39,10 +39,11 @@ _VALUE_OR_MARK = re.compile(r"(?:EXPERIMENTVALUE|SOURCEMARK)\d+END")
 @dataclass(frozen=True)
 class Mark:
     place: str  # "Table 4", "§4.2"; for the authors' code, the file's path
-    page: int | None  # the PDF's page; for code, the file's line
-    line: int
+    page: int | None  # the PDF's page
+    line: int  # where the mark is in the Markdown file
     token: str
     in_code: bool = False  # a place in the authors' repository, not in the paper
+    code_line: int | None = None  # the line in the authors' file
 
 
 def extract(text: str, first_line: int, source: str, code_url: str | None = None) -> tuple[str, list[Mark], list[ContentError]]:
@@ -75,7 +76,7 @@ def extract(text: str, first_line: int, source: str, code_url: str | None = None
             errors.append(ContentError(source, line, "body", f"source mark '{match.group(0)}' {problem}"))
             return match.group(0)
         token = TOKEN.format(len(marks))
-        marks.append(Mark(code.group(1), int(code.group(2)) if code.group(2) else None, line, token, in_code=True))
+        marks.append(Mark(code.group(1), None, line, token, in_code=True, code_line=int(code.group(2)) if code.group(2) else None))
         return token
 
     pieces, position = [], 0
@@ -115,8 +116,8 @@ def fill(html_text: str, marks: list[Mark], arxiv: str, code_url: str | None = N
     file (and line) in the authors' repository."""
     for mark in marks:
         if mark.in_code:
-            href = f"{code_url.rstrip('/')}/blob/HEAD/{mark.place}" + (f"#L{mark.page}" if mark.page else "")
-            title = "Where this is in the authors' code: " + mark.place + (f", line {mark.page}" if mark.page else "")
+            href = code_file_url(code_url, mark.place, mark.code_line)
+            title = "Where this is in the authors' code: " + mark.place + (f", line {mark.code_line}" if mark.code_line else "")
             shown = "code"
         else:
             href = f"https://arxiv.org/pdf/{arxiv}" + (f"#page={mark.page}" if mark.page else "")
@@ -125,6 +126,16 @@ def fill(html_text: str, marks: list[Mark], arxiv: str, code_url: str | None = N
         html_text = html_text.replace(mark.token, f'<a class="source-mark" href="{html.escape(href)}" '
                                       f'title="{html.escape(title)}">{html.escape(shown)}</a>')
     return html_text
+
+
+def code_file_url(repository: str, path: str, line: int | None) -> str:
+    """A file (and line) in a repository on GitHub or GitLab, at its default branch; for another
+    host, the repository itself (the mark's title still names the file)."""
+    repository = repository.rstrip("/")
+    blob = {"github.com": "/blob/HEAD/", "gitlab.com": "/-/blob/HEAD/"}.get(repository.split("/")[2].lower())
+    if blob is None:
+        return repository
+    return f"{repository}{blob}{path}" + (f"#L{line}" if line else "")
 
 
 def unmarked(text: str, first_line: int, sections: list[str]) -> list[tuple[int, str]]:

@@ -23,12 +23,14 @@ def test_marks_become_links_to_the_pdf_at_their_page():
 def test_a_number_from_the_authors_code_links_to_the_file_and_line_in_their_repository():
     repo = "https://github.com/owner/project"
     text, marks, errors = sources.extract("Width 256 [[code: train.py:69]]; see [[code: assets/fig.png]].\n", 5, SOURCE, repo)
-    assert errors == [] and [(m.place, m.page, m.in_code) for m in marks] == [("train.py", 69, True), ("assets/fig.png", None, True)]
+    assert errors == [] and [(m.place, m.code_line, m.in_code) for m in marks] == [("train.py", 69, True), ("assets/fig.png", None, True)]
     html = sources.fill(f"<p>{text.strip()}</p>", marks, "2503.14858", repo)
     assert html == ('<p>Width 256 <a class="source-mark" href="https://github.com/owner/project/blob/HEAD/train.py#L69" '
                     'title="Where this is in the authors&#x27; code: train.py, line 69">code</a>; see <a class="source-mark" '
                     'href="https://github.com/owner/project/blob/HEAD/assets/fig.png" '
                     'title="Where this is in the authors&#x27; code: assets/fig.png">code</a>.</p>')
+    assert sources.code_file_url("https://gitlab.com/a/b/", "x.py", 3) == "https://gitlab.com/a/b/-/blob/HEAD/x.py#L3"
+    assert sources.code_file_url("https://example.org/a/b", "x.py", 3) == "https://example.org/a/b"  # an unknown host: the repository
     _, marks, errors = sources.extract("One.\n\nWidth 256 [[code: train.py]].\n", 5, SOURCE, None)
     [error] = errors
     assert marks == [] and error.line == 7 and "the topic has no `code` repository" in error.message
