@@ -38,8 +38,7 @@ STEP = 2 * NOISE * LEARNING_RATE / DIM  # one stochastic step in the page's time
 
 def stochastic_run(experiment: H.Experiment, n: int, rng: np.random.Generator, horizon: float) -> dict:
     """Train from A = 0 with a fresh noise draw per step; the page's measures at each of its TIMES."""
-    points = experiment._points(n)
-    eta_rows, train_rows = experiment._rows(points)  # the page's exact noise average, to evaluate
+    points, eta_rows, train_rows = experiment.training_set(n)  # the rows: the page's exact noise average, to evaluate
     test_rows = experiment.phi(experiment.noised(experiment.test_clean, experiment.test_eta))
     score_rows = experiment.phi(experiment.test_clean)
     root = math.sqrt(NOISE)
