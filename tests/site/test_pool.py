@@ -56,10 +56,10 @@ def shown_result(page, name: str = "superposition") -> dict:
     return page.evaluate(f"document.querySelector('[data-sim={name}]').simulator.lastFrame.result")
 
 
-def assert_cpython_numbers(result: dict, seed: int) -> None:
+def assert_cpython_numbers(result: dict, seed: int, params: dict | None = None) -> None:
     """The browser's NumPy has no BLAS, so its sums differ from CPython's in the last bits (and
     an SVD may flip a sign): the numbers agree to 1e-9, not bit for bit."""
-    expected = bridge.frame("superposition", {}, seed).result
+    expected = bridge.frame("superposition", params or {}, seed).result
     for key in ("loss", "mean_interference", "scaling_exponent", "fraction_represented"):
         assert result[key] == pytest.approx(expected[key], rel=1e-9), key
     assert [s["m"] for s in result["scaling"]] == [s["m"] for s in expected["scaling"]]
@@ -138,6 +138,12 @@ def test_a_part_whose_helper_dies_twice_ends_the_run_with_an_error_naming_it(pag
 
 def test_stop_stops_the_helpers_and_run_finishes_the_same(page, site_url):
     live_with_a_helper(page, site_url)
+    # Twice the page's steps (a frame the build ships at seed 0), so that the run at seed 8 is
+    # still going when Stop is pressed: at the page's own steps it can end first (about 2 s).
+    page.evaluate(f"""(() => {{ const input = {SIM}.form.elements.steps;
+      input.value = String({SIM}.controls.schema.steps.values.indexOf(1200));
+      input.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()""")
+    settle(page, ROOT, page.evaluate(f"{SIM}.requestId"))
     request = change_seed(page, 8)
     page.wait_for_selector(f'{ROOT}[data-sim-request="{request}"][data-sim-status="ready-to-run"], {ROOT}[data-sim-done="{request}"]',
                            state="attached", timeout=60_000)
@@ -149,4 +155,4 @@ def test_stop_stops_the_helpers_and_run_finishes_the_same(page, site_url):
     assert page.evaluate(f"{SIM}.runtime.pool.helpers.every((h) => !h.busy)")  # the busy helper went with the run
     page.click(f'{ROOT} [data-action="run"]')
     page.wait_for_selector(f'{ROOT}[data-sim-done="{request}"]', state="attached", timeout=90_000)
-    assert_cpython_numbers(shown_result(page), 8)
+    assert_cpython_numbers(shown_result(page), 8, {"steps": 1200})
