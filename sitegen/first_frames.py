@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from simulators import REGISTRY, bridge
 from simulators.kit import params as P
@@ -33,9 +33,10 @@ from .errors import ContentError
 from .frame_key import frame_key
 
 
-@dataclass
+@dataclass(frozen=True)
 class PageSimulator:
-    """A topic's simulator: what its front matter asks for, and the frame computed for it."""
+    """A topic's simulator: what its front matter asks for, and the frames computed for it (each
+    stage returns a new one: `render` sets its frame, `with_precomputed` adds what else it ships)."""
 
     simulator: Simulator
     values: dict  # every control, validated
@@ -43,20 +44,22 @@ class PageSimulator:
     title: str
     caption: str
     frame: Frame | None = None
-    precomputed: list[tuple[dict, int, Frame]] = field(default_factory=list)  # (values, seed, frame): one click away, and the grid
+    precomputed: tuple[tuple[dict, int, Frame], ...] = ()  # (values, seed, frame): one click away, and the grid
 
     @property
     def name(self) -> str:
         return self.simulator.name
 
-    def add_precomputed(self, frames: list[tuple[dict, int, Frame]]) -> None:
-        """Ship these frames too, each setting once (the page's own is its first frame)."""
+    def with_precomputed(self, frames: list[tuple[dict, int, Frame]]) -> "PageSimulator":
+        """This page shipping these frames too, each setting once (the page's own is its first frame)."""
         have = {key_of(values, seed) for values, seed, _ in [(self.values, self.seed, None), *self.precomputed]}
+        added = []
         for values, seed, frame in frames:
             key = key_of(values, seed)
             if key not in have:
                 have.add(key)
-                self.precomputed.append((values, seed, frame))
+                added.append((values, seed, frame))
+        return replace(self, precomputed=self.precomputed + tuple(added))
 
     @property
     def controls(self) -> list[Control]:
@@ -124,38 +127,42 @@ class Setting:
         return frame_key(self.simulator, self.values, self.seed)
 
 
-def render(bodies, cache: DiskCache | None, log=print) -> list[ContentError]:
-    """Give every page its final frame: from the cache when its key is there, else computed (in
-    parallel processes when several are missing) and stored. `precompute` adds the rest."""
-    pages = [body.simulator for body in bodies.values() if body.simulator is not None]
+def render(bodies, cache: DiskCache | None, log=print) -> tuple[dict[str, PageSimulator], list[ContentError]]:
+    """Each page's simulator with its final frame, by page slug: from the cache when its key is
+    there, else computed (in parallel processes when several are missing) and stored; and the
+    errors a simulator's own checks raised. `precompute` adds the rest."""
     timings = _timings(cache)
-    showing: dict[str, list[PageSimulator]] = {}  # frame key -> the pages asking
-    for page in pages:
-        showing.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(page)
-    frames = _frames({key: Setting(asking[0].simulator, asking[0].values, asking[0].seed) for key, asking in showing.items()},
-                     cache, timings, log)
-    errors = []
+    showing: dict[str, list[str]] = {}  # frame key -> the slugs of the pages asking
+    for slug, body in bodies.items():
+        if body.simulator is not None:
+            page = body.simulator
+            showing.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(slug)
+    frames = _frames({key: Setting(bodies[slugs[0]].simulator.simulator, bodies[slugs[0]].simulator.values, bodies[slugs[0]].simulator.seed)
+                      for key, slugs in showing.items()}, cache, timings, log)
+    shown, errors = {}, []
     for key, outcome in frames.items():
-        if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
-            errors += [_content_error(body, body.topic.meta["simulator"], outcome)
-                       for body in bodies.values() if any(body.simulator is page for page in showing[key])]
-        else:
-            for page in showing[key]:
-                page.frame = outcome
+        for slug in showing[key]:
+            body = bodies[slug]
+            if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
+                errors.append(_content_error(body, body.topic.meta["simulator"], outcome))
+            else:
+                shown[slug] = replace(body.simulator, frame=outcome)
     _save_timings(cache, timings)
-    return errors
+    return shown, errors
 
 
-def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = ()) -> list:
-    """Give every page the frames of its GRID, and its one-click frames if its simulator is slow
-    (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or ships its results.
-    The settings `along` (the experiments') are computed in the same pool, so that no phase waits
-    for another's slowest job; returns, per setting of `along`, its frame or the ParamError its
-    values raised."""
-    pages = [body.simulator for body in bodies.values() if body.simulator is not None]
+def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = ()) -> tuple[dict[str, PageSimulator], list]:
+    """Each page's simulator shipping the frames of its GRID too, and its one-click frames if its
+    simulator is slow (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or
+    ships its results, by page slug. The settings `along` (the experiments') are computed in the
+    same pool, so that no phase waits for another's slowest job; returned second, per setting of
+    `along`: its frame or the ParamError its values raised."""
     timings = _timings(cache)
-    extra: dict[str, tuple[Setting, list[PageSimulator]]] = {}
-    for page in pages:
+    extra: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages shipping it)
+    for slug, body in bodies.items():
+        page = body.simulator
+        if page is None:
+            continue
         wanted = grid_settings(page.simulator.grid, page.values, page.seed)
         slow = timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S or page.simulator.shipped_result is not None
         if slow:
@@ -166,16 +173,18 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
                 setting = Setting(page.simulator, P.validate(page.simulator.params, values), seed)
             except P.ParamError:
                 continue
-            if setting.key != own and page not in extra.setdefault(setting.key, (setting, []))[1]:
-                extra[setting.key][1].append(page)
+            if setting.key != own and slug not in extra.setdefault(setting.key, (setting, []))[1]:
+                extra[setting.key][1].append(slug)
     along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
     wanted = {key: setting for key, (setting, _) in extra.items()} | dict(zip(along_keys, along))
     frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments")
-    for key, (setting, asking) in extra.items():
+    shipped: dict[str, list] = {}
+    for key, (setting, slugs) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
-            for page in asking:
-                page.add_precomputed([(setting.values, setting.seed, frames[key])])
-    return [frames[key] for key in along_keys]
+            for slug in slugs:
+                shipped.setdefault(slug, []).append((setting.values, setting.seed, frames[key]))
+    pages = {slug: body.simulator.with_precomputed(shipped.get(slug, [])) for slug, body in bodies.items() if body.simulator is not None}
+    return pages, [frames[key] for key in along_keys]
 
 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:

@@ -99,22 +99,23 @@ def build(options: BuildOptions) -> BuildReport:
         shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
-    errors = first_frames.render(bodies, frames_cache, options.log)
+    shown, errors = first_frames.render(bodies, frames_cache, options.log)
     if errors:
         raise BuildFailed(errors)
+    bodies = {slug: _with_simulator(body, shown.get(slug)) for slug, body in bodies.items()}
     lap("first frames")
     if not options.draft:
         checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
-        outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked))
+        shipping, outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked))
         errors = experiments.check(checked, outcomes)
         if errors:  # a false claim stops the build like any content error: the old site stays
             raise BuildFailed(errors)
+        bodies = {slug: _with_simulator(body, shipping.get(slug)) for slug, body in bodies.items()}
     env = pages.environment(options.templates_dir, cache / "jinja")
     bodies = {slug: _with_html(body, experiments.fill(body.rendered.html, body.simulator, body.experiments, env))
               if body.experiments else body for slug, body in bodies.items()}
-    for body in bodies.values():
-        if body.experiments:
-            body.simulator.add_precomputed(experiments.tried_frames(body.simulator, body.experiments))
+    bodies = {slug: _with_simulator(body, body.simulator.with_precomputed(experiments.tried_frames(body.simulator, body.experiments)))
+              if body.experiments else body for slug, body in bodies.items()}
     placed, errors = _render_math(_math_with_values(bodies), katex_js, katex_cache, katex_pin)
     if errors:
         raise BuildFailed(errors)
@@ -194,6 +195,11 @@ def _render_bodies(loaded: content_mod.Content):
                 errors.append(ContentError(topic.rel_source, topic.doc.body_start_line, "body",
                                            f"missing required section '## {section}'"))
     return bodies, all_spans, errors
+
+
+def _with_simulator(body: Body, simulator: first_frames.PageSimulator | None) -> Body:
+    """The body with its simulator as a later stage returned it (None: a page without one)."""
+    return dataclasses.replace(body, simulator=simulator)
 
 
 def _with_html(body: Body, html: str | None) -> Body:

@@ -61,7 +61,7 @@ def check(pages: list[tuple], outcomes: list) -> list[ContentError]:
 def tried_frames(page, found: PageExperiments) -> list[tuple[dict, int, Frame]]:
     """(values, seed, frame) of the setting each experiment's "Try this" runs (its first seed):
     the build computed them to check the claims, so the page ships them and a reader's try is
-    shown at once, with or without the runtime. (PageSimulator.add_precomputed skips settings
+    shown at once, with or without the runtime. (PageSimulator.with_precomputed skips settings
     the page ships already, its own among them.)"""
     return [(e.values, e.seeds[0], e.frames[0]) for e in found.experiments if e.frames]
 
