@@ -132,16 +132,15 @@ def render(bodies, cache: DiskCache | None, log=print) -> tuple[dict[str, PageSi
     there, else computed (in parallel processes when several are missing) and stored; and the
     errors a simulator's own checks raised. `precompute` adds the rest."""
     timings = _timings(cache)
-    showing: dict[str, list[str]] = {}  # frame key -> the slugs of the pages asking
+    showing: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages asking)
     for slug, body in bodies.items():
         if body.simulator is not None:
-            page = body.simulator
-            showing.setdefault(frame_key(page.simulator, page.values, page.seed), []).append(slug)
-    frames = _frames({key: Setting(bodies[slugs[0]].simulator.simulator, bodies[slugs[0]].simulator.values, bodies[slugs[0]].simulator.seed)
-                      for key, slugs in showing.items()}, cache, timings, log)
+            setting = Setting(body.simulator.simulator, body.simulator.values, body.simulator.seed)
+            showing.setdefault(setting.key, (setting, []))[1].append(slug)
+    frames = _frames({key: setting for key, (setting, _) in showing.items()}, cache, timings, log)
     shown, errors = {}, []
     for key, outcome in frames.items():
-        for slug in showing[key]:
+        for slug in showing[key][1]:
             body = bodies[slug]
             if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
                 errors.append(_content_error(body, body.topic.meta["simulator"], outcome))
