@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from simulators.gated_attention import model as A
+from gradient_check import numerical_gradient, relative_error
 from simulators.kit import nn
 
 TOLERANCE = 1e-6
@@ -19,10 +20,10 @@ def check_layer(layer, x, rng):
     layer.zero_grad()
     layer.forward(x)
     dx = layer.backward(probe)
-    assert nn.relative_error(dx, nn.numerical_gradient(loss, x)) < TOLERANCE
+    assert relative_error(dx, numerical_gradient(loss, x)) < TOLERANCE
     for name, value in layer.params.items():
         analytic = layer.grads[name].copy()
-        assert nn.relative_error(analytic, nn.numerical_gradient(loss, value)) < TOLERANCE, name
+        assert relative_error(analytic, numerical_gradient(loss, value)) < TOLERANCE, name
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -59,8 +60,8 @@ def test_softmax_backward_and_logsumexp():
     x, probe = rng.normal(size=(3, 7)), rng.normal(size=(3, 7))
     s = nn.softmax(x)
     assert np.allclose(s.sum(axis=-1), 1)
-    numeric = nn.numerical_gradient(lambda: float((nn.softmax(x) * probe).sum()), x)
-    assert nn.relative_error(nn.softmax_backward(s, probe), numeric) < TOLERANCE
+    numeric = numerical_gradient(lambda: float((nn.softmax(x) * probe).sum()), x)
+    assert relative_error(nn.softmax_backward(s, probe), numeric) < TOLERANCE
     big = np.array([[1000.0, 1000.0]])
     assert np.allclose(nn.logsumexp(big), 1000 + np.log(2))
 
@@ -72,8 +73,8 @@ def test_cross_entropy_value_and_gradient_with_weights():
     log_p = logits - nn.logsumexp(logits)[..., None]
     expected = -(weights * np.take_along_axis(log_p, targets[..., None], -1)[..., 0]).sum() / weights.sum()
     assert loss == pytest.approx(expected)
-    numeric = nn.numerical_gradient(lambda: nn.cross_entropy(logits, targets, weights)[0], logits)
-    assert nn.relative_error(grad, numeric) < TOLERANCE
+    numeric = numerical_gradient(lambda: nn.cross_entropy(logits, targets, weights)[0], logits)
+    assert relative_error(grad, numeric) < TOLERANCE
 
 
 def test_mean_squared_error_value_and_gradient():
@@ -81,8 +82,8 @@ def test_mean_squared_error_value_and_gradient():
     pred, target, weights = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2)), rng.random((3, 4))
     loss, grad = nn.mean_squared_error(pred, target, weights)
     assert loss == pytest.approx((weights * ((pred - target) ** 2).sum(-1)).sum() / weights.sum())
-    numeric = nn.numerical_gradient(lambda: nn.mean_squared_error(pred, target, weights)[0], pred)
-    assert nn.relative_error(grad, numeric) < TOLERANCE
+    numeric = numerical_gradient(lambda: nn.mean_squared_error(pred, target, weights)[0], pred)
+    assert relative_error(grad, numeric) < TOLERANCE
 
 
 def test_adam_minimises_a_quadratic_and_decays_only_matrices():
@@ -166,4 +167,4 @@ def test_attention_model_gradients_for_every_parameter(variant):
     model.loss_and_backward(x, targets, weights)
     for layer in model.layers:
         for name, value in layer.params.items():
-            assert nn.relative_error(layer.grads[name], nn.numerical_gradient(loss, value)) < TOLERANCE, (type(layer).__name__, name)
+            assert relative_error(layer.grads[name], numerical_gradient(loss, value)) < TOLERANCE, (type(layer).__name__, name)

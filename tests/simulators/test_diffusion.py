@@ -10,7 +10,7 @@ from sim_helpers import runner
 from simulators import diffusion as S
 from simulators.kit.params import ParamError
 from simulators.diffusion import process as D
-from simulators.kit import nn
+from gradient_check import numerical_gradient, relative_error
 
 run, steps = runner("diffusion")
 
@@ -55,8 +55,8 @@ def test_score_is_the_gradient_of_the_log_density(name):
     x = np.random.default_rng(2).normal(size=(5, 2)) * 2
     for i in range(len(x)):
         point = x[i:i + 1].copy()
-        numeric = nn.numerical_gradient(lambda: float(mixture.log_density(point)[0]), point)
-        assert nn.relative_error(mixture.score(point), numeric) < 1e-6
+        numeric = numerical_gradient(lambda: float(mixture.log_density(point)[0]), point)
+        assert relative_error(mixture.score(point), numeric) < 1e-6
 
 
 @pytest.mark.parametrize("name", sorted(S.DATASETS))

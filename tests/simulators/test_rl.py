@@ -10,7 +10,7 @@ from simulators import bridge
 from simulators.kit.cache import clear_all
 from simulators.kit.params import ParamError
 from simulators import thousand_layer_rl as S
-from simulators.kit import nn
+from gradient_check import numerical_gradient, relative_error
 from simulators.thousand_layer_rl import crl as C
 from simulators.thousand_layer_rl import maze as M
 from simulators.thousand_layer_rl import sweep as rl_sweep
@@ -79,8 +79,8 @@ def test_infonce_gradient_matches_finite_differences():
     rng = np.random.default_rng(1)
     phi, psi = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
     _, dphi, dpsi = C.infonce(phi, psi)
-    assert nn.relative_error(dphi, nn.numerical_gradient(lambda: C.infonce(phi, psi)[0], phi)) < 1e-6
-    assert nn.relative_error(dpsi, nn.numerical_gradient(lambda: C.infonce(phi, psi)[0], psi)) < 1e-6
+    assert relative_error(dphi, numerical_gradient(lambda: C.infonce(phi, psi)[0], phi)) < 1e-6
+    assert relative_error(dpsi, numerical_gradient(lambda: C.infonce(phi, psi)[0], psi)) < 1e-6
 
 
 def test_infonce_prefers_matching_pairs():
@@ -109,7 +109,7 @@ def test_encoder_gradients_through_the_critic_loss(residual):
     for encoder in (agent.phi, agent.psi):
         for layer in (encoder.stem[0], encoder.blocks[0][3], encoder.blocks[-1][0], encoder.head):
             for name, value in layer.params.items():
-                assert nn.relative_error(layer.grads[name], nn.numerical_gradient(loss, value)) < 1e-5, name
+                assert relative_error(layer.grads[name], numerical_gradient(loss, value)) < 1e-5, name
 
 
 def test_training_is_deterministic_per_seed():
