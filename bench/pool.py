@@ -7,8 +7,9 @@ then each change of seed is timed twice in a row: once with `--helpers` helper w
 (static/js/simulator/pool.mjs), once with none (the pool stopped), alternating so that both see
 the same machine. A change is timed from the input event to the final result, pressing Run when
 the page asks first (so both sides do the whole run). Printed per simulator: median times, their
-ratio, and the peak memory of Chromium's renderer processes (the page and its workers: their
-Pss, read from /proc every 0.2 s) with and without the helpers.
+ratio, and the peak memory of the page's renderer process (the page and its workers: its Pss,
+read from /proc every 0.2 s) during the changes with and without the helpers, and over the
+page's whole life (boot, warm-up, runtime snapshot, helpers' boot and the changes).
 """
 
 from __future__ import annotations
@@ -55,34 +56,39 @@ POOL = "(size) => { const pool = document.querySelector('[data-sim]').simulator.
 READY = "document.querySelector('[data-sim]').simulator.runtime.pool.ready"
 
 
-def renderer_pss_mb() -> float:
+def renderer_pss_mb() -> tuple[float, float]:
     """Proportional memory (Pss: shared pages split among their users, so nothing is counted
-    twice) of every Chromium renderer process: the page and its workers live there."""
-    total = 0
+    twice) of Chromium's renderer processes: (the page's process, all of them). The page and its
+    workers live in one process, the largest; the others are Chromium's own (its browser UI's
+    renderer, --top-chrome-webui, about 75 MB, and a spare renderer, about 20 MB)."""
+    page, total = 0.0, 0.0
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            if b"--type=renderer" not in (proc / "cmdline").read_bytes():
+            command = (proc / "cmdline").read_bytes()
+            if b"--type=renderer" not in command:
                 continue
-            for line in (proc / "smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
+            pss = next(int(line.split()[1]) for line in (proc / "smaps_rollup").read_text().splitlines() if line.startswith("Pss:")) / 1024
+        except (OSError, StopIteration):
             continue
-    return total / 1024
+        total += pss
+        if b"--top-chrome-webui" not in command:
+            page = max(page, pss)
+    return page, total
 
 
 class PeakMemory:
-    """The highest renderer_pss_mb() seen while it runs, sampled in a thread."""
+    """The highest renderer_pss_mb() seen while it runs (each of its two numbers), sampled in a thread."""
 
     def __init__(self):
-        self.peak, self._stop = 0.0, threading.Event()
+        self.page, self.total, self._stop = 0.0, 0.0, threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self):
         while not self._stop.wait(0.2):
-            self.peak = max(self.peak, renderer_pss_mb())
+            page, total = renderer_pss_mb()
+            self.page, self.total = max(self.page, page), max(self.total, total)
 
     def __enter__(self):
         self._thread.start()
@@ -112,18 +118,22 @@ def main() -> None:
         names = args.sim or sorted(n for n in pages if bridge.simulator(n).parts_fn is not None)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for name, page in live_simulator_pages(browser, base, pages, names):
+            for name in names:
                 times = {"pool": [], "one": []}
                 peaks = {"pool": 0.0, "one": 0.0}
-                for i in range(args.changes):
-                    for way in ("pool", "one"):
-                        with_helpers(page, args.helpers if way == "pool" else 0)
-                        with PeakMemory() as memory:
-                            times[way].append(page.evaluate(CHANGE, [name, 100 + 2 * i + (way == "one")]))
-                        peaks[way] = max(peaks[way], memory.peak)
+                with PeakMemory() as life:  # the page's whole life: boot, warm-up, snapshot, helpers, changes
+                    for _, page in live_simulator_pages(browser, base, pages, [name]):
+                        for i in range(args.changes):
+                            for way in ("pool", "one"):
+                                with_helpers(page, args.helpers if way == "pool" else 0)
+                                with PeakMemory() as memory:
+                                    times[way].append(page.evaluate(CHANGE, [name, 100 + 2 * i + (way == "one")]))
+                                peaks[way] = max(peaks[way], memory.page)
                 pool, one = statistics.median(times["pool"]), statistics.median(times["one"])
                 print(f"{name:16s} one worker {one / 1000:5.2f} s, with {args.helpers} helper(s) {pool / 1000:5.2f} s: "
-                      f"ratio {one / pool:.2f}x | renderer Pss peak {peaks['one']:.0f} MB alone, {peaks['pool']:.0f} MB with helpers", flush=True)
+                      f"ratio {one / pool:.2f}x | the page's process (Pss) during changes: peak {peaks['one']:.0f} MB alone, "
+                      f"{peaks['pool']:.0f} MB with helpers; over the page's life {life.page:.0f} MB "
+                      f"(every renderer process: {life.total:.0f} MB)", flush=True)
             browser.close()
 
 

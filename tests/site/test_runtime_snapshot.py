@@ -40,18 +40,46 @@ def snapshot_url(page) -> str:
                          " + 'memory-snapshot'")
 
 
+def record_workers(page) -> list[tuple[str, str]]:
+    """("open" | "close", the worker's URL) for each worker of the page, in the order they happen."""
+    events = []
+
+    def opened(worker):
+        events.append(("open", worker.url))
+        worker.on("close", lambda closed: events.append(("close", closed.url)))
+
+    page.on("worker", opened)
+    return events
+
+
+def helpers_ready(page) -> int:
+    return page.evaluate("document.querySelector('[data-sim]').simulator.runtime.pool.ready")
+
+
 def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_same(page, site_url):
+    workers = record_workers(page)
     first = open_quick(page, site_url, seed=1)
     assert not first.get("from_snapshot")
     page.wait_for_selector(f"{SIM}[data-sim-snapshot]", state="attached", timeout=60_000)
     assert page.get_attribute(SIM, "data-sim-snapshot") == "saved"
     assert page.evaluate(f"caches.open('{CACHE}').then((c) => c.match('{snapshot_url(page)}')).then((r) => !!r)")
+    # One runtime boots at a time: the snapshot's worker has come and gone before the first
+    # helper starts, so the page never holds the run's worker, the snapshot's and a helper at once.
+    chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
+    # The first worker to close is the snapshot's; before it, only it and the run's worker opened.
+    first_close = next(i for i, (kind, _) in enumerate(workers) if kind == "close")
+    assert [kind for kind, _ in workers[:first_close]] == ["open", "open"], workers
 
+    workers.clear()
     later = open_quick(page, site_url, seed=2)
     assert later.get("from_snapshot") is True
     assert_cpython_numbers(page, seed=2)
+    # No snapshot to make: the helpers boot (from the snapshot) as soon as the run's worker is up.
+    chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
     page.wait_for_timeout(2500)  # past the moment a page without a snapshot would start saving one
     assert page.get_attribute(SIM, "data-sim-snapshot") is None
+    opened = [url for kind, url in workers if kind == "open"]
+    assert len(opened) == 1 + helpers_ready(page), workers  # the run's worker and its helpers, no snapshot's
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not a snapshot"])

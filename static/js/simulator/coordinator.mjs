@@ -103,7 +103,6 @@ export class Simulator {
 
   onReady(timings) {
     this.root.dataset.simTimings = JSON.stringify(timings);
-    this.makesSnapshot = !timings.from_snapshot && !timings.snapshot_refused;
     this.controls.enable();
     this.root.dispatchEvent(new CustomEvent("simulator-live", { bubbles: true })); // static/js/offline.js keeps the runtime now
     // A link answered from the build's frames before the runtime was up keeps saying so.
@@ -146,13 +145,14 @@ export class Simulator {
   // Work for later visits (the runtime snapshot, the offline copy in static/js/offline.js) waits
   // until the runtime is up and the simulator has been idle for IDLE_MS, so that it never takes
   // the CPU from the reader's first tries (measured: an offline copy made meanwhile slowed the
-  // first redraw after a change from 0.15 s to 0.45 s).
+  // first redraw after a change from 0.15 s to 0.45 s). A page that makes the snapshot boots its
+  // helper workers after it (runtime-client.mjs).
   idleSoon() {
     clearTimeout(this.idleTimer);
     if (this.wentIdle || !["idle", "parked"].includes(this.state)) return;
     this.idleTimer = setTimeout(() => {
       this.wentIdle = true;
-      if (this.makesSnapshot) this.runtime.saveSnapshot((saved) => { this.root.dataset.simSnapshot = saved ? "saved" : "failed"; });
+      this.runtime.saveSnapshot((saved) => { this.root.dataset.simSnapshot = saved ? "saved" : "failed"; });
       document.dispatchEvent(new CustomEvent("simulator-idle"));
     }, IDLE_MS);
   }

@@ -30,6 +30,7 @@ export class HelperPool {
     this.queue = []; // jobs waiting for a helper: {id, setting, key, tries}
     this.booting = false;
     this.broken = false; // a helper could not boot: no more are started
+    this.held = false; // no helper boots until release() (runtime-client.mjs: the snapshot first)
   }
 
   get ready() {
@@ -38,7 +39,7 @@ export class HelperPool {
 
   // Boot the next missing helper, one at a time.
   fill() {
-    if (this.booting || this.broken || this.helpers.length >= this.size) return;
+    if (this.held || this.booting || this.broken || this.helpers.length >= this.size) return;
     this.booting = true;
     const { worker, runtime } = this.spawn(this.config);
     const helper = { worker, ready: false, busy: null };
@@ -59,6 +60,11 @@ export class HelperPool {
     worker.onmessage = (event) => dispatch(event.data, handlers);
     worker.onerror = () => this.lose(helper, !helper.ready);
     worker.postMessage(toWorker.init(runtime, this.config.name, this.config.module));
+  }
+
+  release() {
+    this.held = false;
+    this.fill();
   }
 
   // Parts of run `id` at `setting` ({sim, module, params, seed}), in the order the run needs them.
