@@ -95,6 +95,20 @@ def part_json(name: str, params_json: str, seed, key: str, module: str | None = 
         return json.dumps(sim.part(cfg, seed, key), allow_nan=False)
 
 
+def reframe_json(name: str, params_json: str, seed, shown_json: str, module: str | None = None) -> str:
+    """The frame of these settings drawn from the final result `shown` (JSON text) by the
+    simulator's `reframe`, as JSON text; "" where it cannot: no such hook, a setting that differs
+    from `shown` in more than view-only controls, or the hook needs its caches."""
+    sim, cfg, seed = _prepare(name, json.loads(params_json), seed, module)
+    shown = json.loads(shown_json)
+    differs = {spec["name"] for spec in sim.params if cfg[spec["name"]] != shown["params"].get(spec["name"])}
+    if sim.reframe is None or seed != shown["seed"] or not differs <= set(sim.view_only):
+        return ""
+    with _labelled(sim):
+        result = sim.reframe(cfg, seed, shown)
+        return "" if result is None else sim.frame(result, cfg, seed).to_json()
+
+
 class Run:
     """One run that its caller steps through: `advance` computes the next partial result without
     drawing it, `frame_json` draws the current one. The worker draws only the frames it sends, and

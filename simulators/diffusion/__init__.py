@@ -228,13 +228,11 @@ def part(cfg: dict, seed: int, key: str):
 MODEL_ONLY = ("model", "start", "points")  # what only the size shown needs, and a part does not return
 
 
-def steps(cfg: dict, seed: int):
+def _processes(cfg: dict, seed: int) -> dict:
+    """Part 1: the forward and reverse processes at the time t shown. The reverse process uses the
+    exact score, so it needs no training: a change of t or of the samples redraws only this."""
     if cfg["t"] % KEEP_EVERY:
         raise ParamError("t", f"must be a multiple of {KEEP_EVERY}, got {cfg['t']}")
-    sizes = parse_sizes(cfg["sizes"])
-    theory_sizes = parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
-    if cfg["view_time"] > cfg["budget"]:
-        raise ParamError("view_time", f"must be within the training budget (10^{cfg['budget']} steps), got 10^{cfg['view_time']}")
     mixture = DATASETS[cfg["dataset"]]
     abar = D.alpha_bar(cfg["schedule"])
     rng = np.random.default_rng([seed, 0])
@@ -243,7 +241,7 @@ def steps(cfg: dict, seed: int):
     snapshots = _reverse_run(cfg, seed, abar)
     a = float(abar[cfg["t"]])
     grid = list(range(0, D.T + 1, KEEP_EVERY))
-    frame = {
+    return {
         "alpha_bar": a, "signal": math.sqrt(a), "noise_std": math.sqrt(1 - a),
         "snr": a / (1 - a) if a < 1 else None,
         "forward_points": np.round(xt, 4).tolist(),
@@ -253,6 +251,23 @@ def steps(cfg: dict, seed: int):
         "final": quality(mixture, snapshots[0], x0),
         "means": mixture.means.tolist(), "std": mixture.std,
     }
+
+
+def reframe(cfg: dict, seed: int, shown: dict) -> dict | None:
+    """A change of t or of the samples keeps `shown`'s trained sweeps and redraws part 1 (about
+    0.1 s, where the trainings take seconds). The n shown and its training time need the models."""
+    if any(cfg[name] != shown["params"][name] for name in ("shown_n", "view_time")):
+        return None
+    return {**shown, **_processes(cfg, seed)}
+
+
+def steps(cfg: dict, seed: int):
+    frame = _processes(cfg, seed)
+    sizes = parse_sizes(cfg["sizes"])
+    theory_sizes = parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
+    if cfg["view_time"] > cfg["budget"]:
+        raise ParamError("view_time", f"must be within the training budget (10^{cfg['budget']} steps), got 10^{cfg['view_time']}")
+    abar = D.alpha_bar(cfg["schedule"])
     # Parts 2 and 3: a frame before each training, so the page shows the sweeps filling in;
     # a setting already trained (scrubbing t, switching n) goes straight to the end. Progress
     # is shared out by each training's cost. Sizes that helper workers train join when they arrive.

@@ -14,6 +14,10 @@ by its own code) up to date; the site build calls it before rendering first fram
 Optionally, VIEW_ONLY: names of controls that only change the view of work the simulator keeps
 in its own caches (kit.cache), such as the time shown. The browser worker then computes the
 page's settings once in the background after it boots, so that these controls answer at once.
+Optionally, reframe(cfg, seed, shown) -> result or None: the result of a setting that differs
+from the final result `shown` (which carries its "params" and "seed") in VIEW_ONLY controls
+alone, computed from `shown` itself instead of the caches; None where it needs them. The worker
+answers such a change with it while the background run is still filling the caches.
 Optionally, WARM_UP = True: that background run is worth making without view-only controls too,
 because runs of other settings reuse what it leaves in the caches (the superposition page's
 sweep, which a change of the main model's width does not retrain).
@@ -140,6 +144,7 @@ class Simulator:
     shipped_result: Callable | None = None
     parts_fn: Callable | None = None
     part_fn: Callable | None = None
+    reframe: Callable | None = None
     cheap_params: dict = field(default_factory=dict)
     assets: tuple = ()  # kit.assets.Asset, each prepared by the build
 
@@ -251,6 +256,9 @@ def from_module(module: ModuleType) -> Simulator:
                             f"{'part(cfg, seed, key)' if callable(parts_fn) else 'parts(cfg, seed)'}: a run's parts need both")
     if callable(parts_fn) and not callable(steps_fn):
         raise broken(f"{who} defines parts, which only steps(cfg, seed) can ask for")
+    reframe = getattr(module, "reframe", None)
+    if callable(reframe) and not view_only:
+        raise broken(f"{who} defines reframe, which answers changes of VIEW_ONLY controls, but names none")
     files = tuple(getattr(module, "ASSETS", ()))
     for asset in files:
         if not isinstance(asset, assets_kit.Asset):
@@ -265,7 +273,8 @@ def from_module(module: ModuleType) -> Simulator:
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
                      view_only=view_only, warm_up=warm_up or bool(view_only), grid={k: list(v) for k, v in grid.items()},
                      shipped_result=shipped if callable(shipped) else None,
-                     parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None)
+                     parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None,
+                     reframe=reframe if callable(reframe) else None)
 
 
 def file_of(module: ModuleType) -> str:

@@ -274,6 +274,10 @@ def test_a_warm_up_is_declared_or_implied_by_view_only_controls():
     assert from_module(module(VIEW_ONLY=("n",))).warm_up is True  # view-only controls need the caches warm
     with pytest.raises(ContractError, match="WARM_UP must be True or False, not 'yes'"):
         from_module(module(WARM_UP="yes"))
+    # reframe answers changes of view-only controls: without any, it could never be asked.
+    assert from_module(module(VIEW_ONLY=("n",), reframe=lambda cfg, seed, shown: None)).reframe is not None
+    with pytest.raises(ContractError, match="defines reframe, which answers changes of VIEW_ONLY controls, but names none"):
+        from_module(module(reframe=lambda cfg, seed, shown: None))
 
 
 def _value_strategy(spec):

@@ -8,6 +8,7 @@ import pytest
 
 from sim_helpers import runner
 from simulators import diffusion as S
+from simulators.kit.cache import clear_all
 from simulators.kit.params import ParamError
 from simulators.diffusion import process as D
 from gradient_check import numerical_gradient, relative_error
@@ -92,6 +93,24 @@ def test_scrubbing_reuses_the_reverse_run():
     assert len(S._REVERSED) == 1
     b = run({"t": 600}, 7)
     assert len(S._REVERSED) == 1 and a["final"] == b["final"]
+
+
+def test_a_change_of_t_or_samples_is_drawn_from_the_shown_result_equal_to_a_full_run():
+    """reframe (what the browser answers such a change with during its warm-up) keeps the shown
+    result's trainings and redraws the processes: the frame is the full run's, to the bit."""
+    import json
+
+    from simulators import bridge
+
+    shown = json.dumps(bridge.result("diffusion", {}, 0))
+    for change in ({"t": 500}, {"samples": 600}, {"t": 0, "samples": 50}):
+        clear_all()  # nothing cached: the frame comes from `shown` alone
+        frame = bridge.reframe_json("diffusion", json.dumps(change), 0, shown)
+        assert json.loads(frame) == json.loads(bridge.frame("diffusion", change, 0).to_json()), change
+    # The samples at another training time, or another n shown, need the trained models; other
+    # controls and another seed are not view-only changes of the shown result.
+    for change, seed in (({"view_time": 2}, 0), ({"shown_n": 16}, 0), ({"features": 64}, 0), ({"t": 500}, 1)):
+        assert bridge.reframe_json("diffusion", json.dumps(change), seed, shown) == "", change
 
 
 @pytest.mark.parametrize("params, message", [

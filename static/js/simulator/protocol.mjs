@@ -21,8 +21,9 @@ export const toWorker = {
   cancel: () => ({ type: "cancel" }), // drop whatever runs or waits
   forget: () => ({ type: "forget" }), // empty the simulators' own caches (benchmarks time first visits)
   // compute the page's own setting in the background: fills the simulator's caches so that its
-  // view-only controls answer at once
-  warm: ({ sim, module, params, seed }, viewOnly) => ({ type: "warm", sim, module, params, seed, viewOnly }),
+  // view-only controls answer at once. shown: the URL of the build's frame of that setting, from
+  // which a simulator with `reframe` answers view-only changes meanwhile (null: none)
+  warm: ({ sim, module, params, seed }, viewOnly, shown) => ({ type: "warm", sim, module, params, seed, viewOnly, shown }),
   // an experiment's claims (their text) on a frame the page shows ({result, readouts}); labels: path -> name
   judge: (id, claims, labels, frame) => ({ type: "judge", id, claims, labels, frame }),
   // to a helper worker: compute part `key` of run `id`

@@ -109,8 +109,10 @@ export class RuntimeClient {
     this.pool?.halt(id);
   }
 
+  // The page's own setting, whose frame the build made (config.firstFrame).
   warm(params, seed) {
-    this.post(toWorker.warm(this.setting(params, seed), this.config.viewOnly));
+    const shown = this.config.reframe ? new URL(this.config.firstFrame, document.baseURI).href : null;
+    this.post(toWorker.warm(this.setting(params, seed), this.config.viewOnly, shown));
   }
 
   // The verdict of claims on a frame, judged in the worker (a promise of simulators.kit.claims.verdict).

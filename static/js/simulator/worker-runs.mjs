@@ -10,11 +10,10 @@
 // the file's size; Run downloads it, checks it and goes on.
 
 import { toPage } from "./protocol.mjs";
+import { cleared, remaining, tooLong } from "./worker-estimate.mjs";
 import { assetSize, download } from "./worker-assets.mjs";
 import { pythonMessage } from "./worker-boot.mjs";
 
-const PROBE_MS = 400; // work measured before a run is judged quick or long
-const NEARLY_DONE_MS = 500; // a run with less than this left is never parked
 const FRAME_MS = 300; // a partial frame is drawn at most this often; progress alone in between
 const PROGRESS_MS = 250;
 
@@ -59,51 +58,6 @@ function release(job) {
 function dropParked() {
   release(parked);
   parked = null;
-}
-
-const RATE_WINDOW_MS = 200; // work after the first progress report that the rate is measured over
-
-// Milliseconds still to go; null before any progress. Measured from the first progress report
-// on, so that setup a run does once (building a maze's data, sampling a test set) does not
-// count as if every later step cost as much.
-function remaining(job) {
-  const progress = job.run.work_progress; // parts that helpers compute meanwhile are not this worker's time
-  if (progress <= 0) return null;
-  job.base ??= { worked: job.worked, progress };
-  const span = job.worked - job.base.worked;
-  if (span >= RATE_WINDOW_MS && progress > job.base.progress) return span / (progress - job.base.progress) * (1 - progress);
-  return job.worked * (1 - progress) / progress;
-}
-
-// Whether the estimate has a measured rate behind it. Until it has, the projection counts setup
-// as if every step cost as much, so it may not park a run: a 0.7 s run whose first step did all
-// its setup was parked as "about 3 s" that way.
-function measured(job) {
-  return Boolean(job.base) && job.worked - job.base.worked >= RATE_WINDOW_MS;
-}
-
-// Whether a run the reader did not ask for may draw: once its whole projected time fits the limit
-// (before a rate is measured the projection counts setup as if every step cost as much, so it
-// errs long and an early yes is safe), or once it has worked through the probe unparked. A run
-// that overruns later is still parked by tooLong.
-function cleared(job, left) {
-  if (!job.cleared && (job.worked >= PROBE_MS || (left !== null && job.worked + left <= 1000 * job.ask))) job.cleared = true;
-  return job.confirmed || job.cleared;
-}
-
-// Whether a run the reader did not ask for should wait for Run: judged once, on its whole
-// projected time, when the probe is over and a rate is measured; then again if it overruns the
-// limit (only while at least as much is left). A run that ends within the limit never waits.
-function tooLong(job, left) {
-  const limit = 1000 * job.ask;
-  // Nearly done: finishing is quicker than asking. (A rate measured late, after a long first
-  // step or while helpers computed parts, once parked diffusion runs with 0.0 s left.)
-  if (job.worked < PROBE_MS || (left !== null && left < NEARLY_DONE_MS)) return false;
-  if (!job.judged && measured(job)) {
-    job.judged = true;
-    if (left !== null && job.worked + left > limit) return true;
-  }
-  return job.worked > limit && (left === null || left > limit);
 }
 
 function park(job, type, download = null) {
@@ -167,6 +121,7 @@ async function drive(job) {
 async function warm(job, { sim, module, params, seed }) {
   let run = null;
   let lastProgress = performance.now();
+  await job.shown;
   try {
     run = runtime.bridge.Run(sim, JSON.stringify(params), seed, module ?? null);
     while (!job.stop && run.advance() && !run.needs) {
@@ -190,7 +145,29 @@ function answeredByWarming(job, params, seed) {
   return [...names].every((name) => job.viewOnly.includes(name) || JSON.stringify(job.params[name]) === JSON.stringify(params[name]));
 }
 
+// A view-only change while the warm-up still fills the caches: drawn at once from the build's
+// frame of the warm-up's setting by the simulator's reframe (diffusion's t: 0.1 s, where the
+// warm-up trains for seconds). False where it cannot; the run then waits for the warm-up.
+async function reframed(id, job, { sim, module, params, seed }) {
+  const shown = await job.shown;
+  if (!shown || id !== latestId) return false;
+  const began = performance.now();
+  try {
+    const payload = runtime.bridge.reframe_json(sim, JSON.stringify(params), seed, shown, module ?? null);
+    if (!payload) return false;
+    post(toPage.result(id, payload, (performance.now() - began) / 1000));
+    return true;
+  } catch {
+    return false; // the run reports what is wrong with the setting
+  }
+}
+
+const fetchResult = (url) => fetch(url).then((response) => (response.ok ? response.json() : null))
+  .then((frame) => frame && JSON.stringify(frame.result)).catch(() => null);
+
 async function start({ id, sim, module, params, seed, ask, helpers }) {
+  if (warming && answeredByWarming(warming, params, seed) && (await reframed(id, warming, { sim, module, params, seed }))) return;
+  if (id !== latestId) return; // superseded meanwhile
   if (warming) {
     if (answeredByWarming(warming, params, seed)) warming.waiter = id;
     else warming.stop = true; // at its next step
@@ -269,6 +246,9 @@ export function forget() {
 export function warmUp(message) {
   if (warming) warming.stop = true;
   const job = { params: message.params, seed: message.seed, viewOnly: message.viewOnly ?? [], stop: false, waiter: null };
+  // The build's result of this setting (JSON text), fetched before the warm-up's first step: a
+  // response that lands while a step computes waits for it to end (a diffusion step takes 1 s).
+  job.shown = message.shown ? fetchResult(message.shown) : Promise.resolve(null);
   job.done = warm(job, message).then((complete) => {
     if (warming !== job) return; // replaced: the newer one reports
     warming = null;
