@@ -85,6 +85,7 @@ def test_no_accessibility_violations_prerendered(browser, site_url):
         for width, theme in ((1280, "light"), (1280, "dark"), (390, "dark"), (390, "light")):
             page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
             page.emulate_media(color_scheme=theme)
+            page.wait_for_timeout(300)  # the page's resize handlers wait 150 ms for the resizing to stop
             found = violations(page)
             assert not found, f"{slug or 'home'} at {width} px, {theme}:\n{describe(found)}"
         context.close()

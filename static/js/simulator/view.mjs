@@ -31,6 +31,7 @@ export class View {
     this.focusAfterRedraw = null; // the id of the figure's button a keyboard reader pressed
     this.lastResultPanels = this.panelHtml(); // the prerendered frame's, until a result replaces it
     this.followed = false;
+    window.addEventListener("resize", () => { clearTimeout(this.resizeTimer); this.resizeTimer = setTimeout(() => this.sizePanelRow(), 150); });
   }
 
   get status() {
@@ -161,16 +162,24 @@ export class View {
   // panel in view, and the row is as tall as that panel, not as the tallest one.
   fitPanelRow(scrollLeft = 0) {
     const row = this.figure.querySelector(".sim-panels");
-    if (!row || getComputedStyle(row).display !== "flex") return;
+    if (!row) return;
     row.scrollLeft = scrollLeft;
-    if (row.scrollWidth > row.clientWidth) row.tabIndex = 0; // keyboard readers scroll it with the arrow keys
-    const fit = () => {
-      const panels = [...row.querySelectorAll(":scope > .sim-panel")];
-      const shown = panels[panelInView(row, panels)];
-      if (shown) row.style.setProperty("--panel-row-height", `${shown.getBoundingClientRect().height}px`);
-    };
-    fit();
-    row.addEventListener("scroll", () => { clearTimeout(this.fitTimer); this.fitTimer = setTimeout(fit, 80); }, { passive: true });
+    row.addEventListener("scroll", () => { clearTimeout(this.fitTimer); this.fitTimer = setTimeout(() => this.sizePanelRow(), 80); }, { passive: true });
+    this.sizePanelRow();
+  }
+
+  // The row's height and tab stop, again whenever the width changes the layout (a phone turned,
+  // a window resized: axe found a sideways row left without its tab stop): a row that scrolls is
+  // a tab stop, so that keyboard readers can scroll it with the arrow keys.
+  sizePanelRow() {
+    const row = this.figure.querySelector(".sim-panels");
+    if (!row) return;
+    const sideways = getComputedStyle(row).display === "flex";
+    if (sideways && row.scrollWidth > row.clientWidth) row.tabIndex = 0;
+    else row.removeAttribute("tabindex");
+    const panels = [...row.querySelectorAll(":scope > .sim-panel")];
+    const shown = sideways && panels[panelInView(row, panels)];
+    if (shown) row.style.setProperty("--panel-row-height", `${shown.getBoundingClientRect().height}px`);
   }
 
   panelHtml() {
