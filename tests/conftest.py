@@ -76,8 +76,10 @@ def serve(folder: Path, base_path: str = "/"):
     return server, f"http://127.0.0.1:{server.server_address[1]}{base_path}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium per test worker: each test opens its own context (fresh storage), so sharing
+    the browser shares nothing a test can see."""
     from chromium import ARGS, CHROMIUM, require  # tests/chromium.py
 
     require()
@@ -89,7 +91,7 @@ def browser():
         instance.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site_url(built_site):
     server, url = serve(built_site)
     yield url
