@@ -16,14 +16,11 @@ from pathlib import Path
 import pytest
 
 import chromium
-from chromium import ARGS, CHROMIUM
-
 from conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 chromium.require()
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 TOPIC = "rlvr-reasoning"
 
@@ -71,7 +68,7 @@ def server(content_copy, tmp_path):
     running.stop()
 
 
-def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path):
+def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path, browser):
     url = server.wait_for_line(r"serving .* at (http://127\.0\.0\.1:\d+/)", timeout=180).group(1)
     # Served as soon as the pages had their first frames; the whole build follows in the background.
     lines = list(server.lines)
@@ -79,9 +76,9 @@ def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path
     assert draft < next(i for i, line in enumerate(lines) if line.startswith("serving "))
     topic = content_copy / "topics" / f"{TOPIC}.md"
     good = topic.read_text()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
+    context = browser.new_context()  # the session's Chromium (conftest): one Playwright per test process
+    try:
+        page = context.new_page()
         page.goto(url + f"{TOPIC}/")
         page.wait_for_function("document.querySelector('script[src=\"/__live/reload.js\"]') !== null")
         page.wait_for_timeout(300)  # the event stream is open
@@ -112,7 +109,8 @@ def test_edit_break_and_fix_a_topic_while_serving(server, content_copy, tmp_path
         topic.write_text(good + "\nFixed and back.\n")
         page.wait_for_selector("text=Fixed and back.", timeout=10_000)
         assert page.query_selector("[data-live-errors]") is None
-        browser.close()
+    finally:
+        context.close()
 
     # The reload script is added by the server only: the files on disk never carry it.
     for html in (tmp_path / "site").rglob("*.html"):
