@@ -7,6 +7,10 @@ import { dispatch, toWorker } from "./protocol.mjs";
 
 let snapshotRequested = false; // one per page, however many simulators it has
 
+// Whether a worker that booted with these timings leaves the snapshot for later pages to make:
+// not when it booted from one or refused one, nor once this page has asked for it.
+const snapshotWanted = (timings) => "caches" in window && !snapshotRequested && !timings.from_snapshot && !timings.snapshot_refused;
+
 // A worker running sim-worker.mjs, and the runtime settings to send it. Started from a blob:
 // URL that imports the real script, so that the worker inherits this page's
 // Content-Security-Policy (a worker loaded from its own URL would take its policy from HTTP
@@ -55,7 +59,7 @@ export class RuntimeClient {
         // the first answer, and after the snapshot for later pages if this page makes one (then
         // they boot from it). Measured on the diffusion page: the run's worker, a helper and the
         // snapshot's worker at once took the renderer to 653 MB, against 557 MB one after another.
-        this.snapshotDue = !message.timings.from_snapshot && !message.timings.snapshot_refused;
+        this.snapshotDue = snapshotWanted(message.timings);
         if (this.pool) this.pool.held = this.snapshotDue;
         this.pool?.fill();
       }
@@ -150,7 +154,7 @@ export class RuntimeClient {
       this.snapshotDue = false;
       if (this.pool && this.ready) this.pool.release();
     };
-    if (!this.snapshotDue || !("caches" in window) || snapshotRequested) return after();
+    if (!this.snapshotDue || snapshotRequested) return after();
     snapshotRequested = true;
     const { worker, runtime } = spawn(this.config);
     worker.onmessage = ({ data }) => {
