@@ -1,7 +1,7 @@
 """What simulators ship beside their code, made at build time by their own code before first
-frames are rendered: the large files some settings need (their `ASSETS`, such as the Hivemind
-page's sentence encoder), then precomputed data (`refresh_build_data`: the RL depth sweep). Each
-keeps its own input hash, so an unchanged one costs nothing."""
+frames are rendered: the large files some settings need (their `ASSETS`, such as a model's
+weights), then precomputed data (`refresh_build_data`, such as trained agents). Each keeps its
+own input hash, so an unchanged one costs nothing."""
 
 from __future__ import annotations
 
