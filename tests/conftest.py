@@ -98,36 +98,96 @@ def site_url(built_site):
     server.shutdown()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.foreign_requests = []
+VIEWPORT = {"width": 1280, "height": 900}
+# Storage a test can see, cleared after each test in the shared context: everything but Cache
+# Storage (the runtime snapshot is what a returning reader has; service workers are blocked there,
+# so no offline copy is ever saved beside it).
+STORAGE_TO_CLEAR = "cookies,file_systems,indexeddb,local_storage,service_workers,websql"
 
-    def guard(route):
-        if route.request.url.startswith("http://127.0.0.1:"):
-            route.continue_()
-        else:
-            page.foreign_requests.append(route.request.url)
-            route.abort()
 
-    context.route("**/*", guard)
-    record_policy_violations(context, page)
-    yield page
-    assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
-    assert len(page.policy_violations) == page.expected_violations, page.policy_violations
+# A one-core device: pages start no helper workers (static/js/simulator/pool.mjs). On a first
+# visit the helpers wait for the snapshot, which most tests end before; with the snapshot there,
+# a helper would boot beside every test's run. tests/site/test_pool.py sizes the pool itself.
+ONE_CORE = "Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 1 });"
+
+
+@pytest.fixture(scope="session")
+def returning_reader(browser, site_url):
+    """A reader who has opened a simulator page before: one browser context per test worker,
+    kept across tests, holding the runtime snapshot that first page saved (and a warm HTTP cache).
+    A page then goes live in about 2 s of 3-4 CPU-seconds here, against about 4 s of 6 on a first
+    visit. Service workers are blocked in it: an offline copy installed by one test would serve
+    the next test's pages. Tests of a first visit use `first_visit_page`."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, service_workers="block")
+    watch_policy(context)
+    context.add_init_script(ONE_CORE)
+    first = context.new_page()
+    first.goto(site_url + "rlvr-reasoning/#simulator")
+    first.wait_for_selector('[data-sim][data-sim-snapshot="saved"]', state="attached", timeout=90_000)
+    first.close()
+    yield context
     context.close()
 
 
-def record_policy_violations(context, page) -> None:
+@pytest.fixture
+def page(returning_reader):
+    """A new tab of the returning reader, with no storage left by earlier tests but the runtime
+    snapshot and the HTTP cache."""
+    page = returning_reader.new_page()
+    yield from checked(page)
+    origins = {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in page.visited if url.startswith("http")}
+    cdp = returning_reader.new_cdp_session(page)
+    for origin in origins:
+        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE_TO_CLEAR})
+    cdp.detach()
+    page.close()
+
+
+@pytest.fixture
+def first_visit_page(browser):
+    """A page in a context of its own: a reader's first visit, with nothing cached or stored."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    watch_policy(context)
+    page = context.new_page()
+    yield from checked(page)
+    context.close()
+
+
+def checked(page):
+    """Yield `page`, then fail the test if it asked another host for anything (the browser cannot
+    reach one: chromium.ARGS resolves no name) or broke its policy other than as the test expects.
+    Requests are watched, not routed: Playwright's routing turns the HTTP cache off."""
+    page.foreign_requests, page.visited = [], []
+    count_refusals(page)
+
+    def seen(request):
+        page.visited.append(request.url)
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and not request.url.startswith("http://127.0.0.1:"):
+            page.foreign_requests.append(request.url)
+
+    page.on("request", seen)
+    yield page
+    assert page.foreign_requests == [], f"requests to other hosts: {page.foreign_requests}"
+    assert len(page.policy_violations) == page.expected_violations, page.policy_violations
+
+
+def watch_policy(context) -> None:
     """Every page runs under its Content-Security-Policy, and anything it refuses is a failure:
     in the page (an event) or in the simulator's worker (which the page logs as an error).
-    The fixture checks `page.policy_violations` against `page.expected_violations` (a test that
+    `checked` compares `page.policy_violations` with `page.expected_violations` (a test that
     provokes a refusal on purpose says how many)."""
-    page.policy_violations = []
-    page.expected_violations = 0
     context.add_init_script(
         "document.addEventListener('securitypolicyviolation', (e) => console.error("
         "`Content-Security-Policy blocked ${e.blockedURI} (${e.effectiveDirective})`));")
+
+
+def record_policy_violations(context, page) -> None:
+    """For a test's own context: its page's policy refusals in `page.policy_violations`."""
+    watch_policy(context)
+    count_refusals(page)
+
+
+def count_refusals(page) -> None:
+    page.policy_violations, page.expected_violations = [], 0
     page.on("console", lambda m: m.type == "error" and "Content-Security-Policy blocked" in m.text
             and page.policy_violations.append(m.text))

@@ -296,9 +296,11 @@ def test_view_only_changes_made_while_warming(page, site_url):
     assert np.allclose(shown["samples"], expected.result["shown"]["samples"], atol=2e-4)
 
 
-def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(page, site_url):
+def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(first_visit_page, site_url):
     """The Hivemind page's examples were embedded at build time; text the reader writes needs the
-    encoder, a download the page names with its size and fetches only when Run is pressed."""
+    encoder, a download the page names with its size and fetches only when Run is pressed (on a
+    first visit: nothing is in the browser's cache yet)."""
+    page = first_visit_page
     root = "[data-sim=diversity]"
     fetched = []
     page.on("request", lambda request: fetched.append(request.url) if ".npz" in request.url else None)

@@ -176,10 +176,12 @@ def test_bad_url_parameter_gives_a_clear_message_and_controls_agree_with_the_fig
     assert "m_dims" not in page.url and "alpha" not in page.url
 
 
-def test_a_runtime_that_fails_after_a_shipped_setting_was_picked_says_what_the_figure_shows(page, site_url):
+def test_a_runtime_that_fails_after_a_shipped_setting_was_picked_says_what_the_figure_shows(first_visit_page, site_url):
     """A reader who moved to a setting the build shipped (α = 1.5, one click from the page's) while
     the runtime was still loading keeps that figure when the runtime fails, and the message
-    says so rather than claiming the default settings."""
+    says so rather than claiming the default settings. (A context of its own: its route holds
+    back the worker's requests, which only a context's routes reach.)"""
+    page = first_visit_page
     held = []
     page.context.route("**/pyodide.mjs", lambda route: held.append(route))  # the runtime's first file, held back
     page.goto(site_url + "superposition-scaling/#simulator")

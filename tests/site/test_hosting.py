@@ -18,6 +18,14 @@ chromium.require()
 
 from sitegen.pipeline import build, default_options  # noqa: E402
 
+
+@pytest.fixture
+def page(first_visit_page):
+    """Tests here route the worker's requests or go offline, which a context does for all of its
+    pages: each has a context of its own."""
+    return first_visit_page
+
+
 SIM = "[data-sim]"
 
 

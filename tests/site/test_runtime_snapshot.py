@@ -14,6 +14,13 @@ from simulators import bridge
 pytestmark = pytest.mark.browser
 chromium.require()
 
+
+@pytest.fixture
+def page(first_visit_page):
+    """Every test here is about a first visit (no snapshot yet): a context of its own."""
+    return first_visit_page
+
+
 SIM = "[data-sim=superposition]"
 PAGE = "superposition-scaling/"
 QUICK = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 40}
