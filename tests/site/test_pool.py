@@ -19,15 +19,25 @@ chromium.require()
 ROOT = "[data-sim=superposition]"
 SIM = f"document.querySelector('{ROOT}').simulator"
 PAGES = {"superposition": "superposition-scaling/", "gated_attention": "gated-attention/", "diffusion": "diffusion-memorization/"}
+# Shorter runs than the pages' own that still split into the same kinds of parts (diffusion: the
+# 2-D models and the high-dimensional ones), opened by a link so that no warm-up of the page's
+# own setting runs beside them.
+QUICK = {"superposition": {"steps": 300}, "gated_attention": {"train_steps": 100},
+         "diffusion": {"budget": 5, "theory_features": 128}}
 
 
-def live_with_a_helper(page, site_url: str, name: str = "superposition") -> None:
-    root, sim = f"[data-sim={name}]", f"document.querySelector('[data-sim={name}]').simulator"
-    page.goto(site_url + PAGES[name] + "#simulator")
-    page.wait_for_selector(f'{root}[data-sim-status="live"]', state="attached", timeout=60_000)
-    page.evaluate(f"(() => {{ const pool = {sim}.runtime.pool; pool.size = 1; pool.fill(); }})()")  # one, whatever the cores
+def open_quick(page, site_url: str, name: str = "superposition", seed: int = 0, params: dict | None = None) -> None:
+    """The page at its quick setting (a link: the page's own setting is not warmed), settled."""
+    query = "&".join(f"{key}={value}" for key, value in {**(params or QUICK[name]), "seed": seed}.items())
+    page.goto(f"{site_url}{PAGES[name]}?{query}#simulator")
+    settle(page, f"[data-sim={name}]", 1)
+
+
+def add_a_helper(page, name: str = "superposition") -> None:
+    """One helper, whatever the cores, and from now on every part posted to it, in order."""
+    sim = f"document.querySelector('[data-sim={name}]').simulator"
+    page.evaluate(f"(() => {{ const pool = {sim}.runtime.pool; pool.size = 1; pool.fill(); }})()")
     eventually(page, f"{sim}.runtime.pool.ready === 1")
-    # Every part posted to a helper, in order.
     page.evaluate(f"""(() => {{
       const pool = {sim}.runtime.pool;
       window.partsPosted = [];
@@ -40,6 +50,11 @@ def live_with_a_helper(page, site_url: str, name: str = "superposition") -> None
     }})()""")
 
 
+def live_with_a_helper(page, site_url: str, params: dict | None = None) -> None:
+    open_quick(page, site_url, params=params)  # at seed 0, a setting the build ships: no run
+    add_a_helper(page)
+
+
 def change_seed(page, seed: int, name: str = "superposition") -> int:
     sim = f"document.querySelector('[data-sim={name}]').simulator"
     page.evaluate(f"""(() => {{ const input = {sim}.form.elements.seed; input.value = '{seed}';
@@ -49,7 +64,7 @@ def change_seed(page, seed: int, name: str = "superposition") -> int:
 
 def handed_parts(seed: int, name: str = "superposition") -> list[str]:
     cache.clear_all()  # a simulator hands nothing out for a setting it has cached
-    return json.loads(bridge.Run(name, "{}", seed).delegate(1))
+    return json.loads(bridge.Run(name, json.dumps(QUICK[name]), seed).delegate(1))
 
 
 def shown_result(page, name: str = "superposition") -> dict:
@@ -59,7 +74,7 @@ def shown_result(page, name: str = "superposition") -> dict:
 def assert_cpython_numbers(result: dict, seed: int, params: dict | None = None) -> None:
     """The browser's NumPy has no BLAS, so its sums differ from CPython's in the last bits (and
     an SVD may flip a sign): the numbers agree to 1e-9, not bit for bit."""
-    expected = bridge.frame("superposition", params or {}, seed).result
+    expected = bridge.frame("superposition", params or QUICK["superposition"], seed).result
     for key in ("loss", "mean_interference", "scaling_exponent", "fraction_represented"):
         assert result[key] == pytest.approx(expected[key], rel=1e-9), key
     assert [s["m"] for s in result["scaling"]] == [s["m"] for s in expected["scaling"]]
@@ -69,28 +84,27 @@ def assert_cpython_numbers(result: dict, seed: int, params: dict | None = None) 
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_a_run_split_over_a_helper_equals_the_run_on_one_worker(page, site_url, name):
     root, sim = f"[data-sim={name}]", f"document.querySelector('[data-sim={name}]').simulator"
-    live_with_a_helper(page, site_url, name)
-    settle(page, root, change_seed(page, 5, name))
+    open_quick(page, site_url, name, seed=5)  # on the page's worker alone (tests run as a one-core device)
+    assert page.evaluate(f"{sim}.runtime.pool.size") == 0
+    alone = shown_result(page, name)
+    add_a_helper(page, name)
+    page.evaluate(f"(() => {{ const sim = {sim}; sim.forgetResults(); sim.request(); }})()")  # the same setting again
+    settle(page, root, 2)
     assert page.evaluate("window.partsPosted") == handed_parts(5, name)  # the helper computed the last parts
     pooled = shown_result(page, name)
+    assert pooled == alone  # bit for bit, in the same browser
     if name == "superposition":
         assert_cpython_numbers(pooled, 5)
     elif name == "gated_attention":
-        expected = bridge.frame(name, {}, 5).result
+        expected = bridge.frame(name, QUICK[name], 5).result
         for v, stats in expected["variants"].items():
             assert pooled["variants"][v]["sink_ratio"] == pytest.approx(stats["sink_ratio"], abs=1e-9)
     else:
-        expected = bridge.frame(name, {}, 5).result
+        expected = bridge.frame(name, QUICK[name], 5).result
         assert [s["n"] for s in pooled["sweep"]] == [s["n"] for s in expected["sweep"]]
         for key in ("tau_gen", "tau_mem"):  # the browser's NumPy sums in another order: the last bits differ
             assert [s[key] for s in pooled["sweep"]] == pytest.approx([s[key] for s in expected["sweep"]], rel=1e-9)
         assert pooled["theory"]["tau_mem_slope"] == pytest.approx(expected["theory"]["tau_mem_slope"], rel=1e-9)
-    # The same run on the page's worker alone, in the same browser: equal bit for bit.
-    page.evaluate(f"(() => {{ const sim = {sim}; sim.runtime.pool.terminate(); sim.runtime.pool.size = 0; sim.forgetResults(); }})()")
-    settle(page, root, change_seed(page, 0, name))
-    settle(page, root, change_seed(page, 5, name))
-    assert page.evaluate("window.partsPosted") == handed_parts(5, name)  # no more parts posted
-    assert shown_result(page, name) == pooled
 
 
 def crash_busy_helpers(page, times) -> None:
@@ -137,13 +151,9 @@ def test_a_part_whose_helper_dies_twice_ends_the_run_with_an_error_naming_it(pag
 
 
 def test_stop_stops_the_helpers_and_run_finishes_the_same(page, site_url):
-    live_with_a_helper(page, site_url)
     # Twice the page's steps (a frame the build ships at seed 0), so that the run at seed 8 is
     # still going when Stop is pressed: at the page's own steps it can end first (about 2 s).
-    page.evaluate(f"""(() => {{ const input = {SIM}.form.elements.steps;
-      input.value = String({SIM}.controls.schema.steps.values.indexOf(1200));
-      input.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()""")
-    settle(page, ROOT, page.evaluate(f"{SIM}.requestId"))
+    live_with_a_helper(page, site_url, {"steps": 1200})
     request = change_seed(page, 8)
     page.wait_for_selector(f'{ROOT}[data-sim-request="{request}"][data-sim-status="ready-to-run"], {ROOT}[data-sim-done="{request}"]',
                            state="attached", timeout=60_000)
