@@ -19,12 +19,15 @@ TOPICS = sorted(f"{p.stem}/" for p in (PROJECT_ROOT / "content" / "topics").glob
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def open_page(browser, url, width, theme="light", block_runtime=True):
-    context = browser.new_context(viewport={"width": width, "height": 844 if width < 600 else 900}, color_scheme=theme,
-                                  accept_downloads=True)
+def screen(width: int) -> dict:
+    return {"width": width, "height": 844 if width < 600 else 900}
+
+
+def open_page(browser, url, width, theme="light"):
+    """The page as first drawn, as a reader sees it before (or without) the runtime."""
+    context = browser.new_context(viewport=screen(width), color_scheme=theme, accept_downloads=True)
     page = context.new_page()
-    if block_runtime:  # the prerendered state, as a reader sees it before (or without) the runtime
-        page.route("**/pyodide.mjs", lambda route: route.abort())
+    page.route("**/pyodide.mjs", lambda route: route.abort())
     page.goto(url)
     return context, page
 
@@ -90,7 +93,7 @@ def test_no_accessibility_violations_prerendered(browser, site_url):
             context, page = open_page(browser, site_url + slug, opened_at)
             page.wait_for_load_state("load")
             for width, theme in views:
-                page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+                page.set_viewport_size(screen(width))
                 page.emulate_media(color_scheme=theme)
                 page.wait_for_timeout(300)  # the page's resize handlers wait 150 ms for the resizing to stop
                 found = violations(page)
@@ -99,12 +102,13 @@ def test_no_accessibility_violations_prerendered(browser, site_url):
 
 
 @pytest.mark.parametrize("slug", TOPICS)
-def test_no_accessibility_violations_live(browser, site_url, slug):
+def test_no_accessibility_violations_live(page, site_url, slug):
     width, theme = (390, "dark") if TOPICS.index(slug) % 2 else (1280, "light")
-    context, page = open_page(browser, site_url + slug + "#simulator", width, theme, block_runtime=False)
+    page.set_viewport_size(screen(width))
+    page.emulate_media(color_scheme=theme)
+    page.goto(site_url + slug + "#simulator")
     page.wait_for_selector("[data-sim][data-sim-status=live]", state="attached", timeout=60_000)
     found = violations(page)
-    context.close()
     assert not found, f"{slug} live at {width} px, {theme}:\n{describe(found)}"
 
 
@@ -172,12 +176,13 @@ PANEL_IN_VIEW = """() => {
 }"""
 
 
-def test_on_a_phone_a_change_out_of_view_brings_the_changed_panel_into_view(browser, site_url):
+def test_on_a_phone_a_change_out_of_view_brings_the_changed_panel_into_view(page, site_url):
     """In one column the panels scroll sideways: a control that changes only panels out of view
     (the diffusion training budget, not the forward process in view) turns the row to the first
     one it changed; one that changes the panel in view leaves the row where it is."""
     root = "[data-sim=diffusion]"
-    context, page = open_page(browser, site_url + "diffusion-memorization/#simulator", 390, block_runtime=False)
+    page.set_viewport_size(screen(390))
+    page.goto(site_url + "diffusion-memorization/#simulator")
     page.wait_for_selector(f'{root}[data-sim-status="live"][data-sim-warm]', state="attached", timeout=90_000)
     before = page.evaluate(PANEL_IN_VIEW)
     assert before["shown"] == 0
@@ -192,5 +197,4 @@ def test_on_a_phone_a_change_out_of_view_brings_the_changed_panel_into_view(brow
     page.keyboard.press("Enter")  # (a live run: its partial frames must not turn the row either)
     chromium.settle(page, root, page.evaluate(f"document.querySelector('{root}').simulator.requestId"))
     again = page.evaluate(PANEL_IN_VIEW)
-    context.close()
     assert again["html"][changed[0]] != after["html"][changed[0]] and again["shown"] == changed[0]
