@@ -129,11 +129,12 @@ def test_long_setting_waits_for_run_and_stop_keeps_the_page_usable(page, site_ur
 def test_a_run_that_goes_silent_is_stopped_said_so_and_offered_again(page, site_url):
     """The watchdog (30 s of silence on the site) stops a run, restarts the runtime and offers
     Run with the reader's setting. Here its limit is shortened below the 0.25 s between
-    progress reports, so a healthy run trips it without waiting 30 s."""
+    progress reports, so a healthy run trips it without waiting 30 s, and the run is a short one
+    (50 training steps, a setting the build does not ship)."""
     go_live(page, site_url + "gated-attention/", GATED)
     built_figure = page.inner_html(f"{GATED} [data-sim-svg]")
     page.evaluate(f"document.querySelector('{GATED}').simulator.config.runtime.timeoutMs = 100")
-    set_control(page, GATED, "train_steps", 800)
+    set_control(page, GATED, "train_steps", 50)
     chromium.eventually(page, f"document.querySelector('{GATED} [data-sim-message]').textContent"
                               ".includes('0.1 s without reporting progress and was stopped')", timeout=30)
     assert page.inner_html(f"{GATED} [data-sim-svg]") == built_figure  # the last complete result
@@ -141,11 +142,11 @@ def test_a_run_that_goes_silent_is_stopped_said_so_and_offered_again(page, site_
     page.wait_for_selector(f'{GATED}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     message = page.text_content(f"{GATED} [data-sim-message]")
     assert "was stopped. The runtime restarted." in message and "press Run" in message
-    assert page.text_content(f'{GATED} [data-output="train_steps"]') == "800" and "train_steps=800" in page.url
+    assert page.text_content(f'{GATED} [data-output="train_steps"]') == "50" and "train_steps=50" in page.url
     page.click(f"{GATED} [data-action=run]")
     page.wait_for_selector(f'{GATED}[data-sim-done="1"]', state="attached", timeout=120_000)
     assert page.get_attribute(GATED, "data-sim-path") == "on-request"
-    expected = bridge.frame("gated_attention", {"train_steps": 800}, 0)
+    expected = bridge.frame("gated_attention", {"train_steps": 50}, 0)
     assert shown_result(page, GATED)["variants"]["none"]["sink_ratio"] == pytest.approx(
         expected.result["variants"]["none"]["sink_ratio"], abs=1e-6)
 
