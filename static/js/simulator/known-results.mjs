@@ -2,7 +2,7 @@
 // and the frames the build computed (its one-click settings, grid and experiments), fetched
 // by file (sitegen/first_frames.py decides which settings ship).
 
-import { sameValue } from "./text.mjs";
+import { differsOnlyInView, sameValue } from "./text.mjs";
 
 const TAB_CACHE_SIZE = 40; // final frames kept for settings seen before in this tab
 
@@ -40,11 +40,7 @@ export class KnownResults {
   // Whether a request asks for the page's own settings but for its view-only controls (which a
   // warm-up of the page's settings answers at once).
   onlyViewDiffers(request) {
-    if (String(request.seed) !== String(this.config.seed)) return false;
-    const defaults = this.config.defaults;
-    const names = new Set([...Object.keys(defaults), ...Object.keys(request.params)]);
-    return [...names].every((name) => this.config.viewOnly.includes(name)
-      || JSON.stringify(request.params[name]) === JSON.stringify(defaults[name]));
+    return differsOnlyInView(this.config.viewOnly, request, { params: this.config.defaults, seed: this.config.seed });
   }
 
   // The file of the frame the build computed for exactly these settings, or null.

@@ -1,4 +1,4 @@
-// Small text helpers the simulator's page modules share.
+// Small text and setting helpers the simulator's modules share (the page's and the worker's).
 
 // "about 40 s": rounded as a person would say it, never more precise than the estimate is.
 export function aboutTime(seconds) {
@@ -13,6 +13,15 @@ export function sameValue(a, b) {
   if (typeof a !== "number" && typeof b !== "number") return String(a) === String(b);
   const [x, y] = [Number(a), Number(b)];
   return x === y || Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x));
+}
+
+// Whether two settings ({params, seed}) differ in view-only controls alone (kit.contract
+// VIEW_ONLY): then a warm-up of one answers the other from its caches, and the simulator's
+// reframe can redraw it from the other's result.
+export function differsOnlyInView(viewOnly, a, b) {
+  if (!sameValue(a.seed, b.seed)) return false;
+  const names = new Set([...Object.keys(a.params), ...Object.keys(b.params)]);
+  return [...names].every((name) => viewOnly.includes(name) || sameValue(a.params[name], b.params[name]));
 }
 
 // τ_gen as τ<sub>gen</sub>, the pattern of simulators/kit/svg.py SUBSCRIPT (the build does the

@@ -10,6 +10,7 @@
 // the file's size; Run downloads it, checks it and goes on.
 
 import { toPage } from "./protocol.mjs";
+import { differsOnlyInView } from "./text.mjs";
 import { cleared, remaining, tooLong } from "./worker-estimate.mjs";
 import { assetSize, download } from "./worker-assets.mjs";
 import { pythonMessage } from "./worker-boot.mjs";
@@ -139,11 +140,7 @@ async function warm(job, { sim, module, params, seed }) {
   }
 }
 
-function answeredByWarming(job, params, seed) {
-  if (String(seed) !== String(job.seed)) return false;
-  const names = new Set([...Object.keys(job.params), ...Object.keys(params)]);
-  return [...names].every((name) => job.viewOnly.includes(name) || JSON.stringify(job.params[name]) === JSON.stringify(params[name]));
-}
+const answeredByWarming = (job, params, seed) => differsOnlyInView(job.viewOnly, job, { params, seed });
 
 // A view-only change while the warm-up still fills the caches: drawn at once from the build's
 // frame of the warm-up's setting by the simulator's reframe (diffusion's t: 0.1 s, where the
