@@ -36,11 +36,13 @@ def simulator(name: str, module: str | None = None) -> Simulator:
 
 
 def frames(name: str, params: dict | None, seed, module: str | None = None) -> Iterator[Frame]:
-    """Validate, then yield a frame per partial result; the last frame is the final one."""
+    """Validate, then yield a frame per partial result; the last frame is the final one. A result
+    yielded again with only its progress moved (kit.parts.Progress) has nothing new to draw."""
     sim, cfg, seed = _prepare(name, params, seed, module)
     with _labelled(sim):
         for result in sim.results(cfg, seed):
-            yield sim.frame(result, cfg, seed)
+            if not isinstance(result, parts_kit.Progress):
+                yield sim.frame(result, cfg, seed)
 
 
 def frame(name: str, params: dict | None, seed, module: str | None = None) -> Frame:

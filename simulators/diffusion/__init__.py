@@ -21,7 +21,7 @@ import numpy as np
 
 from ..kit.cache import Recent
 from ..kit.contract import Readout
-from ..kit.parts import Handed, Need
+from ..kit.parts import Handed, Need, reported
 from ..kit.params import ParamError
 from . import process as D
 from . import theory as H
@@ -215,13 +215,18 @@ def parts(cfg: dict, seed: int) -> list[dict]:
     return [{"key": key, "cost": cost / total} for key, cost in todo.items() if key != shown]
 
 
+def _training(cfg: dict, seed: int, n: int):
+    """W.training of the 2-D model on n points at these settings."""
+    return W.training(DATASETS[cfg["dataset"]], D.alpha_bar(cfg["schedule"]), n, cfg["features"], 10 ** cfg["budget"], seed)
+
+
 def part(cfg: dict, seed: int, key: str):
     """One size's training: the 2-D curves and times without the model, or a theory run."""
-    yield from ()  # no progress to report within one training
     kind, n = key.split(":")
     if kind == "theory":
+        yield from ()  # a theory run is short: no progress within it
         return _theory_run(cfg, seed, int(n))
-    run = W.train_curves(DATASETS[cfg["dataset"]], D.alpha_bar(cfg["schedule"]), int(n), cfg["features"], 10 ** cfg["budget"], seed)
+    run = yield from _training(cfg, seed, int(n))
     return {k: v for k, v in run.items() if k not in MODEL_ONLY}
 
 
@@ -278,10 +283,13 @@ def steps(cfg: dict, seed: int):
     theory_runs: list[dict] = []
     for n in sizes:
         if f"2d:{n}" in costs:
-            yield {**frame, **window(cfg, seed, runs, sizes), "theory": None, "done": False, "progress": done / total}
+            partial = {**frame, **window(cfg, seed, runs, sizes), "theory": None, "done": False, "progress": done / total}
+            yield partial
             done += costs[f"2d:{n}"]
-        if f"2d:{n}" in handed:
-            _keep(cfg, seed, n, (yield Need(f"2d:{n}", "training")))
+            if f"2d:{n}" in handed:
+                _keep(cfg, seed, n, (yield Need(f"2d:{n}", "training")))
+            else:  # trained here a piece at a time, so that the worker can answer the reader between pieces
+                _keep(cfg, seed, n, (yield from reported(_training(cfg, seed, n), partial, costs[f"2d:{n}"] / total, "training")))
         runs.append(_trained(cfg, seed, n, abar))
     frame.update(window(cfg, seed, runs, sizes))
     for n in theory_sizes:

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ..kit.parts import result_of
 from ..kit.products import gram
 from . import process as D
 
@@ -87,20 +88,24 @@ class LevelFit:
 
 
 class TrainedScore:
-    """One random-features model per level, all trained on the same n points; `losses` holds the
-    (train, test) loss averaged over the levels at each of `steps`."""
+    """One random-features model per level, all trained on the same n points; once `fit` has
+    run, `losses` holds the (train, test) loss averaged over the levels at each of its steps."""
 
-    def __init__(self, mixture: D.GaussianMixture, abar: np.ndarray, points: np.ndarray, features: int,
-                 rng: np.random.Generator, steps: list[int]):
+    def __init__(self, abar: np.ndarray, points: np.ndarray):
         self.abar, self.points = abar, points
+        self.levels: dict[int, LevelFit] = {}
+        self.losses: list[tuple[float, float]] = []
+
+    def fit(self, mixture: D.GaussianMixture, features: int, rng: np.random.Generator, steps: list[int]):
+        """Fit the levels one after another: a generator that yields after each level."""
         test = mixture.sample(rng, TEST_POINTS)
+        points = self.points
         eps = np.tile(NOISE_NODES, (len(points), 1))
         weights = np.tile(NOISE_WEIGHTS, len(points)) / len(points)
         clean = np.repeat(points, len(NOISE_NODES), axis=0)
-        self.levels = {}
         per_level = []
         for t in LEVELS:
-            a = abar[t]
+            a = self.abar[t]
             width = max(math.sqrt(1 - a), WIDTH_FLOOR) * 1.5
             test_eps = rng.normal(size=test.shape)
             fit = LevelFit(RandomFeatures(rng, features, width), D.forward(clean, eps, a), eps, weights,
@@ -110,6 +115,7 @@ class TrainedScore:
             # p = 256) go as soon as the level's losses are read, one level's at a time.
             fit.test_phi = fit.test_eps = None
             self.levels[t] = fit
+            yield
         pairs = np.array(per_level)  # (level, checkpoint, train/test)
         self.losses = [(float(pairs[:, i, 0].mean()), float(pairs[:, i, 1].mean())) for i in range(len(steps))]
 
@@ -209,19 +215,32 @@ def _times(curves: dict, chance: float) -> dict:
             "tau_mem": first_reaching(steps, curves["f_mem"], memorization_bar(chance))}
 
 
-def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features: int, budget: int, seed: int) -> dict:
-    """Train on n points and follow the model over log-spaced checkpoints up to `budget` steps."""
+def training(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features: int, budget: int, seed: int):
+    """Train on n points and follow the model over log-spaced checkpoints up to `budget` steps,
+    a piece at a time: a generator that yields the fraction done after each level's fit and each
+    checkpoint's samples (in the browser's worker a piece is about 0.05 s, where the whole is
+    over a second, and the reader is answered between two pieces), and returns the run."""
     rng = np.random.default_rng([seed, 2, n])
     points = mixture.balanced_sample(rng, n)
     steps = checkpoints(budget)
-    model = TrainedScore(mixture, abar, points, features, rng, steps)
+    model = TrainedScore(abar, points)
+    pieces = len(LEVELS) + len(steps)
+    for done, _ in enumerate(model.fit(mixture, features, rng, steps), start=1):
+        yield done / pieces
     start = rng.normal(size=(SAMPLES, 2))
     chance = float(memorized(mixture.sample(rng, TEST_POINTS), points).mean())
     curves = {"steps": steps, "train_loss": [], "test_loss": [], "quality": [], "f_mem": []}
-    for k, (train, test) in zip(steps, model.losses):
+    for done, (k, (train, test)) in enumerate(zip(steps, model.losses), start=len(LEVELS) + 1):
         samples = model.sample(k, start, np.random.default_rng([seed, 3]))
         curves["train_loss"].append(train)
         curves["test_loss"].append(test)
         curves["quality"].append(on_data(mixture, samples))
         curves["f_mem"].append(float(memorized(samples, points).mean()))
+        if done < pieces:
+            yield done / pieces
     return {"n": n, "model": model, "points": points, "start": start, "chance": chance, **curves, **_times(curves, chance)}
+
+
+def train_curves(mixture: D.GaussianMixture, abar: np.ndarray, n: int, features: int, budget: int, seed: int) -> dict:
+    """`training` at once."""
+    return result_of(training(mixture, abar, n, features, budget, seed))

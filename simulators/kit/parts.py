@@ -100,22 +100,32 @@ def drive(steps, part, costs: dict, pool: Pool | None):
             if isinstance(answer, PartFailed):
                 raise answer
             continue
-        base, cost = float(last.get("progress", 0.0)), costs.get(item.key, 0.0)
-        work = part(item.key)
-        while True:
-            try:
-                fraction = next(work)
-            except StopIteration as finished:
-                answer = finished.value
-                break
-            yield Progress(last, progress=base + cost * fraction, phase=item.phase)
+        answer = yield from reported(part(item.key), last, costs.get(item.key, 0.0), phase=item.phase)
 
 
-def run_part(part, key: str) -> dict:
-    """A part's result, its progress ignored (a helper worker, the tests)."""
-    work = part(key)
+def reported(work, last: dict, share: float, phase: str = "computing"):
+    """Run `work` (a generator that yields the fraction of it done and returns its result) as
+    `share` of a run whose last result is `last`: yields `last` again with the run's progress
+    moved at each of work's yields (between two of them the browser's worker answers the
+    reader), and returns work's result."""
+    base = float(last.get("progress", 0.0))
+    while True:
+        try:
+            fraction = next(work)
+        except StopIteration as finished:
+            return finished.value
+        yield Progress(last, progress=base + share * fraction, phase=phase)
+
+
+def result_of(work):
+    """What a generator returns, its yields ignored."""
     while True:
         try:
             next(work)
         except StopIteration as finished:
             return finished.value
+
+
+def run_part(part, key: str) -> dict:
+    """A part's result, its progress ignored (a helper worker, the tests)."""
+    return result_of(part(key))

@@ -1,14 +1,15 @@
 """Diffusion part 2: the random-features score model, its closed-form training, the
 memorization criterion, and the generalization window measured over n."""
 
-import re
+import json
 import math
+import re
 
 import numpy as np
 import pytest
 
 from sim_helpers import runner
-from simulators import REGISTRY
+from simulators import REGISTRY, bridge
 from simulators.kit.params import ParamError
 from simulators import diffusion as S
 from simulators.diffusion import process as D
@@ -161,6 +162,24 @@ def test_frames_fill_the_sweep_one_size_at_a_time():
     # Once trained, a redraw (here: another time step) is a single final frame.
     again = list(steps({"sizes": "8, 16, 24", "budget": 3, "samples": 50, "t": 500, "theory_sizes": "16, 24"}, 4))
     assert len(again) == 1 and again[0]["done"]
+
+
+def test_a_training_is_driven_piece_by_piece_with_its_progress():
+    """The browser's worker answers the reader (a change of t) only between two steps of a run:
+    each size's training is a step per noise level's fit and per checkpoint's samples, not one
+    step of a second or more, and the progress moves with each piece."""
+    params = {"sizes": "8, 16", "budget": 4, "samples": 50, "theory_sizes": "16, 24"}
+    run = bridge.Run("diffusion", json.dumps(params), 2)
+    run.delegate(0)
+    seen = []
+    while run.advance():
+        seen.append((run.progress, run.phase))
+    pieces = len(W.LEVELS) + len(W.checkpoints(10**4))
+    training = [progress for progress, phase in seen if phase == "training"]
+    assert len(training) == 2 * (pieces - 1)  # the last piece of each ends with the next frame
+    assert training == sorted(training) and len(set(training)) == len(training)
+    assert seen[-1] == (1.0, "computing") and run.done
+    assert json.loads(run.frame_json())["result"] == bridge.frame("diffusion", params, 2).result
 
 
 @pytest.mark.parametrize("params, message", [
