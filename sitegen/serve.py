@@ -9,6 +9,7 @@ import functools
 import gzip
 import http.server
 import os
+import sys
 from pathlib import Path
 
 # Pyodide needs `.wasm` as application/wasm for streaming compilation, and module
@@ -107,11 +108,20 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A reader who leaves a page while it still downloads (the runtime is megabytes) closes
+        # the connection under the server: nothing went wrong with the site, so no traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False,
-                live=None, base_path: str = "/") -> http.server.ThreadingHTTPServer:
+                live=None, base_path: str = "/") -> SiteServer:
     # The build swaps the output folder by renaming, so serve the path, not an open folder.
     handler = functools.partial(SiteHandler, directory=os.fspath(directory))
-    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server = SiteServer((host, port), handler)
     server.quiet = quiet or live is not None  # live: the terminal shows builds, not requests
     server.live = live
     server.base_path = base_path

@@ -5,6 +5,9 @@ the file's own bytes otherwise, and "not modified" for a file the client already
 from __future__ import annotations
 
 import gzip
+import socket
+import struct
+import time
 import urllib.error
 import urllib.request
 
@@ -51,6 +54,24 @@ def test_binary_files_are_sent_as_they_are_and_unchanged_files_are_not_sent_agai
     assert status == 304 and body == b""
     status, headers, body = fetch(url + "no/such/page/", **{"Accept-Encoding": "gzip"})
     assert status == 404 and gzip.decompress(body) == (site / "404.html").read_bytes()  # the site's own 404 page, gzipped too
+
+
+def test_a_reader_leaving_during_a_download_prints_no_traceback(tmp_path, capfd):
+    """A tab closed while the runtime downloads resets the connection: the author's terminal
+    shows no traceback for it (it used to print one per closed download)."""
+    (tmp_path / "big.wasm").write_bytes(b"\0" * 32_000_000)  # far more than the sockets' buffers hold
+    server, url = serve(tmp_path)
+    try:
+        port = server.server_address[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(b"GET /big.wasm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert client.recv(1024).startswith(b"HTTP/1.0 200")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        time.sleep(0.5)  # the server's write fails meanwhile
+        assert urllib.request.urlopen(url + "big.wasm").length == 32_000_000  # and it still serves
+    finally:
+        server.shutdown()
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_page_served_live_names_the_build_it_came_from(tmp_path):
