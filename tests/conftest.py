@@ -8,6 +8,7 @@ import shutil
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -134,13 +135,15 @@ def page(returning_reader):
     """A new tab of the returning reader, with no storage left by earlier tests but the runtime
     snapshot and the HTTP cache."""
     page = returning_reader.new_page()
-    yield from checked(page)
-    origins = {url.split("/", 3)[0] + "//" + url.split("/", 3)[2] for url in page.visited if url.startswith("http")}
-    cdp = returning_reader.new_cdp_session(page)
-    for origin in origins:
-        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE_TO_CLEAR})
-    cdp.detach()
-    page.close()
+    try:
+        yield from checked(page)
+    finally:  # also after a failed test: the next one must not find its storage or its tab
+        origins = {"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in page.visited if url.startswith("http")}
+        cdp = returning_reader.new_cdp_session(page)
+        for origin in origins:
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORAGE_TO_CLEAR})
+        cdp.detach()
+        page.close()
 
 
 @pytest.fixture
@@ -148,9 +151,10 @@ def first_visit_page(browser):
     """A page in a context of its own: a reader's first visit, with nothing cached or stored."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     watch_policy(context)
-    page = context.new_page()
-    yield from checked(page)
-    context.close()
+    try:
+        yield from checked(context.new_page())
+    finally:
+        context.close()
 
 
 def checked(page):

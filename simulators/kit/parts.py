@@ -13,6 +13,11 @@ drives `steps` answers: here, in order, by running `part` (so a run is the same 
 it runs); in the browser's main worker, from results that helper workers computed and the page
 handed in (`Pool.give`). Each part is seeded on its own, so both ways give the same numbers,
 bit for bit.
+
+The browser's worker answers the reader only between two steps of a run. A `steps` whose own
+work takes long in one go (the diffusion page's trainings, over a second each there) gives it
+in pieces: `result = yield from reported(work, last, share)`, where `work` is a generator
+that yields the fraction of it done and returns its result, and `last` the frame shown meanwhile.
 """
 
 from __future__ import annotations
