@@ -23,7 +23,7 @@ PAGES = {"superposition": "superposition-scaling/", "gated_attention": "gated-at
 # 2-D models and the high-dimensional ones), opened by a link so that no warm-up of the page's
 # own setting runs beside them.
 QUICK = {"superposition": {"steps": 300}, "gated_attention": {"train_steps": 100},
-         "diffusion": {"budget": 5, "theory_features": 128}}
+         "diffusion": {"budget": 4, "features": 128, "theory_features": 128}}
 
 
 def open_quick(page, site_url: str, name: str = "superposition", seed: int = 0, params: dict | None = None) -> None:
