@@ -47,16 +47,23 @@ def snapshot_url(page) -> str:
                          " + 'memory-snapshot'")
 
 
-def record_workers(page) -> list[tuple[str, str]]:
-    """("open" | "close", the worker's URL) for each worker of the page, in the order they happen."""
-    events = []
+# The page's own record of its workers: ("open", n) when it creates worker n, ("close", n) when
+# it terminates it. Playwright's worker events would say when Chromium has torn a worker down,
+# which can come after the page has already started the next one.
+RECORD_WORKERS = """window.workerLog = [];
+let workersMade = 0;
+window.Worker = class extends Worker {
+  constructor(...args) { super(...args); this.number = workersMade++; window.workerLog.push(['open', this.number]); }
+  terminate() { window.workerLog.push(['close', this.number]); return super.terminate(); }
+};"""
 
-    def opened(worker):
-        events.append(("open", worker.url))
-        worker.on("close", lambda closed: events.append(("close", closed.url)))
 
-    page.on("worker", opened)
-    return events
+def record_workers(page) -> None:
+    page.add_init_script(RECORD_WORKERS)
+
+
+def worker_log(page) -> list[tuple[str, int]]:
+    return [tuple(entry) for entry in page.evaluate("window.workerLog")]
 
 
 def helpers_ready(page) -> int:
@@ -64,7 +71,7 @@ def helpers_ready(page) -> int:
 
 
 def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_same(page, site_url):
-    workers = record_workers(page)
+    record_workers(page)
     first = open_quick(page, site_url, seed=1)
     assert not first.get("from_snapshot")
     page.wait_for_selector(f"{SIM}[data-sim-snapshot]", state="attached", timeout=60_000)
@@ -74,10 +81,10 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     # helper starts, so the page never holds the run's worker, the snapshot's and a helper at once.
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
     # The first worker to close is the snapshot's; before it, only it and the run's worker opened.
+    workers = worker_log(page)
     first_close = next(i for i, (kind, _) in enumerate(workers) if kind == "close")
-    assert [kind for kind, _ in workers[:first_close]] == ["open", "open"], workers
+    assert workers[:first_close + 1] == [("open", 0), ("open", 1), ("close", 1)], workers
 
-    workers.clear()
     later = open_quick(page, site_url, seed=2)
     assert later.get("from_snapshot") is True
     assert_cpython_numbers(page, seed=2)
@@ -85,7 +92,8 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
     page.wait_for_timeout(2500)  # past the moment a page without a snapshot would start saving one
     assert page.get_attribute(SIM, "data-sim-snapshot") is None
-    opened = [url for kind, url in workers if kind == "open"]
+    workers = worker_log(page)  # this page's only
+    opened = [number for kind, number in workers if kind == "open"]
     assert len(opened) == 1 + helpers_ready(page), workers  # the run's worker and its helpers, no snapshot's
 
 
