@@ -21,7 +21,7 @@ import numpy as np
 
 from ..kit.cache import Recent
 from ..kit.contract import Readout
-from ..kit.parts import Handed, Need, reported
+from ..kit.parts import Handed, Need, reported, result_of
 from ..kit.params import ParamError
 from . import process as D
 from . import theory as H
@@ -121,9 +121,9 @@ def _keep(cfg: dict, seed: int, n: int, run: dict) -> None:
         _TRAINED.put(_trained_key(cfg, seed, n), run)
 
 
-def _trained(cfg: dict, seed: int, n: int, abar: np.ndarray) -> dict:
+def _trained(cfg: dict, seed: int, n: int) -> dict:
     if not _has_trained(cfg, seed, n):
-        _keep(cfg, seed, n, W.train_curves(DATASETS[cfg["dataset"]], abar, n, cfg["features"], 10 ** cfg["budget"], seed))
+        _keep(cfg, seed, n, result_of(_training(cfg, seed, n)))
     return W.within(_TRAINED[_trained_key(cfg, seed, n)], 10 ** cfg["budget"])
 
 
@@ -140,7 +140,7 @@ def window(cfg: dict, seed: int, runs: list[dict], sizes: list[int]) -> dict:
     shown = next((r for r in runs if r["n"] == nearest), None)
     if shown is not None and "model" not in shown:  # trained on a helper worker: train it here to draw from it
         _TRAINED.pop(_trained_key(cfg, seed, nearest))
-        shown = _trained(cfg, seed, nearest, D.alpha_bar(cfg["schedule"]))
+        shown = _trained(cfg, seed, nearest)
     if shown is not None:
         steps = 10 ** cfg["view_time"]
         views = shown.setdefault("views", {})  # kept with the model: scrubbing t must not resample
@@ -272,7 +272,6 @@ def steps(cfg: dict, seed: int):
     theory_sizes = parse_sizes(cfg["theory_sizes"], "theory_sizes", THEORY_SIZE_RANGE)
     if cfg["view_time"] > cfg["budget"]:
         raise ParamError("view_time", f"must be within the training budget (10^{cfg['budget']} steps), got 10^{cfg['view_time']}")
-    abar = D.alpha_bar(cfg["schedule"])
     # Parts 2 and 3: a frame before each training, so the page shows the sweeps filling in;
     # a setting already trained (scrubbing t, switching n) goes straight to the end. Progress
     # is shared out by each training's cost. Sizes that helper workers train join when they arrive.
@@ -290,7 +289,7 @@ def steps(cfg: dict, seed: int):
                 _keep(cfg, seed, n, (yield Need(f"2d:{n}", "training")))
             else:  # trained here a piece at a time, so that the worker can answer the reader between pieces
                 _keep(cfg, seed, n, (yield from reported(_training(cfg, seed, n), partial, costs[f"2d:{n}"] / total, "training")))
-        runs.append(_trained(cfg, seed, n, abar))
+        runs.append(_trained(cfg, seed, n))
     frame.update(window(cfg, seed, runs, sizes))
     for n in theory_sizes:
         if f"theory:{n}" in costs:

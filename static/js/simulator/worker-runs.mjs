@@ -243,7 +243,7 @@ export function warmUp(message) {
   if (warming) warming.stop = true;
   const job = { params: message.params, seed: message.seed, viewOnly: message.viewOnly ?? [], stop: false, waiter: null };
   // The build's result of this setting (JSON text), fetched before the warm-up's first step: a
-  // response that lands while a step computes waits for it to end (a diffusion step takes 1 s).
+  // response that lands while a step computes waits for that step to end.
   job.shown = message.shown ? fetchResult(message.shown) : Promise.resolve(null);
   job.done = warm(job, message).then((complete) => {
     if (warming !== job) return; // replaced: the newer one reports
