@@ -9,14 +9,21 @@ import * as runs from "./simulator/worker-runs.mjs";
 self.addEventListener("securitypolicyviolation", (event) =>
   self.postMessage(toPage.violation(event.effectiveDirective, event.blockedURI)));
 
+async function start(runtime, sim, module, running = null) {
+  const booted = await boot(runtime, sim, module, running);
+  if (!booted) return;
+  runs.useRuntime(booted, runtime);
+  self.postMessage(toPage.ready(booted.timings));
+}
+
 const handlers = {
-  init: async ({ runtime, sim, module }) => {
-    const booted = await boot(runtime, sim, module);
-    if (!booted) return;
-    runs.useRuntime(booted, runtime);
-    self.postMessage(toPage.ready(booted.timings));
+  init: ({ runtime, sim, module }) => start(runtime, sim, module),
+  // helper: {sim, module} to go on as a helper worker with the runtime the snapshot came from,
+  // which saves the helper a boot of its own; null to idle after
+  snapshot: async ({ runtime, helper }) => {
+    const running = await makeSnapshot(runtime);
+    if (running && helper) await start(runtime, helper.sim, helper.module, running);
   },
-  snapshot: ({ runtime }) => makeSnapshot(runtime),
   run: runs.run,
   resume: runs.resume,
   stop: runs.stop,

@@ -73,12 +73,14 @@ def shown_result(page, name: str = "superposition") -> dict:
 
 def assert_cpython_numbers(result: dict, seed: int, params: dict | None = None) -> None:
     """The browser's NumPy has no BLAS, so its sums differ from CPython's in the last bits (and
-    an SVD may flip a sign): the numbers agree to 1e-9, not bit for bit."""
+    an SVD may flip a sign), and training carries the difference on: the numbers agree to 1e-7,
+    not bit for bit (measured: 1.8e-9 after 1,200 steps, CPython's NumPy 2.4 against Pyodide's
+    2.2). A part computed at a wrong seed or setting is off by percents."""
     expected = bridge.frame("superposition", params or QUICK["superposition"], seed).result
     for key in ("loss", "mean_interference", "scaling_exponent", "fraction_represented"):
-        assert result[key] == pytest.approx(expected[key], rel=1e-9), key
+        assert result[key] == pytest.approx(expected[key], rel=1e-7), key
     assert [s["m"] for s in result["scaling"]] == [s["m"] for s in expected["scaling"]]
-    assert [s["loss"] for s in result["scaling"]] == pytest.approx([s["loss"] for s in expected["scaling"]], rel=1e-9)
+    assert [s["loss"] for s in result["scaling"]] == pytest.approx([s["loss"] for s in expected["scaling"]], rel=1e-7)
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -166,3 +168,16 @@ def test_stop_stops_the_helpers_and_run_finishes_the_same(page, site_url):
     page.click(f'{ROOT} [data-action="run"]')
     page.wait_for_selector(f'{ROOT}[data-sim-done="{request}"]', state="attached", timeout=90_000)
     assert_cpython_numbers(shown_result(page), 8, {"steps": 1200})
+
+
+def test_a_page_keeps_to_one_helper_whatever_the_device(page, site_url):
+    """Each helper holds a runtime of about 120 MB: a page with three (a 4-core device, as the
+    pool first sized itself) peaked at 779 MB, so every device gets one at most, and none where
+    it has one core or 2 GB of memory or less."""
+    page.goto(f"{site_url}{PAGES['superposition']}")
+    counts = page.evaluate("""async (url) => {
+      const { helperCount } = await import(url);
+      const devices = [[1, 8], [2, 8], [4, 8], [16, 8], [8, 4], [8, 2], [4, undefined]];
+      return devices.map(([hardwareConcurrency, deviceMemory]) => helperCount({ hardwareConcurrency, deviceMemory }));
+    }""", f"{site_url}static/js/simulator/pool.mjs")
+    assert counts == [0, 1, 1, 1, 1, 0, 1]

@@ -77,13 +77,27 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     page.wait_for_selector(f"{SIM}[data-sim-snapshot]", state="attached", timeout=60_000)
     assert page.get_attribute(SIM, "data-sim-snapshot") == "saved"
     assert page.evaluate(f"caches.open('{CACHE}').then((c) => c.match('{snapshot_url(page)}')).then((r) => !!r)")
-    # One runtime boots at a time: the snapshot's worker has come and gone before the first
-    # helper starts, so the page never holds the run's worker, the snapshot's and a helper at once.
+    # One runtime boots at a time, and the snapshot's worker goes on as the helper: the page
+    # opened only the run's worker and it, and closed neither.
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
-    # The first worker to close is the snapshot's; before it, only it and the run's worker opened.
-    workers = worker_log(page)
-    first_close = next(i for i, (kind, _) in enumerate(workers) if kind == "close")
-    assert workers[:first_close + 1] == [("open", 0), ("open", 1), ("close", 1)], workers
+    assert worker_log(page) == [("open", 0), ("open", 1)]
+    assert page.evaluate("document.querySelector('[data-sim]').simulator.runtime.pool.helpers.map((h) => h.worker.number)") == [1]
+    # It computes parts: the sweep's widths of a run that has them.
+    page.evaluate("""(() => {
+      const sim = document.querySelector('[data-sim]').simulator, pool = sim.runtime.pool;
+      window.partsBy = [];
+      const done = pool.done.bind(pool);
+      pool.done = (helper, message) => { window.partsBy.push(helper.worker.number); return done(helper, message); };
+      const sweep = sim.form.elements.scaling_sweep;
+      sweep.checked = true;
+      sweep.dispatchEvent(new Event('input', { bubbles: true }));
+    })()""")
+    chromium.settle(page, SIM, page.evaluate("document.querySelector('[data-sim]').simulator.requestId"))
+    parts_by = page.evaluate("window.partsBy")
+    assert parts_by and set(parts_by) == {1}, parts_by
+    shown = page.evaluate("document.querySelector('[data-sim]').simulator.lastFrame.result")
+    expected = bridge.result("superposition", {**QUICK, "scaling_sweep": True}, 1)
+    assert [point["loss"] for point in shown["scaling"]] == pytest.approx([point["loss"] for point in expected["scaling"]], rel=1e-6)
 
     later = open_quick(page, site_url, seed=2)
     assert later.get("from_snapshot") is True
@@ -95,6 +109,20 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     workers = worker_log(page)  # this page's only
     opened = [number for kind, number in workers if kind == "open"]
     assert len(opened) == 1 + helpers_ready(page), workers  # the run's worker and its helpers, no snapshot's
+
+
+def test_with_a_core_to_spare_the_snapshot_and_helper_boot_beside_the_warm_up(page, site_url):
+    """On a device with three cores or more the page does not wait to be idle: the snapshot's
+    worker starts as the run's worker goes live, while that one warms up the page's setting."""
+    page.add_init_script("Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 4 });")
+    record_workers(page)
+    page.goto(f"{site_url}{PAGE}#simulator")  # the page's own setting: it warms up after going live
+    chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.ready")
+    assert worker_log(page) == [("open", 0), ("open", 1)]
+    assert page.get_attribute(SIM, "data-sim-warm") is None  # the warm-up is still under way
+    chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
+    assert page.get_attribute(SIM, "data-sim-snapshot") == "saved"
+    assert worker_log(page) == [("open", 0), ("open", 1)]  # the snapshot's worker is the helper
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not a snapshot"])

@@ -28,7 +28,7 @@ export class Simulator {
     this.url = new UrlState(root, this.config, this.controls.schema);
     this.view = new View(root);
     this.known = new KnownResults(this.config);
-    this.runtime = new RuntimeClient(this.config, this.workerHandlers());
+    this.runtime = new RuntimeClient(this.config, this.workerHandlers(), (saved) => { root.dataset.simSnapshot = saved ? "saved" : "failed"; });
     this.requestId = 0;
     this.lastFrame = null; // the frame on screen (partial or final), once one came from here
     this.lastComplete = null; // {frame, path} of the last final frame shown; null: the build's own
@@ -146,13 +146,13 @@ export class Simulator {
   // until the runtime is up and the simulator has been idle for IDLE_MS, so that it never takes
   // the CPU from the reader's first tries (measured: an offline copy made meanwhile slowed the
   // first redraw after a change from 0.15 s to 0.45 s). A page that makes the snapshot boots its
-  // helper workers after it (runtime-client.mjs).
+  // helper after it, from its worker (runtime-client.mjs; at once where a core is free for it).
   idleSoon() {
     clearTimeout(this.idleTimer);
     if (this.wentIdle || !["idle", "parked"].includes(this.state)) return;
     this.idleTimer = setTimeout(() => {
       this.wentIdle = true;
-      this.runtime.saveSnapshot((saved) => { this.root.dataset.simSnapshot = saved ? "saved" : "failed"; });
+      this.runtime.saveSnapshot(); // unless the runtime made it already (a helper booting beside the run)
       document.dispatchEvent(new CustomEvent("simulator-idle"));
     }, IDLE_MS);
   }

@@ -9,14 +9,24 @@
 
 import { dispatch, toWorker } from "./protocol.mjs";
 
-const MOST_WORKERS = 4; // the run's worker and its helpers
-
-// Helpers this device can afford: one worker per core up to MOST_WORKERS, fewer where memory is
-// small (each holds a runtime of about 100 MB; navigator.deviceMemory is in GB, capped at 8).
+// Helpers this device can afford: one, where it has a second core and more than 2 GB of memory
+// (navigator.deviceMemory is in GB, capped at 8). Each helper holds a runtime of its own, about
+// 120 MB of the page's process (bench/page_memory.py --cores 4): with three, as a 4-core device
+// would have used, the diffusion page peaked at 779 MB and the lightest at 671 MB; with one, at
+// 527 and 441 MB. A tab that large is what a phone closes first, so a page keeps to one helper.
 export function helperCount(nav = navigator) {
-  const cores = Math.min(MOST_WORKERS, nav.hardwareConcurrency || 1);
+  const cores = nav.hardwareConcurrency || 1;
   const memory = nav.deviceMemory ?? 8;
-  return Math.max(0, (memory <= 2 ? 1 : memory <= 4 ? Math.min(cores, 2) : cores) - 1);
+  return cores >= 2 && memory > 2 ? 1 : 0;
+}
+
+// Whether a helper may boot while the run's worker is busy (its warm-up): only where a core is
+// left for it beside that worker and the page. Measured on this 2-core machine, a helper booted
+// at once was ready 4.4-5.9 s after the page went live instead of 10-18 s, but it slowed the
+// warm-up by 2 s (gated attention 4.7 -> 6.8 s, diffusion 11.4 -> 13.8 s), and a view-only
+// change waits for that.
+export function bootsBesideRun(nav = navigator) {
+  return (nav.hardwareConcurrency || 1) >= 3;
 }
 
 export class HelperPool {
@@ -37,11 +47,21 @@ export class HelperPool {
     return this.helpers.filter((helper) => helper.ready).length;
   }
 
+  get wanted() {
+    return !this.booting && !this.broken && this.helpers.length < this.size;
+  }
+
   // Boot the next missing helper, one at a time.
   fill() {
-    if (this.held || this.booting || this.broken || this.helpers.length >= this.size) return;
-    this.booting = true;
+    if (this.held || !this.wanted) return;
     const { worker, runtime } = this.spawn(this.config);
+    this.adopt(worker);
+    worker.postMessage(toWorker.init(runtime, this.config.name, this.config.module));
+  }
+
+  // A worker booting as a helper (sent init, or the snapshot's worker going on as one).
+  adopt(worker) {
+    this.booting = true;
     const helper = { worker, ready: false, busy: null };
     this.helpers.push(helper);
     const handlers = {
@@ -59,11 +79,13 @@ export class HelperPool {
     };
     worker.onmessage = (event) => dispatch(event.data, handlers);
     worker.onerror = () => this.lose(helper, !helper.ready);
-    worker.postMessage(toWorker.init(runtime, this.config.name, this.config.module));
   }
 
-  release() {
+  // Helpers may boot; `worker`, if any, is already booting as one.
+  release(worker = null) {
     this.held = false;
+    if (worker && this.wanted) this.adopt(worker);
+    else worker?.terminate();
     this.fill();
   }
 

@@ -10,8 +10,9 @@
 export const toWorker = {
   // boot, and import the page's simulator (module) alone
   init: (runtime, sim, module) => ({ type: "init", runtime, sim, module }),
-  // instead of init: save a runtime snapshot for later pages, then idle
-  snapshot: (runtime) => ({ type: "snapshot", runtime }),
+  // instead of init: save a runtime snapshot for later pages, then idle, or with helper
+  // ({sim, module}) go on as init would and become a helper worker
+  snapshot: (runtime, helper = null) => ({ type: "snapshot", runtime, helper }),
   // ask: seconds a run the reader did not ask for may take before it waits for Run; null: run to the end
   // helpers: helper workers ready to take parts of the run (simulators.kit.parts)
   run: (id, { sim, module, params, seed }, ask, helpers = 0) => ({ type: "run", id, sim, module, params, seed, ask, helpers }),

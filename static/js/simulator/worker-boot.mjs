@@ -42,9 +42,11 @@ function wasmFailures() {
   return failed;
 }
 
-// The runtime, ready to run the page's simulator: {pyodide, bridge, timings}; null if it failed (said to the page).
-export async function boot(runtime, sim, module) {
-  let pyodide = null;
+// The runtime, ready to run the page's simulator: {pyodide, bridge, timings}; null if it failed
+// (said to the page). `running`: a runtime already started, with no packages loaded yet (the
+// snapshot's, when its worker goes on as a helper).
+export async function boot(runtime, sim, module, running = null) {
+  let pyodide = running;
   const started = performance.now();
   const timings = {};
   const indexURL = new URL(runtime.indexURL, self.location.href).href;
@@ -53,7 +55,8 @@ export async function boot(runtime, sim, module) {
     const archive = fetchOk(new URL(runtime.archive, self.location.href).href).then((r) => r.arrayBuffer());
     post(toPage.stage("runtime"));
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
-    const snapshot = await savedSnapshot(indexURL);
+    if (running) await running.loadPackage("numpy", { messageCallback: () => {} });
+    const snapshot = running ? null : await savedSnapshot(indexURL);
     if (snapshot) {
       try {
         pyodide = await Promise.race([loadPyodide({ indexURL, _loadSnapshot: snapshot }), wasmFailures()]);
@@ -110,6 +113,7 @@ async function forgetSnapshot() {
   try { await caches.delete(SNAPSHOT_CACHE); } catch { /* nothing kept */ }
 }
 
+// The runtime the snapshot was made from, which a helper worker may go on with; null if it failed.
 export async function makeSnapshot(runtime) {
   const started = performance.now();
   try {
@@ -121,8 +125,10 @@ export async function makeSnapshot(runtime) {
     await (await caches.open(SNAPSHOT_CACHE)).put(snapshotKey(indexURL),
       new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
     post(toPage.snapshotSaved(bytes.length, performance.now() - started));
+    return fresh;
   } catch (err) {
     post(toPage.snapshotFailed(String((err && err.message) || err)));
+    return null;
   }
 }
 
