@@ -235,6 +235,20 @@ def test_slow_simulators_ship_their_one_click_settings_and_quick_ones_do_not(bui
     assert shipped and all(setting in [(e["params"], e["seed"]) for e in tried] for setting in shipped)
 
 
+def test_a_grid_ships_every_combination_at_the_pages_other_settings(built_site):
+    """Superposition's GRID: both regimes (weight decay -1 and 0.5) at seeds 0-2, each a frame of
+    exactly its setting, the page's other controls at its own values."""
+    html = (built_site / "superposition-scaling" / "index.html").read_text()
+    config = json.loads(re.search(r'<script type="application/json" data-sim-config>(.*?)</script>', html, re.S).group(1))
+    others = {name: value for name, value in config["defaults"].items() if name != "weight_decay"}
+    shipped = {(entry["params"]["weight_decay"], entry["seed"]) for entry in config["precomputed"]
+               if {name: entry["params"][name] for name in others} == others}
+    assert {(decay, seed) for decay in (-1.0, 0.5) for seed in (0, 1, 2)} <= shipped
+    for entry in config["precomputed"]:
+        frame = json.loads((built_site / "superposition-scaling" / entry["file"].split("?")[0]).read_text())
+        assert frame["result"]["params"] == entry["params"] and frame["result"]["seed"] == entry["seed"]
+
+
 def test_one_click_settings_include_the_neighbours_in_a_list_of_values():
     from sitegen.first_frames import one_click_settings
 
