@@ -43,6 +43,7 @@ export class RuntimeClient {
     this.pool = config.parts ? new HelperPool(config, spawn, (message) => this.post(message)) : null;
     this.settings = new Map(); // run id -> its setting, while its parts may be asked for
     this.snapshotDue = false; // this page makes the runtime snapshot for later pages, and has not yet
+    this.snapshotting = false; // its worker is making it
   }
 
   get started() {
