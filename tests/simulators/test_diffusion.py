@@ -95,6 +95,10 @@ def test_scrubbing_reuses_the_reverse_run():
     assert len(S._REVERSED) == 1 and a["final"] == b["final"]
 
 
+# Small trainings (0.7 s a run in CPython, the page's own 6 s): both kinds still trained and shown.
+SMALL = {"sizes": "8, 16", "budget": 4, "theory_sizes": "8, 16", "theory_features": 64, "features": 64}
+
+
 def test_a_change_of_t_or_samples_is_drawn_from_the_shown_result_equal_to_a_full_run():
     """reframe (what the browser answers such a change with during its warm-up) keeps the shown
     result's trainings and redraws the processes: the frame is the full run's, to the bit."""
@@ -102,15 +106,15 @@ def test_a_change_of_t_or_samples_is_drawn_from_the_shown_result_equal_to_a_full
 
     from simulators import bridge
 
-    shown = json.dumps(bridge.result("diffusion", {}, 0))
+    shown = json.dumps(bridge.result("diffusion", SMALL, 0))
     for change in ({"t": 500}, {"samples": 600}, {"t": 0, "samples": 50}):
         clear_all()  # nothing cached: the frame comes from `shown` alone
-        frame = bridge.reframe_json("diffusion", json.dumps(change), 0, shown)
-        assert json.loads(frame) == json.loads(bridge.frame("diffusion", change, 0).to_json()), change
+        frame = bridge.reframe_json("diffusion", json.dumps({**SMALL, **change}), 0, shown)
+        assert json.loads(frame) == json.loads(bridge.frame("diffusion", {**SMALL, **change}, 0).to_json()), change
     # The samples at another training time, or another n shown, need the trained models; other
     # controls and another seed are not view-only changes of the shown result.
-    for change, seed in (({"view_time": 2}, 0), ({"shown_n": 16}, 0), ({"features": 64}, 0), ({"t": 500}, 1)):
-        assert bridge.reframe_json("diffusion", json.dumps(change), seed, shown) == "", change
+    for change, seed in (({"view_time": 2}, 0), ({"shown_n": 16}, 0), ({"features": 128}, 0), ({"t": 500}, 1)):
+        assert bridge.reframe_json("diffusion", json.dumps({**SMALL, **change}), seed, shown) == "", change
 
 
 @pytest.mark.parametrize("params, message", [
