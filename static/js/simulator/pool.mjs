@@ -11,9 +11,10 @@ import { dispatch, toWorker } from "./protocol.mjs";
 
 // Helpers this device can afford: one, where it has a second core and more than 2 GB of memory
 // (navigator.deviceMemory is in GB, capped at 8). Each helper holds a runtime of its own, about
-// 120 MB of the page's process (bench/page_memory.py --cores 4): with three, as a 4-core device
-// would have used, the diffusion page peaked at 779 MB and the lightest at 671 MB; with one, at
-// 527 and 441 MB. A tab that large is what a phone closes first, so a page keeps to one helper.
+// 120 MB of the page's process (bench/page_memory.py --cores N): with three, as a 4-core device
+// would have used, the diffusion page peaked at 779 MB and the lightest at 671 MB, against a goal
+// of 600; with one, at 405 and 331 MB on 4 cores (494 and 420 MB on 2, where it boots later).
+// A tab that large is what a phone closes first, so a page keeps to one helper.
 export function helperCount(nav = navigator) {
   const cores = nav.hardwareConcurrency || 1;
   const memory = nav.deviceMemory ?? 8;
