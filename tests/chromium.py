@@ -18,6 +18,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
+def cores(count: int) -> str:
+    """An init script: pages see a device with `count` cores (navigator.hardwareConcurrency),
+    which decides their helper workers (static/js/simulator/pool.mjs)."""
+    return f"Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', {{ get: () => {count} }});"
+
+
 def _missing() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401  (only whether it imports)

@@ -106,12 +106,6 @@ VIEWPORT = {"width": 1280, "height": 900}
 STORAGE_TO_CLEAR = "cookies,file_systems,indexeddb,local_storage,service_workers,websql"
 
 
-# A one-core device: pages start no helper workers (static/js/simulator/pool.mjs). On a first
-# visit the helpers wait for the snapshot, which most tests end before; with the snapshot there,
-# a helper would boot beside every test's run. tests/site/test_pool.py sizes the pool itself.
-ONE_CORE = "Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 1 });"
-
-
 @pytest.fixture(scope="session")
 def returning_reader(browser, site_url):
     """A reader who has opened a simulator page before: one browser context per test worker,
@@ -121,7 +115,11 @@ def returning_reader(browser, site_url):
     the next test's pages. Tests of a first visit use `first_visit_page`."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, service_workers="block")
     watch_policy(context)
-    context.add_init_script(ONE_CORE)
+    # A one-core device: pages start no helper worker (static/js/simulator/pool.mjs). On a first
+    # visit the helper waits for the snapshot, which most tests end before; with the snapshot
+    # there, a helper would boot beside every test's run. tests/site/test_pool.py sizes the pool itself.
+    from chromium import cores  # tests/chromium.py
+    context.add_init_script(cores(1))
     first = context.new_page()
     first.goto(site_url + "rlvr-reasoning/#simulator")
     first.wait_for_selector('[data-sim][data-sim-snapshot="saved"]', state="attached", timeout=90_000)

@@ -114,7 +114,7 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
 def test_with_a_core_to_spare_the_snapshot_and_helper_boot_beside_the_warm_up(page, site_url):
     """On a device with three cores or more the page does not wait to be idle: the snapshot's
     worker starts as the run's worker goes live, while that one warms up the page's setting."""
-    page.add_init_script("Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 4 });")
+    page.add_init_script(chromium.cores(4))
     record_workers(page)
     page.goto(f"{site_url}{PAGE}#simulator")  # the page's own setting: it warms up after going live
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.ready")
