@@ -344,7 +344,7 @@ def steps(cfg: dict, seed: int):
             "progress": main_cost * t / cfg["steps"] / total,
             "loss": curve[-1][1], "train_curve": curve, **geometry(W),
             "weak_prediction": round(V_SQUARED * float(p[m:].sum()), 6),
-            "scaling": [], "scaling_exponent": None,
+            "scaling": [], "scaling_exponent": None, "weak_exponent": None,
         }
         yield result
     done_cost = main_cost
@@ -356,8 +356,11 @@ def steps(cfg: dict, seed: int):
             points[width] = _SWEPT.put(_point_key(cfg, seed, width), (yield Need(str(width), "scaling sweep")))
             done_cost += width_cost[width]
         scaling = result["scaling"] + [points[width]]
+        ms = [s["m"] for s in scaling]
+        # The formula's own slope over the same widths: what the trained models' slope is compared with.
         result = {**result, "phase": "scaling sweep", "progress": done_cost / total, "scaling": scaling,
-                  "scaling_exponent": fit_exponent([s["m"] for s in scaling], [s["loss"] for s in scaling])}
+                  "scaling_exponent": fit_exponent(ms, [s["loss"] for s in scaling]),
+                  "weak_exponent": fit_exponent(ms, [s["weak_prediction"] for s in scaling])}
         if len(scaling) < len(widths) and width in width_cost:
             yield result
     result.update(done=True, progress=1.0, phase="done")
@@ -369,6 +372,7 @@ READOUTS = [
     Readout("fraction_represented", "Features represented (‖Wᵢ‖ > ½)", ".0%"),
     Readout("mean_interference", "Mean interference (squared overlap)", ".4f"),
     Readout("scaling_exponent", "Fitted scaling exponent αₘ", ".2f"),
+    Readout("weak_exponent", "Weak-regime formula's slope, same widths", ".2f"),
 ]
 
 
@@ -437,8 +441,9 @@ def _scaling_panel(result: dict) -> str:
     body.append(panel.polyline(ms, [anchor / m for m in ms], svg.PALETTE[3], 1.8, "2 3", "slope −1 guide (L ∝ 1/m)"))
     body.append(panel.polyline(ms, losses, svg.PALETTE[1], 2.2, "", "trained models"))
     body += panel.points(ms, losses, svg.PALETTE[1], 3.5, [f"m = {a}: loss {b:.4f}" for a, b in zip(ms, losses)])
-    exponent = result["scaling_exponent"]
+    exponent, weak_exponent = result["scaling_exponent"], result["weak_exponent"]
     return svg.panel(376, title, body + svg.legend(20, 336, [
         (svg.PALETTE[1], "", f"trained models: slope −{exponent:.2f} (αₘ)" if exponent is not None else "trained models"),
-        (svg.PALETTE[2], "5 4", "weak superposition: (4/3)·Σ pᵢ, i > m"),
+        (svg.PALETTE[2], "5 4", "weak formula (4/3)·Σ pᵢ, i > m"
+         + (f": slope −{weak_exponent:.2f}" if weak_exponent is not None else "")),
         (svg.PALETTE[3], "2 3", "strong superposition: ∝ 1/m")]))
