@@ -41,7 +41,7 @@ class TestSuperpositionPhysics:
         # carries that slope, fitted over the sweep's own widths, and the legend prints it
         weak = S.fit_exponent([s["m"] for s in result["scaling"]], [s["weak_prediction"] for s in result["scaling"]])
         assert result["weak_exponent"] == weak and weak < 0.5
-        assert f"i > m: slope −{weak:.2f}" in S.render(result)
+        assert f"i &gt; m: slope −{weak:.2f}" in S.render(result)
 
     @pytest.mark.parametrize("seed", [0, 1, 2])
     def test_weak_superposition_follows_the_frequency_tail(self, seed):
