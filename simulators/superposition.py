@@ -389,7 +389,8 @@ def render(result: dict) -> str:
     desc = (f"Toy model with n = {cfg['n_features']} features in m = {cfg['m_dims']} dimensions, alpha = {cfg['alpha']}, "
             f"weight decay {cfg['weight_decay']}. Loss {result['loss']:.4f}; {result['fraction_represented']:.0%} of features "
             f"represented; mean squared overlap {result['mean_interference']:.4f}"
-            + (f"; fitted scaling exponent {result['scaling_exponent']:.2f}." if result["scaling_exponent"] is not None else "."))
+            + (f"; fitted scaling exponent {result['scaling_exponent']:.2f}, against {result['weak_exponent']:.2f} for the "
+               "weak-regime formula at the same widths." if result["scaling_exponent"] is not None else "."))
     return svg.panels(TITLE, desc, [_directions_panel(result), _overlap_panel(result), _scaling_panel(result)])
 
 
