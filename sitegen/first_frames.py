@@ -231,7 +231,8 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
     One job runs here; several run in parallel processes (BLAS is pinned to one thread in each,
     through the environment they inherit), the slowest first so the pool finishes together: a
-    simulator with no timing yet (one whose first frame came from shipped data) counts as slowest."""
+    simulator with no timing yet (one whose first frame came from shipped data) counts as slowest.
+    Jobs that differ only in view-only controls go to one process together (`_siblings`)."""
     if not jobs:
         return []
     guess = [estimates.get(job.name) for job in jobs]
@@ -244,15 +245,32 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     if workers == 1:
         outcomes = [_compute(job) for job in jobs]
     else:
-        order = sorted(range(len(jobs)), key=lambda i: -(math.inf if guess[i] is None else guess[i]))
+        groups = sorted(_siblings(jobs), key=lambda group: -(math.inf if guess[group[0]] is None else guess[group[0]]))
         outcomes = [None] * len(jobs)
+        done = 0
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_compute, jobs[i]): i for i in order}
-            for done, future in enumerate(as_completed(futures), 1):
-                i = futures[future]
-                outcomes[i] = future.result()
-                log(f"  {jobs[i].name} done ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+            futures = {pool.submit(_compute_each, [jobs[i] for i in group]): group for group in groups}
+            for future in as_completed(futures):
+                for i, outcome in zip(futures[future], future.result()):
+                    outcomes[i], done = outcome, done + 1
+                    log(f"  {jobs[i].name} done ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
     return [_unpack(outcome) for outcome in outcomes]
+
+
+def _siblings(jobs: list[Job]) -> list[list[int]]:
+    """The jobs' indices, grouped by all but their simulator's view-only controls: one process
+    computes a group in turn, and the later ones find the work in the simulator's own caches (two
+    heads of one gated-attention training) instead of another process training it again."""
+    groups: dict[tuple, list[int]] = {}
+    for i, job in enumerate(jobs):
+        view_only = bridge.simulator(job.name, job.module).view_only
+        rest = json.dumps({name: value for name, value in job.values.items() if name not in view_only}, sort_keys=True)
+        groups.setdefault((job.name, job.module, job.seed, rest), []).append(i)
+    return list(groups.values())
+
+
+def _compute_each(jobs: list[Job]) -> list:
+    return [_compute(job) for job in jobs]
 
 
 def _compute(job: Job):

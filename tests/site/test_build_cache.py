@@ -195,3 +195,21 @@ def test_a_current_site_is_left_alone_until_an_input_or_an_output_changes(conten
     assert rebuilt.ok and not rebuilt.skipped
     assert "One more sentence." in (tmp_path / "site" / "gated-attention" / "index.html").read_text()
     assert driver.run(dataclasses.replace(request, force=True)).skipped is False
+
+
+def test_settings_that_differ_only_in_view_only_controls_are_computed_together():
+    """Two heads of one gated-attention training are one group, which one process computes in
+    turn (the second head from the first's training, in the simulator's own cache); each frame
+    is still the one the setting gives alone."""
+    from simulators import bridge
+
+    def job(name, seed, **values):
+        quick = REGISTRY[name].cheap_params  # small in-range settings
+        return first_frames.Job(name, None, P.validate(REGISTRY[name].params, {**quick, **values}), seed)
+
+    jobs = [job("gated_attention", 1, head=1), job("passk", 0), job("gated_attention", 2, head=1),
+            job("gated_attention", 1, head=2), job("gated_attention", 1, head=2, train_steps=50)]
+    assert first_frames._siblings(jobs) == [[0, 3], [1], [2], [4]]
+    outcomes = first_frames.compute_frames(jobs, {}, log=lambda *_: None)
+    for one, (payload, _) in zip(jobs, outcomes):
+        assert json.loads(payload) == json.loads(bridge.frame(one.name, one.values, one.seed).to_json())
