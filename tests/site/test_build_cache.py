@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators import REGISTRY
+from simulators import REGISTRY, bridge
 from simulators.kit import params as P
 from sitegen import driver, first_frames, frame_key, frontmatter, mathtex
 from sitegen.disk_cache import DiskCache
@@ -201,8 +201,6 @@ def test_settings_that_differ_only_in_view_only_controls_are_computed_together()
     """Two heads of one gated-attention training are one group, which one process computes in
     turn (the second head from the first's training, in the simulator's own cache); each frame
     is still the one the setting gives alone."""
-    from simulators import bridge
-
     def job(name, seed, **values):
         quick = REGISTRY[name].cheap_params  # small in-range settings
         return first_frames.Job(name, None, P.validate(REGISTRY[name].params, {**quick, **values}), seed)
