@@ -173,20 +173,28 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
 
 def test_a_width_change_after_the_warm_up_trains_the_main_model_alone(page, site_url):
     """The superposition page warms its sweep in the background (WARM_UP): a change of the main
-    model's width then reuses every sweep point, so no part goes to a helper, and the numbers
-    are CPython's."""
+    model's width then reuses every sweep point, so no part goes to a helper, no frame of the run
+    is in the sweep's phase, and the numbers are CPython's. (The main model alone takes about
+    1.2 s here, so the change is answered live on a quiet machine; under the parallel suite's load
+    it may take over 2 s and wait for Run, which is the page's promise too, so either path passes.)"""
     root = "[data-sim=superposition]"
     go_live(page, site_url + "superposition-scaling/", root)
     page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=90_000)
     page.evaluate(f"""(() => {{
-      const pool = document.querySelector('{root}').simulator.runtime.pool;
+      const simulator = document.querySelector('{root}').simulator;
+      const pool = simulator.runtime.pool;
       const assign = pool.assign.bind(pool);
       pool.handedOut = 0;
       pool.assign = (id, setting, keys) => {{ pool.handedOut += keys.length; return assign(id, setting, keys); }};
+      const show = simulator.show.bind(simulator);
+      window.phasesShown = [];
+      simulator.show = (frame, final, remaining) => {{ window.phasesShown.push(frame.phase); return show(frame, final, remaining); }};
     }})()""")
     set_control(page, root, "m_dims", 11)
-    assert settle(page, root, 1) == "live"
+    assert settle(page, root, 1) in ("live", "on-request")
     assert page.evaluate(f"document.querySelector('{root}').simulator.runtime.pool.handedOut") == 0
+    phases = page.evaluate("window.phasesShown")
+    assert phases[-1] == "done" and "training" in phases and "scaling sweep" not in phases, phases
     expected = bridge.frame("superposition", {"m_dims": 11}, 0)
     for name in ("loss", "scaling_exponent"):
         assert page.text_content(f'{root} [data-readout="{name}"]') == expected.readouts[name]
