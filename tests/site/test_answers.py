@@ -286,6 +286,10 @@ def test_view_only_changes_made_while_warming(page, site_url):
     the build's frame meanwhile, without waiting; the samples at another training time need the
     trained models, so that change waits for the warm-up and reports its progress."""
     root = "[data-sim=diffusion]"
+    # CPython's frames first: computed after going live (seconds of training in this process),
+    # they let the warm-up finish before the second change, which then had nothing to wait for.
+    expected_t = bridge.frame("diffusion", {"t": 600}, 0)
+    expected_view = bridge.frame("diffusion", {"t": 600, "view_time": 4}, 0)
     go_live(page, site_url + "diffusion-memorization/", root)
     page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
       const handlers = sim.runtime.handlers, handle = handlers.progress;
@@ -294,17 +298,16 @@ def test_view_only_changes_made_while_warming(page, site_url):
     assert settle(page, root, 1) == "live"
     assert page.get_attribute(root, "data-sim-warm") is None
     assert page.evaluate("window.progressSeen") == 0  # answered, not waiting
-    expected = bridge.frame("diffusion", {"t": 600}, 0)
-    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected_t.readouts["alpha_bar"]
 
+    assert page.get_attribute(root, "data-sim-warm") is None  # still warming: the next change has to wait
     set_control(page, root, "view_time", 4)
     assert settle(page, root, 2) == "live"
     assert page.get_attribute(root, "data-sim-warm") == "done"
     assert page.evaluate("window.progressSeen") >= 1  # the reader saw it move while it waited
-    expected = bridge.frame("diffusion", {"t": 600, "view_time": 4}, 0)
     shown = shown_result(page, root)["shown"]
-    assert shown["view_steps"] == expected.result["shown"]["view_steps"] == 10_000
-    assert np.allclose(shown["samples"], expected.result["shown"]["samples"], atol=2e-4)
+    assert shown["view_steps"] == expected_view.result["shown"]["view_steps"] == 10_000
+    assert np.allclose(shown["samples"], expected_view.result["shown"]["samples"], atol=2e-4)
 
 
 def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(first_visit_page, site_url):
