@@ -24,5 +24,16 @@ def violations(page) -> list[dict]:
     return found
 
 
+def assert_none_live(page, what: str, width: int, theme: str) -> None:
+    """A live simulator page has no violations at `width` px in `theme`, set in place (the
+    page's resize handlers wait 150 ms for the resizing to stop). Called by the tests that already
+    took a page live and checked its numbers, rather than opening each page live again for axe."""
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    page.emulate_media(color_scheme=theme)
+    page.wait_for_timeout(300)
+    found = violations(page)
+    assert not found, f"{what} live at {width} px, {theme}:\n{describe(found)}"
+
+
 def describe(found: list[dict]) -> str:
     return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}" for v in found)

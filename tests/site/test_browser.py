@@ -14,6 +14,7 @@ import pytest
 from simulators import bridge
 
 import chromium
+from axe import assert_none_live
 
 pytestmark = pytest.mark.browser
 SIM = "[data-sim=superposition]"
@@ -66,6 +67,7 @@ def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     assert page.inner_html("[data-sim-svg]") != before
     after = bridge_result({**QUICK_PARAMS, "m_dims": 9}, 0)
     assert page.text_content('[data-readout="loss"]') == f"{after['loss']:.4f}"
+    assert_none_live(page, "superposition-scaling/", 390, "dark")
 
 
 def assert_close(actual, expected, path="result"):
@@ -97,7 +99,7 @@ LIVE_CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(LIVE_CASES))
-def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
+def test_each_simulator_runs_live_with_cpythons_numbers_and_passes_axe(page, site_url, name):
     slug, params = LIVE_CASES[name]
     root = f"[data-sim={name}]"
     page.goto(site_url + slug + "?" + urlencode({**params, "seed": 4}))
@@ -112,6 +114,9 @@ def test_each_simulator_runs_live_with_cpythons_numbers(page, site_url, name):
     assert page.locator(f"{root} [data-sim-svg] svg.sim-panel").count() >= 2
     # Headers redrawn by the page lower subscripts (τ_gen) as the build's do.
     assert "_" not in page.text_content(f"{root} [data-sim-table] thead")
+    # The live page, as redrawn by the runtime, at a phone's width or a desktop's, in either theme.
+    width, theme = (390, "dark") if sorted(LIVE_CASES).index(name) % 2 else (1280, "light")
+    assert_none_live(page, slug, width, theme)
 
 
 def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):

@@ -1,6 +1,6 @@
 """Simulator figures as readers see them, in Chromium: readable and usable on a phone and a
-desktop, free of accessibility violations (axe-core) in both themes, prerendered and live,
-and exportable as one SVG from the first frame."""
+desktop, free of accessibility violations (axe-core) in both themes as first drawn (live pages:
+test_browser.py), and exportable as one SVG from the first frame."""
 
 from __future__ import annotations
 
@@ -101,15 +101,7 @@ def test_no_accessibility_violations_prerendered(browser, site_url):
             context.close()
 
 
-@pytest.mark.parametrize("slug", TOPICS)
-def test_no_accessibility_violations_live(page, site_url, slug):
-    width, theme = (390, "dark") if TOPICS.index(slug) % 2 else (1280, "light")
-    page.set_viewport_size(screen(width))
-    page.emulate_media(color_scheme=theme)
-    page.goto(site_url + slug + "#simulator")
-    page.wait_for_selector("[data-sim][data-sim-status=live]", state="attached", timeout=60_000)
-    found = violations(page)
-    assert not found, f"{slug} live at {width} px, {theme}:\n{describe(found)}"
+# Live pages are checked by axe where tests/site/test_browser.py takes each simulator live.
 
 
 def test_export_svg_joins_the_panels_of_the_first_frame(browser, site_url):
