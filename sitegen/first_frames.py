@@ -20,6 +20,7 @@ import math
 import multiprocessing
 import os
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
@@ -239,7 +240,8 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     workers = min(len(jobs), os.cpu_count() or 1)
     known = [g for g in guess if g is not None]
     about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
-    log(f"{what}: computing {len(jobs)} ({', '.join(job.name for job in jobs)}) "
+    counts = Counter(job.name for job in jobs)
+    log(f"{what}: computing {len(jobs)} ({', '.join(f'{name} {count}' if count > 1 else name for name, count in counts.items())}) "
         f"in {workers} process{'es' if workers > 1 else ''}{about}")
     started = time.perf_counter()
     if workers == 1:
@@ -253,8 +255,15 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
             for future in as_completed(futures):
                 for i, outcome in zip(futures[future], future.result()):
                     outcomes[i], done = outcome, done + 1
-                    log(f"  {jobs[i].name} done ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+                    log(f"  {_finished(jobs[i].name, outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
     return [_unpack(outcome) for outcome in outcomes]
+
+
+def _finished(name: str, outcome: tuple) -> str:
+    """A job's progress line: what it took, so that an author sees which settings are slow."""
+    if outcome[0] != "frame":
+        return f"{name}: setting refused"
+    return f"{name} drawn from shipped data" if outcome[2] is None else f"{name} done in {outcome[2]:.1f} s"
 
 
 def _siblings(jobs: list[Job]) -> list[list[int]]:

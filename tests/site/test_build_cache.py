@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -208,6 +209,11 @@ def test_settings_that_differ_only_in_view_only_controls_are_computed_together()
     jobs = [job("gated_attention", 1, head=1), job("passk", 0), job("gated_attention", 2, head=1),
             job("gated_attention", 1, head=2), job("gated_attention", 1, head=2, train_steps=50)]
     assert first_frames._siblings(jobs) == [[0, 3], [1], [2], [4]]
-    outcomes = first_frames.compute_frames(jobs, {}, log=lambda *_: None)
+    lines = []
+    outcomes = first_frames.compute_frames(jobs, {}, log=lines.append)
+    # The terminal says what was computed, then each job with its own time (which settings are slow).
+    assert lines[0].startswith("first frames: computing 5 (gated_attention 4, passk) in ")
+    assert sorted(re.sub(r"[\d.]+ s\b", "t s", line.split(" (")[0]) for line in lines[1:]) == \
+        ["  gated_attention done in t s"] * 4 + ["  passk done in t s"]
     for one, (payload, _) in zip(jobs, outcomes):
         assert json.loads(payload) == json.loads(bridge.frame(one.name, one.values, one.seed).to_json())
