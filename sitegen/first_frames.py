@@ -255,8 +255,17 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
             for future in as_completed(futures):
                 for i, outcome in zip(futures[future], future.result()):
                     outcomes[i], done = outcome, done + 1
-                    log(f"  {_finished(jobs[i].name, outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+                    log(f"  {_finished(_label(jobs[i]), outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
     return [_unpack(outcome) for outcome in outcomes]
+
+
+def _label(job: Job) -> str:
+    """The job as an author would find it: the simulator, the controls it sets away from the page's
+    defaults (long text cut short) and the seed."""
+    defaults = bridge.simulator(job.name, job.module).defaults()
+    changed = [f"{name}={value if len(str(value)) <= 24 else str(value)[:20] + '…'}"
+               for name, value in job.values.items() if defaults.get(name) != value]
+    return f"{job.name} ({', '.join(changed + [f'seed {job.seed}'])})"
 
 
 def _finished(name: str, outcome: tuple) -> str:

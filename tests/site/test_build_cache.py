@@ -213,7 +213,11 @@ def test_settings_that_differ_only_in_view_only_controls_are_computed_together()
     outcomes = first_frames.compute_frames(jobs, {}, log=lines.append)
     # The terminal says what was computed, then each job with its own time (which settings are slow).
     assert lines[0].startswith("first frames: computing 5 (gated_attention 4, passk) in ")
-    assert sorted(re.sub(r"[\d.]+ s\b", "t s", line.split(" (")[0]) for line in lines[1:]) == \
-        ["  gated_attention done in t s"] * 4 + ["  passk done in t s"]
+    shown = sorted(re.sub(r"[\d.]+ s \(\d/5, [\d.]+ s\)$", "t", line) for line in lines[1:])
+    quick = "train_length=8, train_steps=25"  # the cheap settings, away from the page's defaults
+    assert shown == [f"  gated_attention (head=2, {quick}, seed 1) done in t",
+                     "  gated_attention (head=2, train_length=8, train_steps=50, seed 1) done in t",
+                     f"  gated_attention ({quick}, seed 1) done in t", f"  gated_attention ({quick}, seed 2) done in t",
+                     "  passk (n_problems=20, samples=32, rl_steps=20, distill_steps=20, seed 0) done in t"]
     for one, (payload, _) in zip(jobs, outcomes):
         assert json.loads(payload) == json.loads(bridge.frame(one.name, one.values, one.seed).to_json())
