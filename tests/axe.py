@@ -3,6 +3,7 @@ once into the cache and checked against its hash (sitegen/vendor.py), injected i
 
 from __future__ import annotations
 
+from chromium import screen
 from sitegen.vendor import NpmPin, extract_package
 
 AXE = NpmPin("axe-core", "4.14.1",
@@ -24,15 +25,15 @@ def violations(page) -> list[dict]:
     return found
 
 
-def assert_none_live(page, what: str, width: int, theme: str) -> None:
-    """A live simulator page has no violations at `width` px in `theme`, set in place (the
-    page's resize handlers wait 150 ms for the resizing to stop). Called by the tests that already
-    took a page live and checked its numbers, rather than opening each page live again for axe."""
-    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+def assert_none_at(page, where: str, width: int, theme: str) -> None:
+    """The page, as it is, has no violations once set in place to `width` px in `theme` (as when a
+    phone turns or the system theme switches; the page's resize handlers wait 150 ms for the
+    resizing to stop). `where` names the page for the failure message."""
+    page.set_viewport_size(screen(width))
     page.emulate_media(color_scheme=theme)
     page.wait_for_timeout(300)
     found = violations(page)
-    assert not found, f"{what} live at {width} px, {theme}:\n{describe(found)}"
+    assert not found, f"{where} at {width} px, {theme}:\n{describe(found)}"
 
 
 def describe(found: list[dict]) -> str:

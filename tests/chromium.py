@@ -18,6 +18,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
+def screen(width: int) -> dict:
+    """The viewport of a phone (390 x 844 and narrower) or of a desktop at `width` px."""
+    return {"width": width, "height": 844 if width < 600 else 900}
+
+
 def cores(count: int) -> str:
     """An init script: pages see a device with `count` cores (navigator.hardwareConcurrency),
     which decides their helper workers (static/js/simulator/pool.mjs)."""

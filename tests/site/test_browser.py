@@ -14,7 +14,7 @@ import pytest
 from simulators import bridge
 
 import chromium
-from axe import assert_none_live
+from axe import assert_none_at
 
 pytestmark = pytest.mark.browser
 SIM = "[data-sim=superposition]"
@@ -67,7 +67,7 @@ def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     assert page.inner_html("[data-sim-svg]") != before
     after = bridge_result({**QUICK_PARAMS, "m_dims": 9}, 0)
     assert page.text_content('[data-readout="loss"]') == f"{after['loss']:.4f}"
-    assert_none_live(page, "superposition-scaling/", 390, "dark")
+    assert_none_at(page, "superposition-scaling/ live", 390, "dark")
 
 
 def assert_close(actual, expected, path="result"):
@@ -116,7 +116,7 @@ def test_each_simulator_runs_live_with_cpythons_numbers_and_passes_axe(page, sit
     assert "_" not in page.text_content(f"{root} [data-sim-table] thead")
     # The live page, as redrawn by the runtime, at a phone's width or a desktop's, in either theme.
     width, theme = (390, "dark") if sorted(LIVE_CASES).index(name) % 2 else (1280, "light")
-    assert_none_live(page, slug, width, theme)
+    assert_none_at(page, f"{slug} live", width, theme)
 
 
 def test_game_moves_are_played_by_clicking_and_keyboard(page, site_url):

@@ -9,18 +9,15 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import chromium
+from chromium import screen
 from conftest import PROJECT_ROOT
-from axe import describe, violations
+from axe import assert_none_at
 from figure_metrics import contrasts, measure
 
 chromium.require()
 
 TOPICS = sorted(f"{p.stem}/" for p in (PROJECT_ROOT / "content" / "topics").glob("*.md") if "\nsimulator:" in p.read_text())
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def screen(width: int) -> dict:
-    return {"width": width, "height": 844 if width < 600 else 900}
 
 
 def open_page(browser, url, width, theme="light"):
@@ -93,11 +90,7 @@ def test_no_accessibility_violations_prerendered(browser, site_url):
             context, page = open_page(browser, site_url + slug, opened_at)
             page.wait_for_load_state("load")
             for width, theme in views:
-                page.set_viewport_size(screen(width))
-                page.emulate_media(color_scheme=theme)
-                page.wait_for_timeout(300)  # the page's resize handlers wait 150 ms for the resizing to stop
-                found = violations(page)
-                assert not found, f"{slug or 'home'} opened at {opened_at} px, then at {width} px, {theme}:\n{describe(found)}"
+                assert_none_at(page, f"{slug or 'home'} opened at {opened_at} px, then", width, theme)
             context.close()
 
 
