@@ -114,8 +114,8 @@ def test_a_width_change_trains_the_main_model_alone(monkeypatch):
     sweep = {**FAST, "scaling_sweep": True}
     first = run(sweep, 0)
     trained = []
-    real_train = S.train
-    monkeypatch.setattr(S, "train", lambda n, m, *rest, **kw: trained.append(m) or real_train(n, m, *rest, **kw))
+    real_train = S.model.train  # the main model's and the sweep's
+    monkeypatch.setattr(S.model, "train", lambda n, m, *rest, **kw: trained.append(m) or real_train(n, m, *rest, **kw))
     assert S.parts({**S_defaults(), **sweep, "m_dims": 8}, 0) == []
     wider = run({**sweep, "m_dims": 8}, 0)
     assert trained == [8]
