@@ -94,26 +94,29 @@ def _train(job: tuple) -> dict:
             return finished.value
 
 
-@lru_cache(maxsize=1)
-def _table(wanted_hash: str) -> dict:
-    try:
-        data = json.loads(DATA_FILE.read_text())
-    except (OSError, ValueError):
-        return {}
-    if data.get("inputs_hash") != wanted_hash:
-        return {}
-    return {key(p, p["seed"], p["m"]): {k: p[k] for k in ("m", "loss", "fraction_represented", "weak_prediction")}
-            for p in data["points"]}
-
-
-@lru_cache(maxsize=1)
-def _current(schema_json: str) -> dict:
-    return _table(inputs_hash(json.loads(schema_json)))
+def _one_point_a_line(data: dict) -> str:
+    head = json.dumps({k: v for k, v in data.items() if k != "points"})[:-1]
+    return head + ', "points": [\n' + ",\n".join(json.dumps(p) for p in data["points"]) + "\n]}\n"
 
 
 def table(schema: list[dict]) -> dict:
-    """key(cfg, seed, width) -> the shipped point, if the file matches the current code; else {}."""
-    return _current(json.dumps(schema, sort_keys=True))
+    """key(cfg, seed, width) -> the shipped point, if the file matches the current code; else {}.
+    Read once, and again only when the file or the code it was trained with changes."""
+    files = [SIMULATORS / name for name in TRAINING_CODE] + [DATA_FILE]
+    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else None for f in files)
+    return _table(json.dumps(schema, sort_keys=True), FORMAT, DATA_FILE, stamp)
+
+
+@lru_cache(maxsize=2)
+def _table(schema_json: str, format: int, path: Path, stamp: tuple) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if data.get("inputs_hash") != inputs_hash(json.loads(schema_json)):
+        return {}
+    return {key(p, p["seed"], p["m"]): {k: p[k] for k in ("m", "loss", "fraction_represented", "weak_prediction")}
+            for p in data["points"]}
 
 
 def ensure(schema: list[dict], log=print) -> bool:
@@ -124,8 +127,6 @@ def ensure(schema: list[dict], log=print) -> bool:
     data = compute(schema, log=log)
     DATA_FILE.parent.mkdir(exist_ok=True)
     partial = DATA_FILE.with_suffix(".tmp")
-    partial.write_text(json.dumps(data, indent=0) + "\n")
+    partial.write_text(_one_point_a_line(data))
     partial.replace(DATA_FILE)  # never leave a half-written file behind
-    _table.cache_clear()
-    _current.cache_clear()
     return True

@@ -125,3 +125,55 @@ def test_a_width_change_trains_the_main_model_alone(monkeypatch):
 
 def S_defaults() -> dict:
     return {p["name"]: p["default"] for p in S.PARAMS}
+
+
+# The scaling sweep's shipped points (simulators/superposition/sweep.py).
+
+def test_shipped_points_match_the_code_that_trains_them():
+    table = S.sweep.table(S.PARAMS)
+    assert table, f"{S.sweep.DATA_FILE.name} is stale or missing: run `python build.py` to retrain it, and commit it"
+    assert len(table) == sum(len(S.sweep_widths(cfg["n_features"])) for cfg, _ in S.sweep.settings(S.PARAMS))
+    # Train three shipped points again, with the same code: the same numbers, to the digit stored.
+    defaults = S_defaults()
+    for change, seed, width in (({"weight_decay": 0.3}, 2, 14), ({"alpha": 2.5}, 1, 4), ({"batch_size": 256}, 0, 20)):
+        cfg = {**defaults, **change}
+        trained = S.sweep._train((cfg, seed, width))
+        assert table[S.sweep.key(cfg, seed, width)] == trained, (change, seed, width)
+
+
+def test_every_weight_decay_and_listed_alpha_at_seeds_0_to_2_trains_the_main_model_alone():
+    """What the shipping is for: a reader at the page's setting who moves the weight decay (or α)
+    gets the sweep from shipped points, so no part goes to a helper and one model trains."""
+    defaults = S_defaults()
+    decays = [round(-1.0 + 0.1 * i, 10) for i in range(21)]
+    assert decays[-1] == 1.0 and S.sweep._every_value(next(p for p in S.PARAMS if p["name"] == "weight_decay")) == decays
+    for name, values in (("weight_decay", decays), ("alpha", [0.5, 1.0, 1.5, 2.0, 2.5, 3.0])):
+        for value in values:
+            for seed in (0, 1, 2):
+                assert S.parts({**defaults, name: value}, seed) == [], (name, value, seed)
+    assert S.parts({**defaults, "weight_decay": 0.3}, 3) != []  # a seed the build does not ship is trained
+
+
+def test_a_run_from_shipped_points_equals_the_run_that_trains_them(monkeypatch):
+    shipped = run({"weight_decay": -0.4, "steps": 300}, 0)  # steps 300 is shipped at seed 0 (one click from 600)
+    monkeypatch.setattr(S.sweep, "table", lambda schema: {})
+    trained = run({"weight_decay": -0.4, "steps": 300}, 0)
+    assert shipped == trained
+
+
+def test_stale_shipped_points_are_trained_again_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(S.sweep, "DATA_FILE", tmp_path / "data" / "points.json")
+    monkeypatch.setattr(S.sweep, "SEEDS", [0])
+    # A small schema of the same controls: two weight decays, two α, one listed step count on either side.
+    small = [{**p, **{"n_features": {"default": 40, "values": [40, 100]}, "steps": {"default": 100, "values": [50, 100]},
+                      "weight_decay": {"min": -1.0, "max": -0.9}, "alpha": {"values": [1.0, 1.5]},
+                      "batch_size": {"default": 32, "values": [32]}, "learning_rate": {"values": [0.02]}}.get(p["name"], {})}
+             for p in S.PARAMS]
+    assert S.sweep.table(small) == {}
+    assert S.sweep.ensure(small, log=lambda message: None) is True
+    # At n = 40: the defaults, γ = -0.9, α = 1.5 and 50 steps; at n = 100 the defaults' other values.
+    assert len(S.sweep.table(small)) == 4 * len(S.sweep_widths(40)) + len(S.sweep_widths(100))
+    assert S.sweep.ensure(small, log=lambda message: None) is False  # current: nothing trained
+    monkeypatch.setattr(S.sweep, "FORMAT", S.sweep.FORMAT + 1)  # a changed input makes it stale
+    assert S.sweep.table(small) == {}
+    assert list(S.sweep.DATA_FILE.parent.iterdir()) == [S.sweep.DATA_FILE]  # no partial file left
