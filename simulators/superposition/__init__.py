@@ -53,6 +53,7 @@ def refresh_build_data(log=print) -> None:
     """Called by the site build before first frames: retrain the shipped sweep if its inputs changed."""
     sweep.ensure(PARAMS, log)
 
+
 def geometry(W: np.ndarray) -> dict:
     """Superposition statistics of the learned feature directions (rows of W)."""
     norms = np.linalg.norm(W, axis=1)
