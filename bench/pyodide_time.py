@@ -84,12 +84,14 @@ def source_files() -> dict[str, str]:
             if p.suffix in (".py", ".json") and "__pycache__" not in p.parts}
 
 
-def in_pyodide(runs: list[dict]) -> list[dict]:
+def in_pyodide(runs: list[dict], code: str = TIMING) -> list[dict]:
+    """Run `code` in Pyodide with the simulators package and `runs` (as `job_json`); it prints
+    its answer as RESULT<json>."""
     with tempfile.TemporaryDirectory() as tmp:
         runner = Path(tmp) / "run.mjs"
         runner.write_text(RUNNER.replace("RUNTIME", runtime_dir().as_posix()))
         job = Path(tmp) / "job.json"
-        job.write_text(json.dumps({"files": source_files(), "runs": runs, "code": TIMING}))
+        job.write_text(json.dumps({"files": source_files(), "runs": runs, "code": code}))
         done = subprocess.run(["node", str(runner), str(job)], capture_output=True, text=True, check=True)
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT"))
     return json.loads(line[len("RESULT"):])
