@@ -171,15 +171,15 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
 
 
-def test_a_width_change_after_the_warm_up_trains_the_main_model_alone(page, site_url):
-    """The superposition page warms its sweep in the background (WARM_UP): a change of the main
-    model's width then reuses every sweep point, so no part goes to a helper, no frame of the run
-    is in the sweep's phase, and the numbers are CPython's. (The main model alone takes about
-    1.2 s here, so the change is answered live on a quiet machine; under the parallel suite's load
-    it may take over 2 s and wait for Run, which is the page's promise too, so either path passes.)"""
+def test_width_and_weight_decay_changes_train_the_main_model_alone(page, site_url):
+    """At the superposition page's setting the sweep's points are shipped (every weight decay on
+    the slider, seeds 0-2; simulators/superposition/sweep.py): a change of the main model's width
+    or of the weight decay reads them, so no part goes to a helper, no frame of the run is in the
+    sweep's phase, and the numbers are CPython's. (The main model alone takes about 1.2 s here,
+    so the change is answered live on a quiet machine; under the parallel suite's load it may
+    take over 2 s and wait for Run, which is the page's promise too, so either path passes.)"""
     root = "[data-sim=superposition]"
     go_live(page, site_url + "superposition-scaling/", root)
-    page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=90_000)
     page.evaluate(f"""(() => {{
       const simulator = document.querySelector('{root}').simulator;
       const pool = simulator.runtime.pool;
@@ -190,14 +190,17 @@ def test_a_width_change_after_the_warm_up_trains_the_main_model_alone(page, site
       window.phasesShown = [];
       simulator.show = (frame, final, remaining) => {{ window.phasesShown.push(frame.phase); return show(frame, final, remaining); }};
     }})()""")
-    set_control(page, root, "m_dims", 11)
-    assert settle(page, root, 1) in ("live", "on-request")
-    assert page.evaluate(f"document.querySelector('{root}').simulator.runtime.pool.handedOut") == 0
-    phases = page.evaluate("window.phasesShown")
-    assert phases[-1] == "done" and "training" in phases and "scaling sweep" not in phases, phases
-    expected = bridge.frame("superposition", {"m_dims": 11}, 0)
-    for name in ("loss", "scaling_exponent"):
-        assert page.text_content(f'{root} [data-readout="{name}"]') == expected.readouts[name]
+    for request, (name, value, params) in enumerate(((("m_dims", 11, {"m_dims": 11})),
+                                                     ("weight_decay", -0.9, {"m_dims": 11, "weight_decay": -0.9})), start=1):
+        page.evaluate("window.phasesShown = []")
+        set_control(page, root, name, value)
+        assert settle(page, root, page.evaluate(f"document.querySelector('{root}').simulator.requestId")) in ("live", "on-request")
+        assert page.evaluate(f"document.querySelector('{root}').simulator.runtime.pool.handedOut") == 0, name
+        phases = page.evaluate("window.phasesShown")
+        assert phases[-1] == "done" and "training" in phases and "scaling sweep" not in phases, (name, phases)
+        expected = bridge.frame("superposition", params, 0)
+        for readout in ("loss", "scaling_exponent"):
+            assert page.text_content(f'{root} [data-readout="{readout}"]') == expected.readouts[readout], (name, readout)
 
 
 def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
