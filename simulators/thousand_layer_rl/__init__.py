@@ -50,7 +50,7 @@ PARAMS = [
      "label": f"Live depth sweep ({', '.join(map(str, SWEEP_DEPTHS))})",
      "help": "Also train one agent per depth here, at your settings (at settings other than the page's own, the page first says how long that will take and waits for Run). The presets come with a sweep to 64 layers computed at build time."},
 ]
-# Small in-range settings that run in well under a second: what the contract tests use. The sweep
+# Small in-range settings that run in about 2 s in CPython: what the contract tests use. The sweep
 # stays off: drawn on by the contract's property test, it trained seven agents (26-47 s in CPython).
 CHEAP_PARAMS = {"maze": "open room", "train_steps": 100, "depth": 2, "sweep": False}
 
