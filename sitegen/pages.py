@@ -126,7 +126,7 @@ def _sim_config(page, runtime: dict, root: str, asset, versioned) -> dict:
         # the background (a warm-up that any run of other settings stops), so that these answer at
         # once; `warmUp` also for a simulator whose other settings reuse that work (kit.contract).
         "viewOnly": list(page.simulator.view_only),
-        "warmUp": page.simulator.warm_up,
+        "warmUp": page.simulator.warms_up(page.values, page.seed),
         "reframe": page.simulator.reframe is not None,  # view-only changes drawn from the build's frame during the warm-up
         "parts": page.simulator.parts_fn is not None,  # runs split into parts: the page starts helper workers
         "runtime": runtime,

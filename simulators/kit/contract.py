@@ -20,7 +20,9 @@ alone, computed from `shown` itself instead of the caches; None where it needs t
 answers such a change with it while the background run is still filling the caches.
 Optionally, WARM_UP = True: that background run is worth making without view-only controls too,
 because runs of other settings reuse what it leaves in the caches (the superposition page's
-sweep, which a change of the main model's width does not retrain).
+sweep, which a change of the main model's width does not retrain). Or WARM_UP = a function
+(cfg, seed) -> bool, which the build asks at each page's setting: where the work is shipped
+already, a warm-up would spend a reader's processor on nothing.
 Optionally, GRID: {control name or "seed": [values]}: settings the page teaches, shipped as
 precomputed frames so that the page shows them at once, with or without its runtime: every
 combination of the listed values, at the page's other settings.
@@ -139,7 +141,7 @@ class Simulator:
     steps_fn: Callable | None = None
     refresh_build_data: Callable | None = None
     view_only: tuple[str, ...] = ()
-    warm_up: bool = False  # compute the page's settings in the background once the runtime is up
+    warm_up: bool | Callable = False  # compute the page's settings in the background once the runtime is up
     grid: dict = field(default_factory=dict)
     shipped_result: Callable | None = None
     parts_fn: Callable | None = None
@@ -147,6 +149,10 @@ class Simulator:
     reframe: Callable | None = None
     cheap_params: dict = field(default_factory=dict)
     assets: tuple = ()  # kit.assets.Asset, each prepared by the build
+
+    def warms_up(self, cfg: dict, seed: int) -> bool:
+        """Whether a page at this setting (validated controls and seed) warms up once live."""
+        return bool(self.warm_up(cfg, seed)) if callable(self.warm_up) else self.warm_up
 
     @property
     def external_module(self) -> str | None:
@@ -233,8 +239,8 @@ def from_module(module: ModuleType) -> Simulator:
     if unknown:
         raise broken(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
     warm_up = getattr(module, "WARM_UP", False)
-    if not isinstance(warm_up, bool):
-        raise broken(f"{who}: WARM_UP must be True or False, not {warm_up!r}")
+    if not isinstance(warm_up, bool) and not callable(warm_up):
+        raise broken(f"{who}: WARM_UP must be True, False or a function (cfg, seed) -> bool, not {warm_up!r}")
     grid = getattr(module, "GRID", {})
     if not isinstance(grid, dict):
         raise broken(f"{who}: GRID must be a dict of control name -> list of values")
@@ -271,7 +277,7 @@ def from_module(module: ModuleType) -> Simulator:
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap), assets=files,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
-                     view_only=view_only, warm_up=warm_up or bool(view_only), grid={k: list(v) for k, v in grid.items()},
+                     view_only=view_only, warm_up=True if view_only else warm_up, grid={k: list(v) for k, v in grid.items()},
                      shipped_result=shipped if callable(shipped) else None,
                      parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None,
                      reframe=reframe if callable(reframe) else None)

@@ -115,11 +115,19 @@ def _report_every(cfg: dict) -> int:
 
 
 # The sweep's points by everything they depend on but the main model's width (sweep.key):
-# changing m_dims trains the main model alone. Besides the shipped points, the page fills it in
-# the background once the runtime is up (kit.contract WARM_UP), for a page whose setting the
-# build does not ship, so that the reader's first change of m_dims is quick there too.
+# changing m_dims trains the main model alone.
 _SWEPT = Recent(48)
-WARM_UP = True
+
+
+def _sweep_shipped(cfg: dict, seed: int) -> bool:
+    return all(sweep.key(cfg, seed, w) in sweep.table(PARAMS) for w in sweep_widths(cfg["n_features"]))
+
+
+def WARM_UP(cfg: dict, seed: int) -> bool:  # noqa: N802 (the contract's name)
+    """A page whose sweep the build does not ship fills _SWEPT in the background once its runtime
+    is up (kit.contract), so that the reader's first change of m_dims is quick there too; where
+    it is shipped, a warm-up would only train the page's own model again."""
+    return cfg["scaling_sweep"] and not _sweep_shipped(cfg, seed)
 
 
 def _known_point(cfg: dict, seed: int, width: int) -> dict | None:

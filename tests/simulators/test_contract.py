@@ -272,7 +272,11 @@ def test_a_warm_up_is_declared_or_implied_by_view_only_controls():
     assert from_module(module()).warm_up is False
     assert from_module(module(WARM_UP=True)).warm_up is True
     assert from_module(module(VIEW_ONLY=("n",))).warm_up is True  # view-only controls need the caches warm
-    with pytest.raises(ContractError, match="WARM_UP must be True or False, not 'yes'"):
+    # Or asked at each page's setting: here only where n is odd.
+    asked = from_module(module(WARM_UP=lambda cfg, seed: cfg["n"] % 2 == 1))
+    assert asked.warms_up({"n": 3}, 0) is True and asked.warms_up({"n": 2}, 0) is False
+    assert from_module(module(WARM_UP=lambda cfg, seed: False, VIEW_ONLY=("n",))).warms_up({"n": 2}, 0) is True
+    with pytest.raises(ContractError, match=r"WARM_UP must be True, False or a function \(cfg, seed\) -> bool, not 'yes'"):
         from_module(module(WARM_UP="yes"))
     # reframe answers changes of view-only controls: without any, it could never be asked.
     assert from_module(module(VIEW_ONLY=("n",), reframe=lambda cfg, seed, shown: None)).reframe is not None

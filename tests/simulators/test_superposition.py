@@ -177,3 +177,12 @@ def test_stale_shipped_points_are_trained_again_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(S.sweep, "FORMAT", S.sweep.FORMAT + 1)  # a changed input makes it stale
     assert S.sweep.table(small) == {}
     assert list(S.sweep.DATA_FILE.parent.iterdir()) == [S.sweep.DATA_FILE]  # no partial file left
+
+
+def test_the_page_warms_up_only_where_its_sweep_is_not_shipped():
+    from simulators import REGISTRY
+
+    simulator, defaults = REGISTRY["superposition"], S_defaults()
+    assert simulator.warms_up(defaults, 0) is False and simulator.warms_up({**defaults, "weight_decay": 0.3}, 2) is False
+    assert simulator.warms_up(defaults, 3) is True  # a seed the build does not ship: the warm-up trains the sweep
+    assert simulator.warms_up({**defaults, "scaling_sweep": False}, 3) is False  # no sweep, nothing to keep
