@@ -120,7 +120,8 @@ _SWEPT = Recent(48)
 
 
 def _sweep_shipped(cfg: dict, seed: int) -> bool:
-    return all(sweep.key(cfg, seed, w) in sweep.table(PARAMS) for w in sweep_widths(cfg["n_features"]))
+    shipped = sweep.table(PARAMS)
+    return all(sweep.key(cfg, seed, w) in shipped for w in sweep_widths(cfg["n_features"]))
 
 
 def WARM_UP(cfg: dict, seed: int) -> bool:  # noqa: N802 (the contract's name)
@@ -130,17 +131,19 @@ def WARM_UP(cfg: dict, seed: int) -> bool:  # noqa: N802 (the contract's name)
     return cfg["scaling_sweep"] and not _sweep_shipped(cfg, seed)
 
 
-def _known_point(cfg: dict, seed: int, width: int) -> dict | None:
-    key = sweep.key(cfg, seed, width)
-    return _SWEPT.get(key) or sweep.table(PARAMS).get(key)
+def _known_points(cfg: dict, seed: int) -> dict[int, dict]:
+    """The sweep's points already trained here or shipped, by width."""
+    shipped = sweep.table(PARAMS)  # read once: it checks the file and the code it was trained with
+    keys = {w: sweep.key(cfg, seed, w) for w in sweep_widths(cfg["n_features"])}
+    return {w: point for w, key in keys.items() if (point := _SWEPT.get(key) or shipped.get(key))}
 
 
-def _costs(cfg: dict, seed: int) -> tuple[float, dict[int, float]]:
+def _costs(cfg: dict, seed: int, known: dict[int, dict]) -> tuple[float, dict[int, float]]:
     """The main model's training cost and each sweep width's still to train (training_cost units)."""
     n, m = cfg["n_features"], cfg["m_dims"]
     rows = cfg["steps"] * cfg["batch_size"]
     reports = cfg["steps"] // _report_every(cfg) + 2  # each evaluates the loss on the evaluation samples
-    widths = [w for w in sweep_widths(n) if _known_point(cfg, seed, w) is None] if cfg["scaling_sweep"] else []
+    widths = [w for w in sweep_widths(n) if w not in known] if cfg["scaling_sweep"] else []
     main = training_cost(n, m, rows + EVAL_ROW_COST * reports * EVAL_SAMPLES)
     return main, {w: training_cost(n, w, rows + EVAL_ROW_COST * EVAL_SAMPLES) for w in widths}
 
@@ -148,7 +151,7 @@ def _costs(cfg: dict, seed: int) -> tuple[float, dict[int, float]]:
 def parts(cfg: dict, seed: int) -> list[dict]:
     """The scaling sweep's widths not trained yet: each model trains on its own random stream, so
     the browser trains them on helper workers while the main model trains (kit.parts)."""
-    main, widths = _costs(cfg, seed)
+    main, widths = _costs(cfg, seed, _known_points(cfg, seed))
     total = main + sum(widths.values())
     return [{"key": str(w), "cost": cost / total} for w, cost in widths.items()]
 
@@ -166,7 +169,8 @@ def steps(cfg: dict, seed: int):
     p = feature_probabilities(n, cfg["alpha"])
     eval_x = eval_batch(cfg, seed)
     rng = np.random.default_rng([seed, 0])
-    main_cost, width_cost = _costs(cfg, seed)
+    known = _known_points(cfg, seed)  # before training: no point is kept or evicted meanwhile
+    main_cost, width_cost = _costs(cfg, seed, known)
     total = main_cost + sum(width_cost.values())
     report = _report_every(cfg)
     curve: list[list[float]] = []
@@ -184,7 +188,7 @@ def steps(cfg: dict, seed: int):
         yield result
     done_cost = main_cost
     widths = sweep_widths(n) if cfg["scaling_sweep"] else []
-    points = {w: _known_point(cfg, seed, w) for w in widths if w not in width_cost}  # read before any is evicted
+    points = {w: known[w] for w in widths if w not in width_cost}
     for width in widths:
         if width in width_cost:
             # The figure changes once each width is done; meanwhile the kit reports the part's progress.

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..kit import params as P
+from ..kit.parts import result_of
 from . import model as M
 
 SIMULATORS = Path(__file__).resolve().parent.parent
@@ -86,12 +87,7 @@ def compute(schema: list[dict], workers: int | None = None, log=print) -> dict:
 
 
 def _train(job: tuple) -> dict:
-    trained = M.sweep_point(*job)
-    while True:
-        try:
-            next(trained)
-        except StopIteration as finished:
-            return finished.value
+    return result_of(M.sweep_point(*job))
 
 
 def _one_point_a_line(data: dict) -> str:
