@@ -260,8 +260,8 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
 
 
 def _label(job: Job) -> str:
-    """The job as an author would find it: the simulator, the controls it sets away from the page's
-    defaults (long text cut short) and the seed."""
+    """The job as an author would find it: the simulator, the controls it sets away from the
+    simulator's defaults (long text cut short) and the seed."""
     defaults = bridge.simulator(job.name, job.module).defaults()
     changed = [f"{name}={value if len(str(value)) <= 24 else str(value)[:20] + '…'}"
                for name, value in job.values.items() if defaults.get(name) != value]

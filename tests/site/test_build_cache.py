@@ -214,7 +214,7 @@ def test_settings_that_differ_only_in_view_only_controls_are_computed_together()
     # The terminal says what was computed, then each job with its own time (which settings are slow).
     assert lines[0].startswith("first frames: computing 5 (gated_attention 4, passk) in ")
     shown = sorted(re.sub(r"[\d.]+ s \(\d/5, [\d.]+ s\)$", "t", line) for line in lines[1:])
-    quick = "train_length=8, train_steps=25"  # the cheap settings, away from the page's defaults
+    quick = "train_length=8, train_steps=25"  # the cheap settings, away from the simulator's defaults
     assert shown == [f"  gated_attention (head=2, {quick}, seed 1) done in t",
                      "  gated_attention (head=2, train_length=8, train_steps=50, seed 1) done in t",
                      f"  gated_attention ({quick}, seed 1) done in t", f"  gated_attention ({quick}, seed 2) done in t",
