@@ -16,12 +16,9 @@ making the reader wait for the browser. A setting whose work the simulator ships
 from __future__ import annotations
 
 import json
-import math
-import multiprocessing
 import os
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
 from simulators import REGISTRY, bridge
@@ -32,6 +29,7 @@ from .controls import Control, controls
 from .disk_cache import DiskCache, key_of, write_atomically
 from .errors import ContentError
 from .frame_key import frame_key
+from .frame_pool import FramePool
 
 
 @dataclass(frozen=True)
@@ -128,17 +126,18 @@ class Setting:
         return frame_key(self.simulator, self.values, self.seed)
 
 
-def render(bodies, cache: DiskCache | None, log=print) -> tuple[dict[str, PageSimulator], list[ContentError]]:
+def render(bodies, cache: DiskCache | None, log=print, pool: FramePool | None = None) -> tuple[dict[str, PageSimulator], list[ContentError]]:
     """Each page's simulator with its final frame, by page slug: from the cache when its key is
-    there, else computed (in parallel processes when several are missing) and stored; and the
-    errors a simulator's own checks raised. `precompute` adds the rest."""
+    there, else computed (in parallel processes when several are missing: `pool`'s, whose
+    processes keep their work for `precompute`) and stored; and the errors a simulator's own
+    checks raised. `precompute` adds the rest."""
     timings = _timings(cache)
     showing: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages asking)
     for slug, body in bodies.items():
         if body.simulator is not None:
             setting = Setting(body.simulator.simulator, body.simulator.values, body.simulator.seed)
             showing.setdefault(setting.key, (setting, []))[1].append(slug)
-    frames = _frames({key: setting for key, (setting, _) in showing.items()}, cache, timings, log)
+    frames = _frames({key: setting for key, (setting, _) in showing.items()}, cache, timings, log, pool=pool)
     shown, errors = {}, []
     for key, outcome in frames.items():
         for slug in showing[key][1]:
@@ -151,7 +150,8 @@ def render(bodies, cache: DiskCache | None, log=print) -> tuple[dict[str, PageSi
     return shown, errors
 
 
-def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = ()) -> tuple[dict[str, PageSimulator], list]:
+def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (),
+               pool: FramePool | None = None) -> tuple[dict[str, PageSimulator], list]:
     """Each page's simulator shipping the frames of its GRID too, and its one-click frames if its
     simulator is slow (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or
     ships its results, by page slug. The settings `along` (the experiments') are computed in the
@@ -177,7 +177,7 @@ def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] 
                 extra[setting.key][1].append(slug)
     along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
     wanted = {key: setting for key, (setting, _) in extra.items()} | dict(zip(along_keys, along))
-    frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments")
+    frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments", pool=pool)
     shipped: dict[str, list] = {}
     for key, (setting, slugs) in extra.items():
         if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
@@ -195,7 +195,8 @@ def _save_timings(cache: DiskCache | None, timings: dict) -> None:
         write_atomically(cache.folder / TIMINGS, json.dumps(timings, indent=1, sort_keys=True))
 
 
-def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames") -> dict:
+def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames",
+            pool: FramePool | None = None) -> dict:
     """key -> Frame (or the ParamError its settings raised) for every wanted key; updates `timings`
     with what it computed (a default frame's time decides whether its one-click frames are made)."""
     out: dict = {}
@@ -207,7 +208,7 @@ def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, 
         else:
             out[key] = _frame_from_json(hit[0])
     jobs = [Job(s.simulator.name, s.simulator.external_module, s.values, s.seed) for _, s in missing]
-    for (key, setting), outcome in zip(missing, compute_frames(jobs, timings, log, what)):
+    for (key, setting), outcome in zip(missing, compute_frames(jobs, timings, log, what, pool)):
         if isinstance(outcome, P.ParamError):
             out[key] = outcome
             continue
@@ -228,34 +229,43 @@ class Job:
     seed: int
 
 
-def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what: str = "first frames") -> list:
+def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what: str = "first frames",
+                   pool: FramePool | None = None) -> list:
     """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
-    One job runs here; several run in parallel processes (BLAS is pinned to one thread in each,
-    through the environment they inherit), the slowest first so the pool finishes together: a
-    simulator with no timing yet (one whose first frame came from shipped data) counts as slowest.
-    Jobs that differ only in view-only controls go to one process together (`_siblings`)."""
+    One job runs here unless `pool` has begun; several run in its processes (or in a pool for this
+    call alone), BLAS pinned to one thread in each through the environment they inherit, the
+    slowest first so the processes finish together: a simulator with no timing yet (one whose
+    first frame came from shipped data) counts as slowest. Jobs that differ only in view-only
+    controls go to one process together (`_siblings`), and a process takes the jobs of a seed
+    it has computed before where it can (frame_pool)."""
     if not jobs:
         return []
     guess = [estimates.get(job.name) for job in jobs]
-    workers = min(len(jobs), os.cpu_count() or 1)
+    workers = pool.size if pool is not None else min(len(jobs), os.cpu_count() or 1)
     known = [g for g in guess if g is not None]
     about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
     counts = Counter(job.name for job in jobs)
     log(f"{what}: computing {len(jobs)} ({', '.join(f'{name} {count}' if count > 1 else name for name, count in counts.items())}) "
         f"in {workers} process{'es' if workers > 1 else ''}{about}")
+    if workers == 1 and (pool is None or not pool.started):
+        return [_unpack(_compute(job)) for job in jobs]
     started = time.perf_counter()
-    if workers == 1:
-        outcomes = [_compute(job) for job in jobs]
+    groups = _siblings(jobs)
+    outcomes = [None] * len(jobs)
+    done = 0
+
+    def finished(index: int, results: list) -> None:
+        nonlocal done
+        for i, outcome in zip(groups[index], results):
+            outcomes[i], done = outcome, done + 1
+            log(f"  {_finished(_label(jobs[i]), outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+
+    relatives = [((jobs[g[0]].name, jobs[g[0]].module, jobs[g[0]].seed), guess[g[0]], [jobs[i] for i in g]) for g in groups]
+    if pool is not None:
+        pool.run(_compute_each, relatives, finished)
     else:
-        groups = sorted(_siblings(jobs), key=lambda group: -(math.inf if guess[group[0]] is None else guess[group[0]]))
-        outcomes = [None] * len(jobs)
-        done = 0
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_compute_each, [jobs[i] for i in group]): group for group in groups}
-            for future in as_completed(futures):
-                for i, outcome in zip(futures[future], future.result()):
-                    outcomes[i], done = outcome, done + 1
-                    log(f"  {_finished(_label(jobs[i]), outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
+        with FramePool(workers) as own:
+            own.run(_compute_each, relatives, finished)
     return [_unpack(outcome) for outcome in outcomes]
 
 

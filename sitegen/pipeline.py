@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -16,6 +17,7 @@ from . import browser_bundle, experiments, first_frames, links, markdown_render,
 from . import content as content_mod
 from .disk_cache import DiskCache, key_of
 from .errors import BuildFailed, ContentError
+from .frame_pool import FramePool
 
 
 @dataclass
@@ -99,18 +101,19 @@ def build(options: BuildOptions) -> BuildReport:
         shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
-    shown, errors = first_frames.render(bodies, frames_cache, options.log)
-    if errors:
-        raise BuildFailed(errors)
-    bodies = {slug: _with_simulator(body, shown.get(slug)) for slug, body in bodies.items()}
-    lap("first frames")
-    if not options.draft:
-        checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
-        shipping, outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked))
-        errors = experiments.check(checked, outcomes)
-        if errors:  # a false claim stops the build like any content error: the old site stays
+    with FramePool(os.cpu_count() or 1) as pool:  # one set of processes: the first frames' work stays for the rest
+        shown, errors = first_frames.render(bodies, frames_cache, options.log, pool)
+        if errors:
             raise BuildFailed(errors)
-        bodies = {slug: _with_simulator(body, shipping.get(slug)) for slug, body in bodies.items()}
+        bodies = {slug: _with_simulator(body, shown.get(slug)) for slug, body in bodies.items()}
+        lap("first frames")
+        if not options.draft:
+            checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
+            shipping, outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked), pool=pool)
+            errors = experiments.check(checked, outcomes)
+            if errors:  # a false claim stops the build like any content error: the old site stays
+                raise BuildFailed(errors)
+            bodies = {slug: _with_simulator(body, shipping.get(slug)) for slug, body in bodies.items()}
     env = pages.environment(options.templates_dir, cache / "jinja")
     bodies = {slug: _with_html(body, experiments.fill(body.rendered.html, body.simulator, body.experiments, env))
               if body.experiments else body for slug, body in bodies.items()}

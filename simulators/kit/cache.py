@@ -4,6 +4,7 @@ trajectories) between runs in the same worker, so a view-only change re-reads it
 from __future__ import annotations
 
 _ALL: list["Recent"] = []  # every cache made, so tests (and a reset) can empty them in one call
+_SCALE = [1]  # how many times its size each cache keeps: more in a build process (keep_more)
 
 
 class Recent(dict):
@@ -15,10 +16,16 @@ class Recent(dict):
         _ALL.append(self)
 
     def put(self, key, value):
-        if key not in self and len(self) >= self.size:
+        if key not in self and len(self) >= self.size * _SCALE[0]:
             del self[next(iter(self))]
         self[key] = value
         return value
+
+
+def keep_more(factor: int) -> None:
+    """Let every cache, made or to be made, keep `factor` times its size: for a build process,
+    which computes many settings in turn and has the memory a browser tab lacks."""
+    _SCALE[0] = factor
 
 
 def clear_all() -> None:

@@ -17,9 +17,11 @@ from simulators import REGISTRY, bridge
 from simulators.kit import params as P
 from sitegen import driver, first_frames, frame_key, frontmatter, mathtex
 from sitegen.disk_cache import DiskCache
+from sitegen.frame_pool import BUILD_CACHE_SCALE, FramePool
 from sitegen.pipeline import build, default_options
 from sitegen.vendor import cache_dir
 
+from build_process_probe import process_of
 from conftest import PROJECT_ROOT
 
 NN_USERS = {"diffusion", "gated_attention", "passk", "superposition", "thousand_layer_rl"}
@@ -76,9 +78,9 @@ def runs(monkeypatch):
     seen = {"simulators": [], "formulas": []}
     compute, render_math = first_frames.compute_frames, mathtex.render_all
 
-    def recording_compute(jobs, estimates, log=print, what="first frames"):
+    def recording_compute(jobs, estimates, log=print, what="first frames", pool=None):
         seen["simulators"] += sorted(job.name for job in jobs)
-        return compute(jobs, estimates, log, what)
+        return compute(jobs, estimates, log, what, pool)
 
     def recording_math(spans, katex_js):
         seen["formulas"] += [span.tex for span in spans]
@@ -221,3 +223,38 @@ def test_settings_that_differ_only_in_view_only_controls_are_computed_together()
                      "  passk (n_problems=20, samples=32, rl_steps=20, distill_steps=20, seed 0) done in t"]
     for one, (payload, _) in zip(jobs, outcomes):
         assert json.loads(payload) == json.loads(bridge.frame(one.name, one.values, one.seed).to_json())
+
+
+def test_a_build_process_takes_the_jobs_of_a_seed_it_has_computed_before():
+    """The build's processes live through its phases; a later job of one simulator at one seed
+    goes where that seed ran (its work is in that process's caches), and a process keeps more
+    there than a browser tab does."""
+    first, later = {}, {}
+    with FramePool(2) as pool:
+        pool.run(process_of, [(("sim", None, 1), 1.0, ["a"]), (("sim", None, 2), 1.0, ["b"])], first.__setitem__)
+        # The longest job is of a seed neither process has seen, the next longest of the second
+        # process's seed: each process first takes its own seed's job.
+        pool.run(process_of, [(("sim", None, 3), 9.0, ["c"]), (("sim", None, 1), 1.0, ["d"]), (("sim", None, 2), 5.0, ["e"])],
+                 later.__setitem__)
+    assert first[0][0] != first[1][0]
+    assert later[1][0] == first[0][0] and later[2][0] == first[1][0]
+    assert {scale for _, scale in [*first.values(), *later.values()]} == {BUILD_CACHE_SCALE}
+
+
+def test_with_a_build_processs_caches_a_setting_of_the_same_seed_reads_the_trainings_it_shares(monkeypatch):
+    """Diffusion: a change to the high-dimensional model alone, after the page's setting at that
+    seed, trains no 2-D model again (the caches keep both settings' work, as in a build process)."""
+    from simulators import diffusion
+    from simulators.kit import cache
+
+    monkeypatch.setattr(cache, "_SCALE", [BUILD_CACHE_SCALE])
+    trained = []
+    train = diffusion._training
+    monkeypatch.setattr(diffusion, "_training", lambda cfg, seed, n: trained.append(n) or train(cfg, seed, n))
+    values = P.validate(diffusion.PARAMS, diffusion.CHEAP_PARAMS)
+    bridge.frame("diffusion", values, 0)
+    assert trained == [8, 16]
+    # Two other data sets' trainings between: more than a browser's cache keeps beside the first.
+    for other in ({"theory_dim": 8}, {"dataset": "ring of 8"}, {"dataset": "grid of 9"}, {"theory_features": 128}):
+        bridge.frame("diffusion", {**values, **other}, 0)
+    assert trained == [8, 16] * 3  # the other data sets' own sizes only

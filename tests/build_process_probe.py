@@ -1,0 +1,13 @@
+"""Run in a build process (sitegen.frame_pool) by tests: a module of its own, since a test
+module's import would run the suite's fixtures' setup in that process."""
+
+from __future__ import annotations
+
+import os
+
+
+def process_of(jobs: list) -> tuple[int, int]:
+    """Which process this is, and how many times its size a simulator cache keeps here."""
+    from simulators.kit import cache
+
+    return os.getpid(), cache._SCALE[0]
