@@ -151,13 +151,34 @@ def parts(cfg: dict, seed: int) -> list[dict]:
     return [{"key": v, "cost": VARIANT_COST[v] / total} for v in A.VARIANTS]
 
 
+# A training's state at each listed number of steps, kept so that another number of steps goes
+# on from the longest training at or below it: 400 steps are the 200-step training's batches and
+# steps, then 200 more (constant learning rate), so they train 200, bit for bit the same.
+CHECKPOINT_STEPS = next(spec["values"] for spec in PARAMS if spec["name"] == "train_steps")
+_CHECKPOINTS = Recent(16)  # (setting but its steps, variant) -> {step: state}; about 0.1 MB a state
+
+
+def _checkpoint_key(cfg: dict, seed: int, variant: str) -> tuple:
+    return (seed, cfg["heads"], cfg["train_length"], cfg["ask_share"], cfg["learning_rate"], variant)
+
+
 def _training(cfg: dict, seed: int, variants: list[str]):
-    """Train `variants` in lockstep on the same batches; yield (step, models, curves) after each step."""
+    """Train `variants` in lockstep on the same batches; yield (step, models, curves) after each
+    step, from the longest kept training of this setting that is not longer (once, at its end,
+    when that training is the whole)."""
     models = {v: A.AttentionModel(v, cfg["heads"], D_HEAD, D_MODEL, np.random.default_rng([seed, 0])) for v in variants}
     optimisers = {v: nn.Adam(m.layers, cfg["learning_rate"], clip=1.0) for v, m in models.items()}
     data_rng = np.random.default_rng([seed, 1])
     curves: dict[str, list] = {v: [] for v in variants}
-    for t in range(1, cfg["train_steps"] + 1):
+    kept = {v: _CHECKPOINTS.get(_checkpoint_key(cfg, seed, v), {}) for v in variants}
+    start = max((s for s in CHECKPOINT_STEPS if s <= cfg["train_steps"] and all(s in k for k in kept.values())), default=0)
+    for v in variants if start else ():
+        state = kept[v][start]
+        optimiser = optimisers[v]  # the models' parameters are views of its flat array
+        optimiser.params[...], optimiser.m[...], optimiser.v[...], optimiser.t = state["params"], state["m"], state["v"], start
+        curves[v] = list(state["curve"])
+        data_rng.bit_generator.state = state["data"]
+    for t in range(start + 1, cfg["train_steps"] + 1):
         x, targets, types = A.sample_batch(data_rng, BATCH, cfg["train_length"], cfg["ask_share"])
         weights = (types != A.BOS).astype(float)
         for v, model in models.items():
@@ -165,7 +186,16 @@ def _training(cfg: dict, seed: int, variants: list[str]):
             loss = model.loss_and_backward(x, targets, weights)
             optimisers[v].step()
             curves[v].append([t, round(loss, 5)])
+        if t in CHECKPOINT_STEPS:
+            for v, optimiser in optimisers.items():
+                key = _checkpoint_key(cfg, seed, v)
+                if key not in _CHECKPOINTS:
+                    _CHECKPOINTS.put(key, {})
+                _CHECKPOINTS[key][t] = {"params": optimiser.params.copy(), "m": optimiser.m.copy(), "v": optimiser.v.copy(),
+                                        "curve": list(curves[v]), "data": data_rng.bit_generator.state}
         yield t, models, curves
+    if start == cfg["train_steps"]:
+        yield start, models, curves
 
 
 def _eval_batch(cfg: dict, seed: int):

@@ -149,3 +149,26 @@ def test_render_shows_head_buttons_and_paper_numbers(default_runs):
     assert len(table["rows"]) == len(default_runs[0]["tokens"])
     ask_row = table["rows"][4]  # ?A in the default sequence: the stored value is 3
     assert ask_row[1] == "?A" and ask_row[2] == "3"
+
+
+def test_another_number_of_steps_goes_on_from_a_kept_training_and_equals_a_fresh_one(monkeypatch):
+    """50 steps after 25 train 25 more; 25 after 50 trains none: each frame equal to the same
+    setting trained from scratch (the batches, the optimiser's moments and the curves resume)."""
+    quick = {"train_length": 8, "heads": 1}
+    fresh = {}
+    for n in (25, 50, 100):
+        clear_all()
+        fresh[n] = run({**quick, "train_steps": n}, 3)
+    clear_all()
+    batches = []
+    sample = A.sample_batch
+
+    def counted(rng, batch, *rest):  # training batches only (the evaluation batch is larger)
+        batches.extend([1] if batch == G.BATCH else [])
+        return sample(rng, batch, *rest)
+
+    monkeypatch.setattr(A, "sample_batch", counted)
+    for n, trained in ((50, 50), (100, 50), (25, 0)):
+        batches.clear()
+        assert run({**quick, "train_steps": n}, 3) == fresh[n]
+        assert len(batches) == trained, n
