@@ -27,11 +27,14 @@ def violations(page) -> list[dict]:
 
 def assert_none_at(page, where: str, width: int, theme: str) -> None:
     """The page, as it is, has no violations once set in place to `width` px in `theme` (as when a
-    phone turns or the system theme switches; the page's resize handlers wait 150 ms for the
-    resizing to stop). `where` names the page for the failure message."""
+    phone turns or the system theme switches). `where` names the page for the failure message."""
+    resized = page.viewport_size != screen(width)
     page.set_viewport_size(screen(width))
-    page.emulate_media(color_scheme=theme)
-    page.wait_for_timeout(300)
+    page.emulate_media(color_scheme=theme)  # styles only: no script of the pages listens for it, nothing transitions
+    if resized:
+        page.wait_for_timeout(300)  # the page's resize handlers wait 150 ms for the resizing to stop
+    # and its resize observers run before the next frame is painted
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     found = violations(page)
     assert not found, f"{where} at {width} px, {theme}:\n{describe(found)}"
 

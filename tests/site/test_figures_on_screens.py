@@ -20,9 +20,9 @@ TOPICS = sorted(f"{p.stem}/" for p in (PROJECT_ROOT / "content" / "topics").glob
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def open_page(browser, url, width, theme="light"):
+def open_page(browser, url, width, theme="light", **options):
     """The page as first drawn, as a reader sees it before (or without) the runtime."""
-    context = browser.new_context(viewport=screen(width), color_scheme=theme, accept_downloads=True)
+    context = browser.new_context(viewport=screen(width), color_scheme=theme, accept_downloads=True, **options)
     page = context.new_page()
     page.route("**/pyodide.mjs", lambda route: route.abort())
     page.goto(url)
@@ -84,14 +84,20 @@ PRERENDERED_VIEWS = ((390, ((390, "light"), (390, "dark"))),
 
 
 def test_no_accessibility_violations_prerendered(browser, site_url):
-    """Every page at both widths in both themes, as first drawn (the runtime held back)."""
-    for slug in ["", "404.html"] + TOPICS:
-        for opened_at, views in PRERENDERED_VIEWS:
-            context, page = open_page(browser, site_url + slug, opened_at)
+    """Every page at both widths in both themes, as first drawn (the runtime held back). One tab
+    per opening width goes from page to page (axe, injected into each, compiles from the tab's
+    cache after the first); service workers are blocked in it, so each page comes from the
+    server, as on a first visit (the offline copy changes nothing a reader sees)."""
+    for opened_at, views in PRERENDERED_VIEWS:
+        context, page = open_page(browser, site_url, opened_at, service_workers="block")
+        for slug in ["", "404.html"] + TOPICS:
+            page.set_viewport_size(screen(opened_at))
+            page.emulate_media(color_scheme="light")
+            page.goto(site_url + slug)
             page.wait_for_load_state("load")
             for width, theme in views:
                 assert_none_at(page, f"{slug or 'home'} opened at {opened_at} px, then", width, theme)
-            context.close()
+        context.close()
 
 
 # Live pages are checked by axe where tests/site/test_browser.py takes each simulator live.
