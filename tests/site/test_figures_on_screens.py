@@ -31,15 +31,16 @@ def open_page(browser, url, width, theme="light", **options):
 
 @pytest.mark.parametrize("width", [360, 390, 1280])
 def test_figures_fit_the_screen_with_readable_text_and_buttons(browser, site_url, width):
+    context, page = open_page(browser, site_url, width, service_workers="block")  # each page from the server
     for slug in TOPICS:
-        context, page = open_page(browser, site_url + slug, width)
+        page.goto(site_url + slug)
         page.locator("[data-sim]").scroll_into_view_if_needed()
         found = measure(page)
-        context.close()
         assert not found["sideways"], f"{slug} scrolls sideways at {width} px"
         assert found["badButtons"] == 0, f"{slug}: {found['badButtons']} figure buttons off-screen or under 24 px at {width} px"
         smallest = 10 if width < 600 else 11
         assert found["minFont"] >= smallest, f"{slug}: figure text of {found['minFont']:.1f} px at {width} px"
+    context.close()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
