@@ -177,7 +177,8 @@ def _training(cfg: dict, seed: int, variants: list[str]):
         optimiser = optimisers[v]  # the models' parameters are views of its flat array
         optimiser.params[...], optimiser.m[...], optimiser.v[...], optimiser.t = state["params"], state["m"], state["v"], start
         curves[v] = list(state["curve"])
-        data_rng.bit_generator.state = state["data"]
+    if start:  # the batches go on where that training's stopped (the same for every variant)
+        data_rng.bit_generator.state = kept[variants[0]][start]["data"]
     for t in range(start + 1, cfg["train_steps"] + 1):
         x, targets, types = A.sample_batch(data_rng, BATCH, cfg["train_length"], cfg["ask_share"])
         weights = (types != A.BOS).astype(float)
