@@ -5,6 +5,8 @@ and that the reader never loses the figure or what they chose."""
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 
 import numpy as np
@@ -19,6 +21,17 @@ pytestmark = pytest.mark.browser
 chromium.require()
 
 GATED = "[data-sim=gated_attention]"
+
+
+@functools.cache
+def _cpython(name: str, params: str, seed: int):
+    return bridge.frame(name, json.loads(params), seed)
+
+
+def cpython_frame(name: str, params: dict, seed: int = 0):
+    """CPython's frame of a setting, computed once per test process: a frame depends on its
+    setting alone, and the diffusion page's takes seconds (three tests compare with t = 600)."""
+    return _cpython(name, json.dumps(params, sort_keys=True), seed)
 
 
 def go_live(page, url: str, root: str) -> None:
@@ -62,7 +75,7 @@ def test_one_click_setting_is_precomputed_and_equals_cpython(page, site_url):
     assert settle(page, root, 1) == "precomputed"
     assert "computed when this page was built" in page.text_content(f"{root} [data-sim-message]").lower()
     assert "run" not in page.evaluate("window.sentToWorker")
-    expected = bridge.frame("diffusion", {"dataset": "ring of 8"}, 0)
+    expected = cpython_frame("diffusion", {"dataset": "ring of 8"})
     assert shown_result(page, root)["sweep"] == expected.result["sweep"]
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
 
@@ -167,7 +180,7 @@ def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site
     page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=60_000)
     set_control(page, root, "t", 600)  # the time shown: re-reads the reverse run and the trained models
     assert settle(page, root, 1) == "live"
-    expected = bridge.frame("diffusion", {"t": 600}, 0)
+    expected = cpython_frame("diffusion", {"t": 600})
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
 
 
@@ -276,7 +289,7 @@ def test_a_link_to_a_view_only_setting_is_answered_from_the_build_frame_while_th
     page.goto(site_url + "diffusion-memorization/?t=600#simulator")
     assert settle(page, root, 1) == "live"
     assert page.get_attribute(root, "data-sim-warm") is None  # the warm-up trains for seconds yet
-    expected = bridge.frame("diffusion", {"t": 600}, 0)
+    expected = cpython_frame("diffusion", {"t": 600})
     assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
     # The processes at t = 600, as CPython draws them (rounded to 4 places: a last-bit difference
     # in Pyodide's libm may move one place).
@@ -291,8 +304,8 @@ def test_view_only_changes_made_while_warming(page, site_url):
     root = "[data-sim=diffusion]"
     # CPython's frames first: computed after going live (seconds of training in this process),
     # they let the warm-up finish before the second change, which then had nothing to wait for.
-    expected_t = bridge.frame("diffusion", {"t": 600}, 0)
-    expected_view = bridge.frame("diffusion", {"t": 600, "view_time": 4}, 0)
+    expected_t = cpython_frame("diffusion", {"t": 600})
+    expected_view = cpython_frame("diffusion", {"t": 600, "view_time": 4})
     go_live(page, site_url + "diffusion-memorization/", root)
     page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
       const handlers = sim.runtime.handlers, handle = handlers.progress;
