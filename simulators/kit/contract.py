@@ -22,7 +22,9 @@ Optionally, WARM_UP = True: that background run is worth making without view-onl
 because runs of other settings reuse what it leaves in the caches (the superposition page's
 sweep, which a change of the main model's width does not retrain). Or WARM_UP = a function
 (cfg, seed) -> bool, which the build asks at each page's setting: where the work is shipped
-already, a warm-up would spend a reader's processor on nothing.
+already, a warm-up would spend a reader's processor on nothing. Without WARM_UP, view-only
+controls imply a warm-up; with it, the simulator decides (the RL page's agent ships its
+weights, so its start and goal need no caches warmed).
 Optionally, GRID: {control name or "seed": [values]}: settings the page teaches, shipped as
 precomputed frames so that the page shows them at once, with or without its runtime: every
 combination of the listed values, at the page's other settings.
@@ -238,7 +240,7 @@ def from_module(module: ModuleType) -> Simulator:
     unknown = sorted(set(view_only) - {spec["name"] for spec in schema})
     if unknown:
         raise broken(f"{who}: VIEW_ONLY names {', '.join(unknown)}, which PARAMS does not have")
-    warm_up = getattr(module, "WARM_UP", False)
+    warm_up = getattr(module, "WARM_UP", bool(view_only))  # view-only controls need the caches warm, unless it says
     if not isinstance(warm_up, bool) and not callable(warm_up):
         raise broken(f"{who}: WARM_UP must be True, False or a function (cfg, seed) -> bool, not {warm_up!r}")
     grid = getattr(module, "GRID", {})
@@ -277,7 +279,7 @@ def from_module(module: ModuleType) -> Simulator:
     return Simulator(name=name, title=title, params=schema, readouts=tuple(readouts), render=render, table=table, cheap_params=dict(cheap), assets=files,
                      module=module, run_fn=run_fn if callable(run_fn) else None,
                      steps_fn=steps_fn if callable(steps_fn) else None, refresh_build_data=refresh if callable(refresh) else None,
-                     view_only=view_only, warm_up=True if view_only else warm_up, grid={k: list(v) for k, v in grid.items()},
+                     view_only=view_only, warm_up=warm_up, grid={k: list(v) for k, v in grid.items()},
                      shipped_result=shipped if callable(shipped) else None,
                      parts_fn=parts_fn if callable(parts_fn) else None, part_fn=part_fn if callable(part_fn) else None,
                      reframe=reframe if callable(reframe) else None)

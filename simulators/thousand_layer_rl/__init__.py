@@ -62,6 +62,13 @@ def refresh_build_data(log=print) -> None:
     """Called by the site build before first frames: retrain the shipped sweep if its inputs changed."""
     shipped_sweep.ensure(log)
     shipped_sweep.ensure_neighbours(log)
+    shipped_sweep.ensure_page_agent(log)
+
+
+def WARM_UP(cfg: dict, seed: int) -> bool:  # noqa: N802 (the contract's name)
+    """The page warms its agent's caches for start and goal changes only where the agent's
+    weights are not shipped (shipped_sweep.PAGE_AGENT): there a change restores them instead."""
+    return shipped_sweep.page_agent_weights(cfg, cfg["depth"], seed) is None
 
 
 # The settings the page teaches, shipped as frames: every depth of the shipped sweep at each of its
@@ -148,8 +155,15 @@ def _with_live_sweep(frame: dict, cfg: dict, metrics: dict) -> dict:
 def steps(cfg: dict, seed: int):
     setting, start, goal, base = _setting(cfg, seed)
     # The live sweep reads each depth the shipped sweep trained (its evaluation is all it needs).
-    # The chosen agent is trained, even where it is shipped: moving the start or goal redraws its
-    # critic and rollout, so the page's warm-up keeps it (the build draws shipped ones: shipped_result).
+    # The chosen agent is trained, even where the sweep ships its view: moving the start or goal
+    # redraws its critic and rollout, which need the agent itself (the build draws shipped views:
+    # shipped_result). The page's own agent ships its weights too, and is restored from them.
+    key = _key(cfg, seed, cfg["depth"])
+    if key not in _AGENTS and (shipped_weights := shipped_sweep.page_agent_weights(cfg, cfg["depth"], seed)) is not None:
+        weights, curves, metrics = shipped_weights
+        agent = C.Agent(setting.maze, cfg["width"], cfg["depth"], np.random.default_rng(0), cfg["residual"])
+        agent.optimizer.params[...] = weights  # the encoders' parameters are views of this flat array
+        _AGENTS.put(key, (agent, curves, metrics))
     shipped = {d: a["metrics"] for d in (SWEEP_DEPTHS if cfg["sweep"] else ()) if (a := _shipped_agent(cfg, seed, d)) is not None}
     # Progress is shared out by each agent's training cost, about (depth + 3) layers per step,
     # so that the page's estimate (time so far / progress) holds for a sweep too.
@@ -158,7 +172,6 @@ def steps(cfg: dict, seed: int):
     untrained = list(dict.fromkeys(d for d in wanted if _key(cfg, seed, d) not in _AGENTS))
     total = sum(d + 3 for d in untrained) or 1
     share = (cfg["depth"] + 3) / total if cfg["depth"] in untrained else 0.0  # of the progress bar taken by the chosen agent
-    key = _key(cfg, seed, cfg["depth"])
     if key not in _AGENTS:
         shown = None  # the last evaluated view; heartbeats between evaluations repeat it
         for agent, curves, metrics, step in _train(setting, cfg, cfg["depth"], seed):

@@ -17,11 +17,14 @@ own hash), so that building the page trains no agent at all.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import time
 from pathlib import Path
+
+import numpy as np
 
 from . import maze as M
 from . import training as T
@@ -44,6 +47,13 @@ NEIGHBOURS = {"network": {"maze_seed": 0, "depth": 4, "width": 32, "train_steps"
                          {"maze": "u-maze", "residual": False}, {"maze": "u-maze", "width": 16},
                          {"maze": "u-maze", "width": 48}, {"maze": "u-maze", "train_steps": 2000},
                          {"maze": "u-maze", "train_steps": 8000}]}
+
+
+PAGE_AGENT_FILE = DATA_FILE.with_name("page_agent.json")
+# The page's own agent (the simulator's defaults) with its trained weights as well: moving the
+# start or the goal redraws its critic and rollout, which the sweep's stored view cannot do, so
+# without them the page trained this agent again in the reader's tab (about 20 s) to answer.
+PAGE_AGENT = {"maze": "u-maze", **NEIGHBOURS["network"]}
 
 
 def inputs_hash(settings: dict | None = None) -> str:
@@ -124,6 +134,18 @@ def _train_all(jobs: list[tuple], workers: int | None, log) -> dict:
     return results
 
 
+def compute_page_agent() -> dict:
+    """Train the page's agent; its weights (the optimiser's flat array, float64) as base64."""
+    started = time.perf_counter()
+    net = PAGE_AGENT
+    setting = T.Setting(build_maze(net["maze"], net["maze_seed"]), net["seed"])
+    for agent, curves, metrics, _ in T.train(setting, net["width"], net["depth"], net["train_steps"], net["residual"], net["seed"]):
+        pass  # the last yield is the finished agent with its evaluation
+    weights = base64.b64encode(agent.optimizer.params.astype("<f8").tobytes()).decode("ascii")
+    return {"inputs_hash": inputs_hash(PAGE_AGENT), "settings": PAGE_AGENT, "seconds": round(time.perf_counter() - started),
+            "curves": curves, "metrics": metrics, "weights": weights}
+
+
 def _progress(job, results: dict, jobs: list, elapsed: float) -> str:
     """One line per finished agent with the time left, guessed from the work done so far
     (an agent's cost grows about linearly with its depth, plus a fixed part)."""
@@ -143,6 +165,11 @@ def load() -> dict | None:
 def load_neighbours() -> dict | None:
     """The shipped neighbour agents if they match the current code and settings, else None."""
     return _load(NEIGHBOURS_FILE, inputs_hash(NEIGHBOURS))
+
+
+def load_page_agent() -> dict | None:
+    """The shipped page agent if it matches the current code and settings, else None."""
+    return _load(PAGE_AGENT_FILE, inputs_hash(PAGE_AGENT))
 
 
 def _load(path: Path, wanted_hash: str) -> dict | None:
@@ -174,6 +201,15 @@ def ensure_neighbours(log=print) -> bool:
     return True
 
 
+def ensure_page_agent(log=print) -> bool:
+    """Train the shipped page agent again if stale (a few seconds). Returns True if it did."""
+    if load_page_agent() is not None:
+        return False
+    log(f"{PAGE_AGENT_FILE.name} is missing or stale: training the page's agent")
+    _store(PAGE_AGENT_FILE, compute_page_agent())
+    return True
+
+
 def _store(path: Path, data: dict) -> None:
     path.parent.mkdir(exist_ok=True)
     partial = path.with_suffix(".tmp")
@@ -195,6 +231,18 @@ def shipped_agent(cfg: dict, depth: int, seed: int) -> dict | None:
     wanted = {**{k: cfg[k] for k in fields}, "depth": depth, "seed": seed, "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
     found = next((a for a in (neighbours or {"agents": []})["agents"] if all(a[k] == v for k, v in wanted.items())), None)
     return found and {"metrics": found["metrics"], "view": found["view"]}
+
+
+def page_agent_weights(cfg: dict, depth: int, seed: int) -> tuple[np.ndarray, dict, dict] | None:
+    """(weights, curves, metrics) of the shipped page agent if this is its setting (validated
+    controls `cfg`, `depth`, `seed`; start and goal aside), else None."""
+    data = load_page_agent()
+    wanted = {**{k: cfg[k] for k in ("maze", "width", "train_steps", "residual")}, "depth": depth, "seed": seed,
+              "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
+    if data is None or any(data["settings"][k] != v for k, v in wanted.items()):
+        return None
+    weights = np.frombuffer(base64.b64decode(data["weights"]), dtype="<f8").astype(float)
+    return weights, data["curves"], data["metrics"]
 
 
 def _last_time() -> str:

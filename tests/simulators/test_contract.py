@@ -275,7 +275,9 @@ def test_a_warm_up_is_declared_or_implied_by_view_only_controls():
     # Or asked at each page's setting: here only where n is odd.
     asked = from_module(module(WARM_UP=lambda cfg, seed: cfg["n"] % 2 == 1))
     assert asked.warms_up({"n": 3}, 0) is True and asked.warms_up({"n": 2}, 0) is False
-    assert from_module(module(WARM_UP=lambda cfg, seed: False, VIEW_ONLY=("n",))).warms_up({"n": 2}, 0) is True
+    # With view-only controls too, a declared WARM_UP decides (where the work they re-read is shipped).
+    assert from_module(module(WARM_UP=lambda cfg, seed: False, VIEW_ONLY=("n",))).warms_up({"n": 2}, 0) is False
+    assert from_module(module(WARM_UP=asked.warm_up, VIEW_ONLY=("n",))).warms_up({"n": 3}, 0) is True
     with pytest.raises(ContractError, match=r"WARM_UP must be True, False or a function \(cfg, seed\) -> bool, not 'yes'"):
         from_module(module(WARM_UP="yes"))
     # reframe answers changes of view-only controls: without any, it could never be asked.

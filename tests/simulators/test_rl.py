@@ -408,3 +408,30 @@ def test_a_shipped_neighbour_is_the_agent_a_fresh_run_trains(tmp_path, monkeypat
             unshipped.setattr(S, "_shipped_agent", lambda cfg, seed, depth: None)
             assert shipped == run(cfg, 0)  # trained again here, by the same code: to the bit
     assert S.shipped_result(S_params(maze="random", train_steps=100), 1) is None  # a seed not shipped
+
+
+def test_the_shipped_page_agent_is_current_and_the_agent_a_fresh_run_trains():
+    shipped = rl_sweep.load_page_agent()
+    assert shipped is not None  # current for this code (the build trains it again when stale)
+    defaults = S_params()  # the page's agent is the simulator's defaults
+    assert all(defaults[k] == v for k, v in shipped["settings"].items() if k != "seed") and shipped["settings"]["seed"] == 0
+    trained = rl_sweep.compute_page_agent()
+    assert {k: trained[k] for k in ("weights", "curves", "metrics")} == {k: shipped[k] for k in ("weights", "curves", "metrics")}
+
+
+def test_a_start_or_goal_change_at_the_page_setting_restores_the_page_agent_and_equals_training_it(monkeypatch):
+    """Moving the start or goal redraws the agent's critic and rollout: at the page's setting the
+    agent comes from its shipped weights, no training, and the frame is the trained agent's."""
+    cfg = S_params(start="0,0", goal="4,4")
+    trainings = []
+    train = S._train
+    monkeypatch.setattr(S, "_train", lambda *args: trainings.append(args[2]) or train(*args))
+    restored = run(cfg, 0)
+    assert trainings == []
+    assert S.WARM_UP(S_params(), 0) is False  # nothing for the page to warm up
+    assert S.WARM_UP(S_params(), 1) is True  # another seed's agent ships no weights
+    clear_all()
+    with monkeypatch.context() as unshipped:
+        unshipped.setattr(rl_sweep, "page_agent_weights", lambda cfg, depth, seed: None)
+        assert run(cfg, 0) == restored  # trained here, by the same code: to the bit
+    assert trainings == [S_params()["depth"]]

@@ -217,27 +217,44 @@ def test_width_and_weight_decay_changes_train_the_main_model_alone(page, site_ur
 
 
 def test_the_warm_up_yields_to_a_run_of_other_settings(page, site_url):
-    """The RL page warms its caches by training its own agent again (about 20 s here). A reader's
-    change to another depth must not queue behind that: the warm-up stops and the change gets
-    its estimate at once."""
-    root = "[data-sim=thousand_layer_rl]"
-    go_live(page, site_url + "thousand-layer-rl/", root)
+    """The diffusion page warms its caches by training its own sweeps again (seconds here). A
+    reader's change to another seed must not queue behind that: the warm-up stops and the change
+    gets its estimate at once."""
+    root = "[data-sim=diffusion]"
+    go_live(page, site_url + "diffusion-memorization/", root)
     assert page.get_attribute(root, "data-sim-warm") is None  # still warming
-    set_control(page, root, "width", 64)  # two positions from the page's width: not shipped, trained on request
+    set_control(page, root, "seed", 9)  # a seed the build does not ship: trained on request
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") == "stopped"
     assert "press Run" in page.text_content(f"{root} [data-sim-message]")
 
 
 def test_a_link_to_other_settings_goes_to_them_without_warming_the_page_defaults(page, site_url):
-    """A teacher's link to width 64 cannot use the caches of the page's own agent. Warming them
-    first would hold the link's estimate back by one training step before the link stopped it."""
-    root = "[data-sim=thousand_layer_rl]"
-    page.goto(site_url + "thousand-layer-rl/?width=64#simulator")
+    """A teacher's link to seed 9 cannot use the caches of the page's own trainings. Warming them
+    first would hold the link's estimate back by one training before the link stopped it."""
+    root = "[data-sim=diffusion]"
+    page.goto(site_url + "diffusion-memorization/?seed=9#simulator")
     page.wait_for_selector(f'{root}[data-sim-status="ready-to-run"]', state="attached", timeout=60_000)
     assert page.get_attribute(root, "data-sim-warm") is None  # no warm-up was started, so none was stopped
     assert not page.evaluate(f"document.querySelector('{root}').simulator.warming")
-    assert page.text_content(f'{root} [data-output="width"]') == "64"
+    assert page.input_value(f"{root} [name=seed]") == "9"
+
+
+def test_a_start_or_goal_change_on_the_rl_page_restores_its_shipped_agent(page, site_url):
+    """The RL page's own agent ships its weights (simulators/thousand_layer_rl/sweep.py): the page
+    does not train it again in the background, and moving the start answers live with CPython's
+    critic and rollout."""
+    root = "[data-sim=thousand_layer_rl]"
+    go_live(page, site_url + "thousand-layer-rl/", root)
+    sim = f"document.querySelector('{root}').simulator"
+    assert page.evaluate(f"[{sim}.config.warmUp, {sim}.warmingUp]") == [False, False]
+    set_control(page, root, "start", "0,0")
+    assert settle(page, root, 1) == "live"
+    expected = cpython_frame("thousand_layer_rl", {"start": "0,0"})
+    result = shown_result(page, root)
+    assert result["start"] == expected.result["start"] == [0, 0]
+    assert result["value"] == pytest.approx(expected.result["value"], abs=1e-9)
+    assert page.text_content(f'{root} [data-readout="success_rate"]') == expected.readouts["success_rate"]
 
 
 def test_each_shipped_depth_answers_precomputed_before_the_runtime_loads(page, site_url):
