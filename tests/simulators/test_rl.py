@@ -410,28 +410,39 @@ def test_a_shipped_neighbour_is_the_agent_a_fresh_run_trains(tmp_path, monkeypat
     assert S.shipped_result(S_params(maze="random", train_steps=100), 1) is None  # a seed not shipped
 
 
-def test_the_shipped_page_agent_is_current_and_the_agent_a_fresh_run_trains():
+
+def test_the_shipped_page_agent_is_current_and_restores_to_the_agent_a_fresh_run_trains(monkeypatch):
+    """The page's agent ships its weights (sweep.PAGE_AGENT): the file is current and holds what
+    a fresh training gives, and a start or goal change at the page's setting restores the agent
+    from it, no training, to the frame the trained agent draws. (One training of the page's
+    agent, about 18 s, serves both checks.)"""
     shipped = rl_sweep.load_page_agent()
     assert shipped is not None  # current for this code (the build trains it again when stale)
     defaults = S_params()  # the page's agent is the simulator's defaults
     assert all(defaults[k] == v for k, v in shipped["settings"].items() if k != "seed") and shipped["settings"]["seed"] == 0
-    trained = rl_sweep.compute_page_agent()
-    assert {k: trained[k] for k in ("weights", "curves", "metrics")} == {k: shipped[k] for k in ("weights", "curves", "metrics")}
-
-
-def test_a_start_or_goal_change_at_the_page_setting_restores_the_page_agent_and_equals_training_it(monkeypatch):
-    """Moving the start or goal redraws the agent's critic and rollout: at the page's setting the
-    agent comes from its shipped weights, no training, and the frame is the trained agent's."""
     cfg = S_params(start="0,0", goal="4,4")
+    with monkeypatch.context() as unshipped:
+        unshipped.setattr(rl_sweep, "page_agent_weights", lambda cfg, depth, seed: None)
+        trained = run(cfg, 0)  # trained here, by the same code
+    agent, curves, metrics = S._AGENTS[S._key(cfg, 0, cfg["depth"])]
+    weights, shipped_curves, shipped_metrics = rl_sweep.page_agent_weights(cfg, cfg["depth"], 0)
+    assert np.array_equal(agent.optimizer.params, weights) and curves == shipped_curves and metrics == shipped_metrics
+    clear_all()
     trainings = []
     train = S._train
     monkeypatch.setattr(S, "_train", lambda *args: trainings.append(args[2]) or train(*args))
-    restored = run(cfg, 0)
+    assert run(cfg, 0) == trained  # restored: to the bit
     assert trainings == []
     assert S.WARM_UP(S_params(), 0) is False  # nothing for the page to warm up
     assert S.WARM_UP(S_params(), 1) is True  # another seed's agent ships no weights
-    clear_all()
-    with monkeypatch.context() as unshipped:
-        unshipped.setattr(rl_sweep, "page_agent_weights", lambda cfg, depth, seed: None)
-        assert run(cfg, 0) == restored  # trained here, by the same code: to the bit
-    assert trainings == [S_params()["depth"]]
+
+
+def test_a_stale_page_agent_is_trained_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(rl_sweep, "PAGE_AGENT_FILE", tmp_path / "page_agent.json")
+    monkeypatch.setattr(rl_sweep, "PAGE_AGENT", {**rl_sweep.PAGE_AGENT, "train_steps": 100})
+    messages = []
+    assert rl_sweep.ensure_page_agent(log=messages.append) is True and "training the page's agent" in messages[0]
+    assert rl_sweep.ensure_page_agent(log=messages.append) is False  # current: nothing retrained
+    assert rl_sweep.page_agent_weights(S_params(train_steps=100), 4, 0) is not None
+    assert rl_sweep.page_agent_weights(S_params(), 4, 0) is None  # the page's own steps: not this agent
+    assert rl_sweep.page_agent_weights(S_params(train_steps=100), 4, 1) is None  # another seed
