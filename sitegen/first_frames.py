@@ -241,7 +241,7 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     if not jobs:
         return []
     guess = [estimates.get(job.name) for job in jobs]
-    workers = pool.size if pool is not None else min(len(jobs), os.cpu_count() or 1)
+    workers = min(len(jobs), pool.size if pool is not None else os.cpu_count() or 1)
     known = [g for g in guess if g is not None]
     about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
     counts = Counter(job.name for job in jobs)

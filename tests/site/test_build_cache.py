@@ -258,3 +258,13 @@ def test_with_a_build_processs_caches_a_setting_of_the_same_seed_reads_the_train
     for other in ({"theory_dim": 8}, {"dataset": "ring of 8"}, {"dataset": "grid of 9"}, {"theory_features": 128}):
         bridge.frame("diffusion", {**values, **other}, 0)
     assert trained == [8, 16] * 3  # the other data sets' own sizes only
+
+
+def test_a_single_missing_frame_is_computed_in_the_build_process_without_starting_the_pool():
+    """An edit that changes one page's setting needs one frame: spawning the build's processes
+    (each importing NumPy and the simulators) would cost more than the frame."""
+    job = first_frames.Job("passk", None, P.validate(REGISTRY["passk"].params, REGISTRY["passk"].cheap_params), 0)
+    with FramePool(2) as pool:
+        [(payload, _)] = first_frames.compute_frames([job], {}, log=lambda line: None, pool=pool)
+        assert not pool.started
+    assert json.loads(payload) == json.loads(bridge.frame("passk", job.values, 0).to_json())
