@@ -174,16 +174,6 @@ def test_a_quick_setting_runs_live(page, site_url):
     assert page.get_attribute(root, "data-sim-status") == "live"
 
 
-def test_view_only_controls_answer_live_once_the_worker_has_warmed_up(page, site_url):
-    root = "[data-sim=diffusion]"
-    go_live(page, site_url + "diffusion-memorization/", root)
-    page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=60_000)
-    set_control(page, root, "t", 600)  # the time shown: re-reads the reverse run and the trained models
-    assert settle(page, root, 1) == "live"
-    expected = cpython_frame("diffusion", {"t": 600})
-    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
-
-
 def test_width_and_weight_decay_changes_train_the_main_model_alone(page, site_url):
     """At the superposition page's setting the sweep's points are shipped (every weight decay on
     the slider, seeds 0-2; simulators/superposition/sweep.py): a change of the main model's width
@@ -299,50 +289,6 @@ def test_each_head_of_the_page_models_answers_precomputed_before_the_runtime_loa
     assert page.evaluate(f"document.querySelector('{root}').simulator.ready") is False
 
 
-def test_a_link_to_a_view_only_setting_is_answered_from_the_build_frame_while_the_page_warms(page, site_url):
-    """Diffusion's time shown is view-only: a link to t = 600 is drawn from the build's frame of
-    the page's setting (the simulator's reframe) without waiting for the warm-up, which goes on."""
-    root = "[data-sim=diffusion]"
-    page.goto(site_url + "diffusion-memorization/?t=600#simulator")
-    assert settle(page, root, 1) == "live"
-    assert page.get_attribute(root, "data-sim-warm") is None  # the warm-up trains for seconds yet
-    expected = cpython_frame("diffusion", {"t": 600})
-    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected.readouts["alpha_bar"]
-    # The processes at t = 600, as CPython draws them (rounded to 4 places: a last-bit difference
-    # in Pyodide's libm may move one place).
-    assert np.allclose(shown_result(page, root)["reverse_points"], expected.result["reverse_points"], atol=2e-4)
-    page.wait_for_selector(f'{root}[data-sim-warm="done"]', state="attached", timeout=60_000)
-
-
-def test_view_only_changes_made_while_warming(page, site_url):
-    """Right after the page goes live its warm-up trains the sweeps. A change of t is drawn from
-    the build's frame meanwhile, without waiting; the samples at another training time need the
-    trained models, so that change waits for the warm-up and reports its progress."""
-    root = "[data-sim=diffusion]"
-    # CPython's frames first: computed after going live (seconds of training in this process),
-    # they let the warm-up finish before the second change, which then had nothing to wait for.
-    expected_t = cpython_frame("diffusion", {"t": 600})
-    expected_view = cpython_frame("diffusion", {"t": 600, "view_time": 4})
-    go_live(page, site_url + "diffusion-memorization/", root)
-    page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
-      const handlers = sim.runtime.handlers, handle = handlers.progress;
-      handlers.progress = (m) => {{ if (m.id === sim.requestId) window.progressSeen++; handle(m); }}; }}""")
-    set_control(page, root, "t", 600)
-    assert settle(page, root, 1) == "live"
-    assert page.get_attribute(root, "data-sim-warm") is None
-    assert page.evaluate("window.progressSeen") == 0  # answered, not waiting
-    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == expected_t.readouts["alpha_bar"]
-
-    assert page.get_attribute(root, "data-sim-warm") is None  # still warming: the next change has to wait
-    set_control(page, root, "view_time", 4)
-    assert settle(page, root, 2) == "live"
-    assert page.get_attribute(root, "data-sim-warm") == "done"
-    assert page.evaluate("window.progressSeen") >= 1  # the reader saw it move while it waited
-    shown = shown_result(page, root)["shown"]
-    assert shown["view_steps"] == expected_view.result["shown"]["view_steps"] == 10_000
-    assert np.allclose(shown["samples"], expected_view.result["shown"]["samples"], atol=2e-4)
-
-
 def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(first_visit_page, site_url):
     """The Hivemind page's examples were embedded at build time; text the reader writes needs the
     encoder, a download the page names with its size and fetches only when Run is pressed (on a
@@ -373,3 +319,49 @@ def test_new_text_waits_for_the_reader_before_the_sentence_encoder_downloads(fir
     set_control(page, root, "k", 2)  # the encoder stays loaded: no second download, no question
     assert settle(page, root, 2) == "live"
     assert len(fetched) == 1
+
+
+def test_view_only_changes_during_and_after_the_warm_up(page, site_url):
+    """Diffusion's time shown is view-only. Right after the page goes live its warm-up trains the
+    sweeps again (seconds here); one warm-up serves every step below. While it trains, a link to
+    t = 600 and then a change of t are drawn from the build's frame of the page's setting (the
+    simulator's reframe) without waiting; the samples at another training time need the trained
+    models, so that change waits for the warm-up and reports its progress; once it is done, a
+    change of t answers live from the warmed caches."""
+    root = "[data-sim=diffusion]"
+    # CPython's frames first: computed after going live (seconds of training in this process),
+    # they would let the warm-up finish before the changes that must come during it.
+    linked = cpython_frame("diffusion", {"t": 600})
+    changed = cpython_frame("diffusion", {"t": 400})
+    viewed = cpython_frame("diffusion", {"t": 400, "view_time": 4})
+    warmed = cpython_frame("diffusion", {"t": 600, "view_time": 4})
+
+    page.goto(site_url + "diffusion-memorization/?t=600#simulator")
+    assert settle(page, root, 1) == "live"
+    assert page.get_attribute(root, "data-sim-warm") is None  # the warm-up trains for seconds yet
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == linked.readouts["alpha_bar"]
+    # The processes at t = 600, as CPython draws them (rounded to 4 places: a last-bit difference
+    # in Pyodide's libm may move one place).
+    assert np.allclose(shown_result(page, root)["reverse_points"], linked.result["reverse_points"], atol=2e-4)
+
+    page.evaluate(f"""() => {{ const sim = document.querySelector('{root}').simulator; window.progressSeen = 0;
+      const handlers = sim.runtime.handlers, handle = handlers.progress;
+      handlers.progress = (m) => {{ if (m.id === sim.requestId) window.progressSeen++; handle(m); }}; }}""")
+    set_control(page, root, "t", 400)
+    assert settle(page, root, 2) == "live"
+    assert page.get_attribute(root, "data-sim-warm") is None
+    assert page.evaluate("window.progressSeen") == 0  # answered, not waiting
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == changed.readouts["alpha_bar"]
+
+    assert page.get_attribute(root, "data-sim-warm") is None  # still warming: the next change has to wait
+    set_control(page, root, "view_time", 4)
+    assert settle(page, root, 3) == "live"
+    assert page.get_attribute(root, "data-sim-warm") == "done"
+    assert page.evaluate("window.progressSeen") >= 1  # the reader saw it move while it waited
+    shown = shown_result(page, root)["shown"]
+    assert shown["view_steps"] == viewed.result["shown"]["view_steps"] == 10_000
+    assert np.allclose(shown["samples"], viewed.result["shown"]["samples"], atol=2e-4)
+
+    set_control(page, root, "t", 600)  # re-reads the reverse run and the trained models
+    assert settle(page, root, 4) == "live"
+    assert page.text_content(f'{root} [data-readout="alpha_bar"]') == warmed.readouts["alpha_bar"]
