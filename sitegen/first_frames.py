@@ -126,65 +126,129 @@ class Setting:
         return frame_key(self.simulator, self.values, self.seed)
 
 
-def render(bodies, cache: DiskCache | None, log=print, pool: FramePool | None = None) -> tuple[dict[str, PageSimulator], list[ContentError]]:
-    """Each page's simulator with its final frame, by page slug: from the cache when its key is
-    there, else computed (in parallel processes when several are missing: `pool`'s, whose
-    processes keep their work for `precompute`) and stored; and the errors a simulator's own
-    checks raised. `precompute` adds the rest."""
+@dataclass(frozen=True)
+class Computed:
+    """What `compute` gives: each page's simulator with its frames, by page slug; the errors a
+    simulator's own checks raised at a page's setting; and per setting of `along`, its frame or
+    the ParamError its values raised."""
+
+    pages: dict[str, PageSimulator]
+    errors: list[ContentError]
+    along: list
+
+
+def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (), pool: FramePool | None = None,
+            precomputing: bool = True) -> Computed:
+    """Each page's simulator with its first frame and, when `precomputing`, the frames of its GRID
+    and (if its simulator is slow: its first frame took PRECOMPUTE_ABOVE_S or more; or if it ships
+    its results) of its one-click settings; and the frames of the settings `along` (the
+    experiments'). A frame comes from the cache when its key is there, else it is computed and
+    stored, all in one run of `pool`'s processes: a page's further settings begin as soon as its
+    first frame has said how long its simulator takes, so no phase waits for another's slowest
+    job. A first frame the simulator refuses ends the run: no job that has not begun begins."""
     timings = _timings(cache)
     showing: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages asking)
     for slug, body in bodies.items():
         if body.simulator is not None:
             setting = Setting(body.simulator.simulator, body.simulator.values, body.simulator.seed)
             showing.setdefault(setting.key, (setting, []))[1].append(slug)
-    frames = _frames({key: setting for key, (setting, _) in showing.items()}, cache, timings, log, pool=pool)
-    shown, errors = {}, []
-    for key, outcome in frames.items():
+    extra: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages shipping it)
+    along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
+    out: dict = {}  # frame key -> Frame, or the ParamError its setting raised
+    queued: dict[str, Setting] = {}  # frame key -> setting, for the jobs given to compute_frames
+    keys: list[str] = []  # per job given to compute_frames, in order: its frame key
+
+    def jobs_for(settings: list[tuple[str, Setting]]) -> list[Job]:
+        """Jobs for the settings neither computed, cached nor on their way."""
+        jobs = []
+        for key, setting in settings:
+            if key in out or key in queued:
+                continue
+            hit = cache.get(key) if cache is not None else None
+            if hit is not None:
+                out[key] = _frame_from_json(hit[0])
+            else:
+                queued[key] = setting
+                keys.append(key)
+                jobs.append(Job(setting.simulator.name, setting.simulator.external_module, setting.values, setting.seed))
+        return jobs
+
+    def further(key: str) -> list[Job]:
+        """The jobs of the pages showing the first frame `key`, beyond it (its timing is known)."""
+        found = []
         for slug in showing[key][1]:
-            body = bodies[slug]
+            for setting in _further_settings(bodies[slug].simulator, timings):
+                slugs = extra.setdefault(setting.key, (setting, []))[1]
+                if slug not in slugs:
+                    slugs.append(slug)
+                found.append((setting.key, setting))
+        return jobs_for(found)
+
+    refused = False
+
+    def then(index: int, outcome) -> list[Job] | None:
+        nonlocal refused
+        key = keys[index]
+        setting = queued[key]
+        if isinstance(outcome, P.ParamError):
+            out[key] = outcome
+            refused = refused or key in showing
+        else:
+            payload, seconds = outcome
+            if key in showing and seconds is not None:
+                timings[setting.simulator.name] = round(seconds, 2)
+            if cache is not None:
+                cache.put(key, payload, simulator=setting.simulator.name)
+            out[key] = _frame_from_json(payload)
+        if refused:
+            return None
+        return further(key) if precomputing and key in showing else []
+
+    first = jobs_for([(key, setting) for key, (setting, _) in showing.items()])
+    later = []
+    if precomputing:
+        for key in showing:
+            if isinstance(out.get(key), Frame):  # from the cache: its timing is known already
+                later += further(key)
+        later += jobs_for(list(zip(along_keys, along)))
+    compute_frames(first, timings, log, "first frames" if first else "precomputed frames and experiments", pool, later, then)
+    _save_timings(cache, timings)
+
+    shown, errors = {}, []
+    for key, (setting, slugs) in showing.items():
+        for slug in slugs:
+            body, outcome = bodies[slug], out.get(key)
             if isinstance(outcome, P.ParamError):  # a check between controls, made by the simulator itself
                 errors.append(_content_error(body, body.topic.meta["simulator"], outcome))
-            else:
+            elif outcome is not None:  # None: not begun after another page's setting was refused
                 shown[slug] = replace(body.simulator, frame=outcome)
-    _save_timings(cache, timings)
-    return shown, errors
-
-
-def precompute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (),
-               pool: FramePool | None = None) -> tuple[dict[str, PageSimulator], list]:
-    """Each page's simulator shipping the frames of its GRID too, and its one-click frames if its
-    simulator is slow (its first frame, computed by `render`, took PRECOMPUTE_ABOVE_S or more) or
-    ships its results, by page slug. The settings `along` (the experiments') are computed in the
-    same pool, so that no phase waits for another's slowest job; returned second, per setting of
-    `along`: its frame or the ParamError its values raised."""
-    timings = _timings(cache)
-    extra: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages shipping it)
-    for slug, body in bodies.items():
-        page = body.simulator
-        if page is None:
-            continue
-        wanted = grid_settings(page.simulator.grid, page.values, page.seed)
-        slow = timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S or page.simulator.shipped_result is not None
-        if slow:
-            wanted += [(values, page.seed) for values in one_click_settings(page.simulator.params, page.values)]
-        own = frame_key(page.simulator, page.values, page.seed)
-        for values, seed in wanted:
-            try:  # the page's settings merged with a grid's values: a pair the simulator refuses is left out
-                setting = Setting(page.simulator, P.validate(page.simulator.params, values), seed)
-            except P.ParamError:
-                continue
-            if setting.key != own and slug not in extra.setdefault(setting.key, (setting, []))[1]:
-                extra[setting.key][1].append(slug)
-    along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
-    wanted = {key: setting for key, (setting, _) in extra.items()} | dict(zip(along_keys, along))
-    frames = _frames(wanted, cache, timings, log, what="precomputed frames and experiments", pool=pool)
+    if errors:
+        return Computed(shown, errors, [])
     shipped: dict[str, list] = {}
     for key, (setting, slugs) in extra.items():
-        if isinstance(frames[key], Frame):  # a setting the simulator rejects is simply not offered
+        if isinstance(out[key], Frame):  # a setting the simulator rejects is simply not offered
             for slug in slugs:
-                shipped.setdefault(slug, []).append((setting.values, setting.seed, frames[key]))
-    pages = {slug: body.simulator.with_precomputed(shipped.get(slug, [])) for slug, body in bodies.items() if body.simulator is not None}
-    return pages, [frames[key] for key in along_keys]
+                shipped.setdefault(slug, []).append((setting.values, setting.seed, out[key]))
+    pages = {slug: page.with_precomputed(shipped.get(slug, [])) for slug, page in shown.items()}
+    return Computed(pages, [], [out[key] for key in along_keys] if precomputing else [])
+
+
+def _further_settings(page: PageSimulator, timings: dict) -> list[Setting]:
+    """The settings a page ships beside its own: its GRID's, and its one-click ones if its
+    simulator is slow or ships its results (a pair the simulator refuses is left out)."""
+    wanted = grid_settings(page.simulator.grid, page.values, page.seed)
+    if timings.get(page.name, 0.0) >= PRECOMPUTE_ABOVE_S or page.simulator.shipped_result is not None:
+        wanted += [(values, page.seed) for values in one_click_settings(page.simulator.params, page.values)]
+    own = frame_key(page.simulator, page.values, page.seed)
+    found = []
+    for values, seed in wanted:
+        try:  # the page's settings merged with a grid's values
+            setting = Setting(page.simulator, P.validate(page.simulator.params, values), seed)
+        except P.ParamError:
+            continue
+        if setting.key != own:
+            found.append(setting)
+    return found
 
 
 def _save_timings(cache: DiskCache | None, timings: dict) -> None:
@@ -193,32 +257,6 @@ def _save_timings(cache: DiskCache | None, timings: dict) -> None:
         # Atomically: a build reading half a file (in another process) would not know which
         # simulators are slow, and would ship none of their one-click frames.
         write_atomically(cache.folder / TIMINGS, json.dumps(timings, indent=1, sort_keys=True))
-
-
-def _frames(wanted: dict[str, Setting], cache: DiskCache | None, timings: dict, log, what="first frames",
-            pool: FramePool | None = None) -> dict:
-    """key -> Frame (or the ParamError its settings raised) for every wanted key; updates `timings`
-    with what it computed (a default frame's time decides whether its one-click frames are made)."""
-    out: dict = {}
-    missing = []
-    for key, setting in wanted.items():
-        hit = cache.get(key) if cache is not None else None
-        if hit is None:
-            missing.append((key, setting))
-        else:
-            out[key] = _frame_from_json(hit[0])
-    jobs = [Job(s.simulator.name, s.simulator.external_module, s.values, s.seed) for _, s in missing]
-    for (key, setting), outcome in zip(missing, compute_frames(jobs, timings, log, what, pool)):
-        if isinstance(outcome, P.ParamError):
-            out[key] = outcome
-            continue
-        payload, seconds = outcome
-        if what == "first frames" and seconds is not None:
-            timings[setting.simulator.name] = round(seconds, 2)
-        if cache is not None:
-            cache.put(key, payload, simulator=setting.simulator.name)
-        out[key] = _frame_from_json(payload)
-    return out
 
 
 @dataclass(frozen=True)
@@ -230,43 +268,82 @@ class Job:
 
 
 def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what: str = "first frames",
-                   pool: FramePool | None = None) -> list:
-    """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it raised.
-    One job runs here unless `pool` has begun; several run in its processes (or in a pool for this
-    call alone), BLAS pinned to one thread in each through the environment they inherit, the
-    slowest first so the processes finish together: a simulator with no timing yet (one whose
-    first frame came from shipped data) counts as slowest. Jobs that differ only in view-only
-    controls go to one process together (`_siblings`), and a process takes the jobs of a seed
-    it has computed before where it can (frame_pool)."""
-    if not jobs:
+                   pool: FramePool | None = None, later: list[Job] = (), then=None) -> list:
+    """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it
+    raised: the jobs, then `later`, then those `then` added, in order. `later` jobs begin once
+    every one of `jobs` has. then(index, outcome), called as each ends, may return more jobs, or
+    None: then no job that has not begun begins, and those have no outcome (None).
+
+    One job runs here unless `pool` has begun; several run in its processes (or in a pool for
+    this call alone), BLAS pinned to one thread in each through the environment they inherit,
+    the slowest first so the processes finish together: a simulator with no timing yet (one
+    whose first frame came from shipped data) counts as slowest. Jobs that differ only in
+    view-only controls go to one process together (`_siblings`), and a process takes the jobs
+    of a seed it has computed before where it can (frame_pool)."""
+    every = [*jobs, *later]
+    if not every:
         return []
-    guess = [estimates.get(job.name) for job in jobs]
-    workers = min(len(jobs), pool.size if pool is not None else os.cpu_count() or 1)
-    known = [g for g in guess if g is not None]
-    about = f", about {max(max(known), sum(known) / workers):.0f} s" if len(known) == len(jobs) else ""
+    size = pool.size if pool is not None else os.cpu_count() or 1
+    workers = min(len(every), size)
+    log(f"{what}: computing {_counted(jobs or later)} in {workers} process{'es' if workers > 1 else ''}{_about(jobs or later, estimates, workers)}")
+    if jobs and later:
+        log(f"  then {_counted(later)}")
+    outcomes: list = [None] * len(every)
+    ranks = [0] * len(jobs) + [1] * len(later)
+    started, done, stopped = time.perf_counter(), 0, False
+
+    def finished(i: int, outcome) -> list[int]:
+        """Keep job i's outcome; the indices of the jobs `then` adds after it."""
+        nonlocal done, stopped
+        outcomes[i], done = outcome, done + 1
+        log(f"  {_finished(_label(every[i]), outcome)} ({done}/{len(every)}, {time.perf_counter() - started:.1f} s)")
+        more = then(i, _unpack(outcome)) if then is not None and not stopped else []
+        if more is None:
+            stopped = True
+            return []
+        if more:
+            log(f"  then {_counted(more)}")
+        every.extend(more)
+        outcomes.extend([None] * len(more))
+        ranks.extend([1] * len(more))
+        return list(range(len(every) - len(more), len(every)))
+
+    todo = list(range(len(every)))
+    while todo and not stopped:
+        if (len(todo) == 1 or size == 1) and (pool is None or not pool.started):  # no processes to start for one job
+            todo = todo[1:] + finished(todo[0], _compute(every[todo[0]]))
+            continue
+        groups: list[list[int]] = []
+
+        def grouped(indices: list[int]) -> list[tuple]:
+            """The pool's groups of these jobs: siblings together (`_siblings`), each keyed by its relatives."""
+            found = [[indices[k] for k in group] for group in _siblings([every[i] for i in indices])]
+            groups.extend(found)
+            return [((every[g[0]].name, every[g[0]].module, every[g[0]].seed), estimates.get(every[g[0]].name),
+                     [every[i] for i in g], ranks[g[0]]) for g in found]
+
+        def group_done(index: int, results: list) -> list[tuple]:
+            added = [i for job, outcome in zip(groups[index], results) for i in finished(job, outcome)]
+            return grouped(added)
+
+        keep_going = lambda: not stopped  # noqa: E731
+        if pool is not None:
+            pool.run(_compute_each, grouped(todo), group_done, keep_going)
+        else:
+            with FramePool(min(len(todo), size)) as own:
+                own.run(_compute_each, grouped(todo), group_done, keep_going)
+        todo = []
+    return [None if outcome is None else _unpack(outcome) for outcome in outcomes]
+
+
+def _counted(jobs: list[Job]) -> str:
     counts = Counter(job.name for job in jobs)
-    log(f"{what}: computing {len(jobs)} ({', '.join(f'{name} {count}' if count > 1 else name for name, count in counts.items())}) "
-        f"in {workers} process{'es' if workers > 1 else ''}{about}")
-    if workers == 1 and (pool is None or not pool.started):
-        return [_unpack(_compute(job)) for job in jobs]
-    started = time.perf_counter()
-    groups = _siblings(jobs)
-    outcomes = [None] * len(jobs)
-    done = 0
+    return f"{len(jobs)} ({', '.join(f'{name} {count}' if count > 1 else name for name, count in counts.items())})"
 
-    def finished(index: int, results: list) -> None:
-        nonlocal done
-        for i, outcome in zip(groups[index], results):
-            outcomes[i], done = outcome, done + 1
-            log(f"  {_finished(_label(jobs[i]), outcome)} ({done}/{len(jobs)}, {time.perf_counter() - started:.1f} s)")
 
-    relatives = [((jobs[g[0]].name, jobs[g[0]].module, jobs[g[0]].seed), guess[g[0]], [jobs[i] for i in g]) for g in groups]
-    if pool is not None:
-        pool.run(_compute_each, relatives, finished)
-    else:
-        with FramePool(workers) as own:
-            own.run(_compute_each, relatives, finished)
-    return [_unpack(outcome) for outcome in outcomes]
+def _about(jobs: list[Job], estimates: dict[str, float], workers: int) -> str:
+    known = [estimates[job.name] for job in jobs if job.name in estimates]
+    return f", about {max(max(known), sum(known) / workers):.0f} s" if known and len(known) == len(jobs) else ""
 
 
 def _label(job: Job) -> str:

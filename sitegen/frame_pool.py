@@ -5,9 +5,11 @@ only the high-dimensional model reads the 2-D trainings its seed's page setting 
 of 3.7 in CPython). Relatives are jobs of one simulator at one seed; settings at other seeds
 share no work in any simulator here.
 
-Each slot is an executor of one process, so the scheduler chooses where a job runs: a free
-slot takes the longest waiting job of a seed it has computed before, else the longest one no
-slot has begun, else the longest. No slot idles while a job waits."""
+Each slot is an executor of one process, so the scheduler chooses where a job runs: among the
+waiting jobs of the lowest rank (the first frames before the rest), a free slot takes the
+longest of a seed it has computed before, else the longest one no slot has begun, else the
+longest. No slot idles while a job waits, and a job that finishes may add more (a page's
+further settings once its first frame has told how long its simulator takes)."""
 
 from __future__ import annotations
 
@@ -56,30 +58,51 @@ class FramePool:
             self._slots.append(ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_worker))
             self._seen.append(set())
 
-    def run(self, work, groups: list[tuple[tuple, float, list]], on_done) -> None:
-        """Compute every group: (relatives key, estimated seconds or None, its jobs), a group's
-        jobs in one process in turn. Calls on_done(group index, work(jobs)'s result) as each ends."""
+    def run(self, work, groups: list[tuple], on_done, keep_going=lambda: True) -> None:
+        """Compute every group: (relatives key, estimated seconds or None, its jobs[, rank]), a
+        group's jobs in one process in turn, lower ranks begun first (0 when not given). Calls
+        on_done(group index, work(jobs)'s result) as each ends; it may return more groups, which
+        wait with the rest (their indices follow). Once keep_going() is false, no waiting group
+        begins (those running end)."""
         self._start()
-        waiting = list(range(len(groups)))
-        longest = lambda i: -(math.inf if groups[i][1] is None else groups[i][1])  # noqa: E731
-        waiting.sort(key=longest)  # a stable sort: equal estimates keep the callers' order
+        groups = list(groups)
+        waiting: list[int] = []
         running: dict = {}  # future -> (slot, group index)
+
+        def add(new: list[tuple]) -> None:
+            start = len(groups)
+            groups.extend(new)
+            waiting.extend(range(start, len(groups)))
+            waiting.sort(key=lambda i: (_rank(groups[i]), -(math.inf if groups[i][1] is None else groups[i][1])))  # stable
+
+        groups, pending = [], groups
+        add(pending)
         while waiting or running:
+            if not keep_going():
+                waiting.clear()
             for slot in range(len(self._slots)):
                 if waiting and slot not in {s for s, _ in running.values()}:
                     pick = self._choose(slot, waiting, groups)
                     waiting.remove(pick)
                     self._seen[slot].add(groups[pick][0])
                     running[self._slots[slot].submit(work, groups[pick][2])] = (slot, pick)
+            if not running:
+                break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 _, index = running.pop(future)
-                on_done(index, future.result())
+                add(on_done(index, future.result()) or [])
 
     def _choose(self, slot: int, waiting: list[int], groups) -> int:
+        rank = _rank(groups[waiting[0]])  # waiting is sorted: the lowest rank waiting
+        candidates = [i for i in waiting if _rank(groups[i]) == rank]
         begun = set().union(*self._seen)
         for wanted in (lambda key: key in self._seen[slot], lambda key: key not in begun, lambda key: True):
-            for i in waiting:  # longest first
+            for i in candidates:  # longest first
                 if wanted(groups[i][0]):
                     return i
         raise AssertionError("unreachable: the last rule takes any group")
+
+
+def _rank(group: tuple) -> int:
+    return group[3] if len(group) > 3 else 0

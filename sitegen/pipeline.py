@@ -101,19 +101,16 @@ def build(options: BuildOptions) -> BuildReport:
         shipped_data.refresh(options.log)
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
-    with FramePool(os.cpu_count() or 1) as pool:  # one set of processes: the first frames' work stays for the rest
-        shown, errors = first_frames.render(bodies, frames_cache, options.log, pool)
-        if errors:
-            raise BuildFailed(errors)
-        bodies = {slug: _with_simulator(body, shown.get(slug)) for slug, body in bodies.items()}
-        lap("first frames")
-        if not options.draft:
-            checked = [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments]
-            shipping, outcomes = first_frames.precompute(bodies, frames_cache, options.log, along=experiments.settings(checked), pool=pool)
-            errors = experiments.check(checked, outcomes)
-            if errors:  # a false claim stops the build like any content error: the old site stays
-                raise BuildFailed(errors)
-            bodies = {slug: _with_simulator(body, shipping.get(slug)) for slug, body in bodies.items()}
+    with FramePool(os.cpu_count() or 1) as pool:  # one set of processes for every frame: each keeps its work for the next
+        computed = first_frames.compute(bodies, frames_cache, options.log, along=experiments.settings(_checked(bodies, options)), pool=pool,
+                                        precomputing=not options.draft)
+    if computed.errors:
+        raise BuildFailed(computed.errors)
+    bodies = {slug: _with_simulator(body, computed.pages.get(slug)) for slug, body in bodies.items()}
+    errors = experiments.check(_checked(bodies, options), computed.along)  # now with their first frames: inline page values read them
+    if errors:  # a false claim stops the build like any content error: the old site stays
+        raise BuildFailed(errors)
+    lap("frames")
     env = pages.environment(options.templates_dir, cache / "jinja")
     bodies = {slug: _with_html(body, experiments.fill(body.rendered.html, body.simulator, body.experiments, env))
               if body.experiments else body for slug, body in bodies.items()}
@@ -175,6 +172,12 @@ class Body:
     simulator: first_frames.PageSimulator | None = None  # from first_frames.page_simulators
     experiments: experiments.PageExperiments | None = None  # the body's experiment blocks and inline values
     unmarked: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, sentence): a number with no source (sources.py)
+
+
+def _checked(bodies: dict[str, Body], options: BuildOptions) -> list[tuple]:
+    """(topic, PageSimulator, PageExperiments) of the pages whose experiments the build computes
+    and checks (none in a draft), in page order."""
+    return [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments and not options.draft]
 
 
 def _render_bodies(loaded: content_mod.Content):

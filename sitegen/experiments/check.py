@@ -35,7 +35,7 @@ def check_settings(topic, page_simulator, found: PageExperiments) -> list[Conten
 
 def settings(pages: list[tuple]) -> list[Setting]:
     """Every experiment at each of its seeds, in page order; `pages` holds (topic, PageSimulator,
-    PageExperiments). The build computes them (first_frames.precompute), then `check` judges."""
+    PageExperiments). The build computes them (first_frames.compute), then `check` judges."""
     return [Setting(page.simulator, e.values, seed) for _, page, found in pages for e in found.experiments for seed in e.seeds]
 
 

@@ -206,7 +206,7 @@ def test_content_errors_stop_the_build_before_any_simulator_runs(content_copy, t
 
     ran = []
     monkeypatch.setattr(shipped_data, "refresh", lambda log=print: ran.append("shipped data"))
-    monkeypatch.setattr(first_frames, "render", lambda bodies: ran.append("first frames") or [])
+    monkeypatch.setattr(first_frames, "compute", lambda *args, **kwargs: ran.append("frames"))
     edit(topic(content_copy), "## Deep dive\n", "## Deeper dive\n")
     edit(content_copy / "topics" / "rlvr-reasoning.md", "## Background\n", "## Background\n\nBroken $\\frac{1}{$ math.\n")
     errors = errors_of(content_copy, tmp_path)

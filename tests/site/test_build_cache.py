@@ -21,7 +21,7 @@ from sitegen.frame_pool import BUILD_CACHE_SCALE, FramePool
 from sitegen.pipeline import build, default_options
 from sitegen.vendor import cache_dir
 
-from build_process_probe import process_of
+from build_process_probe import names_of, process_of
 from conftest import PROJECT_ROOT
 
 NN_USERS = {"diffusion", "gated_attention", "passk", "superposition", "thousand_layer_rl"}
@@ -78,9 +78,15 @@ def runs(monkeypatch):
     seen = {"simulators": [], "formulas": []}
     compute, render_math = first_frames.compute_frames, mathtex.render_all
 
-    def recording_compute(jobs, estimates, log=print, what="first frames", pool=None):
-        seen["simulators"] += sorted(job.name for job in jobs)
-        return compute(jobs, estimates, log, what, pool)
+    def recording_compute(jobs, estimates, log=print, what="first frames", pool=None, later=(), then=None):
+        seen["simulators"] += sorted(job.name for job in [*jobs, *later])
+
+        def recording_then(index, outcome):
+            more = then(index, outcome)
+            seen["simulators"] += sorted(job.name for job in more or [])
+            return more
+
+        return compute(jobs, estimates, log, what, pool, later, recording_then if then else None)
 
     def recording_math(spans, katex_js):
         seen["formulas"] += [span.tex for span in spans]
@@ -239,6 +245,48 @@ def test_a_build_process_takes_the_jobs_of_a_seed_it_has_computed_before():
     assert first[0][0] != first[1][0]
     assert later[1][0] == first[0][0] and later[2][0] == first[1][0]
     assert {scale for _, scale in [*first.values(), *later.values()]} == {BUILD_CACHE_SCALE}
+
+
+def test_a_finished_job_may_add_more_and_a_lower_rank_begins_first():
+    """One process, so the order is the scheduler's alone: the rank-0 group first, then the
+    longest; a finished job's added group of rank 0 goes ahead of the rank-1 groups waiting;
+    once the caller says stop, nothing waiting begins."""
+    ran = []
+
+    def done(index, names):
+        ran.extend(names)
+        return [(("sim", None, 4), 0.1, ["d"], 0)] if names == ["b"] else None
+
+    with FramePool(1) as pool:
+        pool.run(names_of, [(("sim", None, 1), 1.0, ["a"], 1), (("sim", None, 2), 0.5, ["b"], 0), (("sim", None, 3), 2.0, ["c"], 1)],
+                 done, keep_going=lambda: "c" not in ran)
+    assert ran == ["b", "d", "c"]
+
+
+def test_a_pages_further_settings_begin_while_another_first_frame_is_computed():
+    """No phase waits for another's slowest job: the follow-ups a quick first frame adds (its
+    page's one-click settings, in a build) are computed by the process it freed while a slow
+    first frame still runs in the other; their frames equal the simulator's."""
+    quick = first_frames.Job("passk", None, P.validate(REGISTRY["passk"].params, REGISTRY["passk"].cheap_params), 0)
+    slow = first_frames.Job("gated_attention", None, P.validate(REGISTRY["gated_attention"].params, {"train_steps": 200}), 0)
+    more = [dataclasses.replace(quick, seed=seed) for seed in (1, 2)]
+    lines = []
+    with FramePool(2) as pool:
+        outcomes = first_frames.compute_frames([slow, quick], {"gated_attention": 9.0, "passk": 0.1}, log=lines.append, pool=pool,
+                                               then=lambda index, outcome: more if index == 1 else [])
+    progress = [line for line in lines if re.search(r"\(\d/\d, ", line)]  # the count grows as jobs are added
+    assert len(progress) == 4 and progress[-1].startswith("  gated_attention"), lines  # the slow first frame ended last
+    assert "then 2 (passk 2)" in "\n".join(lines)
+    for job, (payload, _) in zip([slow, quick, *more], outcomes):
+        assert json.loads(payload) == json.loads(bridge.frame(job.name, job.values, job.seed).to_json())
+
+
+def test_after_a_refused_first_frame_no_job_that_has_not_begun_begins():
+    jobs = [first_frames.Job("passk", None, P.validate(REGISTRY["passk"].params, REGISTRY["passk"].cheap_params), seed) for seed in range(4)]
+    with FramePool(1) as pool:  # one process, not started: the jobs run here in turn
+        outcomes = first_frames.compute_frames(jobs, {}, log=lambda line: None, pool=pool, then=lambda index, outcome: None)
+        assert not pool.started
+    assert outcomes[0] is not None and outcomes[1:] == [None, None, None]
 
 
 def test_with_a_build_processs_caches_a_setting_of_the_same_seed_reads_the_trainings_it_shares(monkeypatch):
