@@ -145,7 +145,8 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
     experiments'). A frame comes from the cache when its key is there, else it is computed and
     stored, all in one run of `pool`'s processes: a page's further settings begin as soon as its
     first frame has said how long its simulator takes, so no phase waits for another's slowest
-    job. A first frame the simulator refuses ends the run: no job that has not begun begins."""
+    job. After a first frame the simulator refuses, only first frames begin (each refusal is
+    reported), and the build stops with them."""
     timings = _timings(cache)
     showing: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages asking)
     for slug, body in bodies.items():
@@ -272,7 +273,7 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
     """Run each job's simulator; return, per job, (frame JSON, seconds) or the ParamError it
     raised: the jobs, then `later`, then those `then` added, in order. `later` jobs begin once
     every one of `jobs` has. then(index, outcome), called as each ends, may return more jobs, or
-    None: then no job that has not begun begins, and those have no outcome (None).
+    None: then only `jobs` still begin, and a later job not begun has no outcome (None).
 
     One job runs here unless `pool` has begun; several run in its processes (or in a pool for
     this call alone), BLAS pinned to one thread in each through the environment they inherit,
@@ -297,9 +298,9 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
         nonlocal done, stopped
         outcomes[i], done = outcome, done + 1
         log(f"  {_finished(_label(every[i]), outcome)} ({done}/{len(every)}, {time.perf_counter() - started:.1f} s)")
-        more = then(i, _unpack(outcome)) if then is not None and not stopped else []
-        if more is None:
-            stopped = True
+        more = then(i, _unpack(outcome)) if then is not None else []
+        stopped = stopped or more is None
+        if stopped:
             return []
         if more:
             log(f"  then {_counted(more)}")
@@ -309,9 +310,10 @@ def compute_frames(jobs: list[Job], estimates: dict[str, float], log=print, what
         return list(range(len(every) - len(more), len(every)))
 
     todo = list(range(len(every)))
-    while todo and not stopped:
+    while todo:
         if (len(todo) == 1 or size == 1) and (pool is None or not pool.started):  # no processes to start for one job
             todo = todo[1:] + finished(todo[0], _compute(every[todo[0]]))
+            todo = [i for i in todo if ranks[i] == 0 or not stopped]
             continue
         groups: list[list[int]] = []
 

@@ -62,8 +62,8 @@ class FramePool:
         """Compute every group: (relatives key, estimated seconds or None, its jobs[, rank]), a
         group's jobs in one process in turn, lower ranks begun first (0 when not given). Calls
         on_done(group index, work(jobs)'s result) as each ends; it may return more groups, which
-        wait with the rest (their indices follow). Once keep_going() is false, no waiting group
-        begins (those running end)."""
+        wait with the rest (their indices follow). Once keep_going() is false, only groups of
+        rank 0 begin (those running end)."""
         self._start()
         groups = list(groups)
         waiting: list[int] = []
@@ -79,7 +79,7 @@ class FramePool:
         add(pending)
         while waiting or running:
             if not keep_going():
-                waiting.clear()
+                waiting[:] = [i for i in waiting if _rank(groups[i]) == 0]
             for slot in range(len(self._slots)):
                 if waiting and slot not in {s for s, _ in running.values()}:
                     pick = self._choose(slot, waiting, groups)

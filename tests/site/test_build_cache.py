@@ -250,17 +250,18 @@ def test_a_build_process_takes_the_jobs_of_a_seed_it_has_computed_before():
 def test_a_finished_job_may_add_more_and_a_lower_rank_begins_first():
     """One process, so the order is the scheduler's alone: the rank-0 group first, then the
     longest; a finished job's added group of rank 0 goes ahead of the rank-1 groups waiting;
-    once the caller says stop, nothing waiting begins."""
+    once the caller says stop, only rank-0 groups begin."""
     ran = []
+    added = {"b": [(("sim", None, 4), 0.1, ["d"], 0)], "c": [(("sim", None, 5), 0.1, ["e"], 0), (("sim", None, 6), 9.0, ["f"], 1)]}
 
     def done(index, names):
         ran.extend(names)
-        return [(("sim", None, 4), 0.1, ["d"], 0)] if names == ["b"] else None
+        return added.get(names[0])
 
     with FramePool(1) as pool:
         pool.run(names_of, [(("sim", None, 1), 1.0, ["a"], 1), (("sim", None, 2), 0.5, ["b"], 0), (("sim", None, 3), 2.0, ["c"], 1)],
                  done, keep_going=lambda: "c" not in ran)
-    assert ran == ["b", "d", "c"]
+    assert ran == ["b", "d", "c", "e"]
 
 
 def test_a_pages_further_settings_begin_while_another_first_frame_is_computed():
@@ -281,12 +282,15 @@ def test_a_pages_further_settings_begin_while_another_first_frame_is_computed():
         assert json.loads(payload) == json.loads(bridge.frame(job.name, job.values, job.seed).to_json())
 
 
-def test_after_a_refused_first_frame_no_job_that_has_not_begun_begins():
+def test_after_a_refused_first_frame_only_first_frames_begin():
+    """A first frame refused: the other first frames are still computed (each refusal is
+    reported at once), and no later job begins."""
     jobs = [first_frames.Job("passk", None, P.validate(REGISTRY["passk"].params, REGISTRY["passk"].cheap_params), seed) for seed in range(4)]
     with FramePool(1) as pool:  # one process, not started: the jobs run here in turn
-        outcomes = first_frames.compute_frames(jobs, {}, log=lambda line: None, pool=pool, then=lambda index, outcome: None)
+        outcomes = first_frames.compute_frames(jobs[:2], {}, log=lambda line: None, pool=pool, later=jobs[2:],
+                                               then=lambda index, outcome: None)
         assert not pool.started
-    assert outcomes[0] is not None and outcomes[1:] == [None, None, None]
+    assert None not in outcomes[:2] and outcomes[2:] == [None, None]
 
 
 def test_with_a_build_processs_caches_a_setting_of_the_same_seed_reads_the_trainings_it_shares(monkeypatch):
