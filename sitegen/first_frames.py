@@ -129,24 +129,24 @@ class Setting:
 @dataclass(frozen=True)
 class Computed:
     """What `compute` gives: each page's simulator with its frames, by page slug; the errors a
-    simulator's own checks raised at a page's setting; and per setting of `along`, its frame or
-    the ParamError its values raised."""
+    simulator's own checks raised at a page's setting; and per setting of `along` (in its pages'
+    order), its frame or the ParamError its values raised."""
 
     pages: dict[str, PageSimulator]
     errors: list[ContentError]
     along: list
 
 
-def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (), pool: FramePool | None = None,
-            precomputing: bool = True) -> Computed:
+def compute(bodies, cache: DiskCache | None, log=print, along: dict[str, list[Setting]] | None = None,
+            pool: FramePool | None = None, precomputing: bool = True) -> Computed:
     """Each page's simulator with its first frame and, when `precomputing`, the frames of its GRID
     and (if its simulator is slow: its first frame took PRECOMPUTE_ABOVE_S or more; or if it ships
-    its results) of its one-click settings; and the frames of the settings `along` (the
-    experiments'). A frame comes from the cache when its key is there, else it is computed and
-    stored, all in one run of `pool`'s processes: a page's further settings begin as soon as its
-    first frame has said how long its simulator takes, so no phase waits for another's slowest
-    job. After a first frame the simulator refuses, only first frames begin (each refusal is
-    reported), and the build stops with them."""
+    its results) of its one-click settings, and of the settings `along` holds for it (its
+    experiments', by page slug). A frame comes from the cache when its key is there, else it is
+    computed and stored, all in one run of `pool`'s processes: a page's further settings begin as
+    soon as its first frame is done (its time known, its setting valid), so no phase waits for
+    another's slowest job. After a first frame the simulator refuses, only first frames begin
+    (each refusal is reported), and the build stops with them."""
     timings = _timings(cache)
     showing: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages asking)
     for slug, body in bodies.items():
@@ -154,7 +154,8 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
             setting = Setting(body.simulator.simulator, body.simulator.values, body.simulator.seed)
             showing.setdefault(setting.key, (setting, []))[1].append(slug)
     extra: dict[str, tuple[Setting, list[str]]] = {}  # frame key -> (setting, the slugs of the pages shipping it)
-    along_keys = [setting.key for setting in along]  # once: a key hashes the simulator's files as they are now
+    along = along or {}
+    along_keys = {slug: [setting.key for setting in settings] for slug, settings in along.items()}  # once: a key hashes files as they are now
     out: dict = {}  # frame key -> Frame, or the ParamError its setting raised
     queued: dict[str, Setting] = {}  # frame key -> setting, for the jobs given to compute_frames
     keys: list[str] = []  # per job given to compute_frames, in order: its frame key
@@ -175,7 +176,9 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
         return jobs
 
     def further(key: str) -> list[Job]:
-        """The jobs of the pages showing the first frame `key`, beyond it (its timing is known)."""
+        """The jobs of the pages showing the first frame `key`, beyond it (its timing is known):
+        their shipped settings, then their experiments (begun only after the page's own setting
+        proved valid: a refused one starts none)."""
         found = []
         for slug in showing[key][1]:
             for setting in _further_settings(bodies[slug].simulator, timings):
@@ -183,6 +186,7 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
                 if slug not in slugs:
                     slugs.append(slug)
                 found.append((setting.key, setting))
+            found += zip(along_keys.get(slug, []), along.get(slug, []))
         return jobs_for(found)
 
     refused = False
@@ -211,7 +215,6 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
         for key in showing:
             if isinstance(out.get(key), Frame):  # from the cache: its timing is known already
                 later += further(key)
-        later += jobs_for(list(zip(along_keys, along)))
     compute_frames(first, timings, log, "first frames" if first else "precomputed frames and experiments", pool, later, then)
     _save_timings(cache, timings)
 
@@ -231,7 +234,7 @@ def compute(bodies, cache: DiskCache | None, log=print, along: list[Setting] = (
             for slug in slugs:
                 shipped.setdefault(slug, []).append((setting.values, setting.seed, out[key]))
     pages = {slug: page.with_precomputed(shipped.get(slug, [])) for slug, page in shown.items()}
-    return Computed(pages, [], [out[key] for key in along_keys] if precomputing else [])
+    return Computed(pages, [], [out[key] for keys_of_page in along_keys.values() for key in keys_of_page] if precomputing else [])
 
 
 def _further_settings(page: PageSimulator, timings: dict) -> list[Setting]:

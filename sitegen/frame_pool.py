@@ -65,27 +65,26 @@ class FramePool:
         wait with the rest (their indices follow). Once keep_going() is false, only groups of
         rank 0 begin (those running end)."""
         self._start()
-        groups = list(groups)
+        every: list[tuple] = []  # the groups given and those added: a group's index is its place here
         waiting: list[int] = []
         running: dict = {}  # future -> (slot, group index)
 
         def add(new: list[tuple]) -> None:
-            start = len(groups)
-            groups.extend(new)
-            waiting.extend(range(start, len(groups)))
-            waiting.sort(key=lambda i: (_rank(groups[i]), -(math.inf if groups[i][1] is None else groups[i][1])))  # stable
+            start = len(every)
+            every.extend(new)
+            waiting.extend(range(start, len(every)))
+            waiting.sort(key=lambda i: (_rank(every[i]), -(math.inf if every[i][1] is None else every[i][1])))  # stable
 
-        groups, pending = [], groups
-        add(pending)
+        add(groups)
         while waiting or running:
             if not keep_going():
-                waiting[:] = [i for i in waiting if _rank(groups[i]) == 0]
+                waiting[:] = [i for i in waiting if _rank(every[i]) == 0]
             for slot in range(len(self._slots)):
                 if waiting and slot not in {s for s, _ in running.values()}:
-                    pick = self._choose(slot, waiting, groups)
+                    pick = self._choose(slot, waiting, every)
                     waiting.remove(pick)
-                    self._seen[slot].add(groups[pick][0])
-                    running[self._slots[slot].submit(work, groups[pick][2])] = (slot, pick)
+                    self._seen[slot].add(every[pick][0])
+                    running[self._slots[slot].submit(work, every[pick][2])] = (slot, pick)
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -102,12 +102,12 @@ def build(options: BuildOptions) -> BuildReport:
     lap("shipped data")
     frames_cache = DiskCache(cache / "frames")
     with FramePool(os.cpu_count() or 1) as pool:  # one set of processes for every frame: each keeps its work for the next
-        computed = first_frames.compute(bodies, frames_cache, options.log, along=experiments.settings(_checked(bodies, options)), pool=pool,
-                                        precomputing=not options.draft)
+        along = {slug: experiments.settings([page]) for slug, page in _checked(bodies, options).items()}
+        computed = first_frames.compute(bodies, frames_cache, options.log, along=along, pool=pool, precomputing=not options.draft)
     if computed.errors:
         raise BuildFailed(computed.errors)
     bodies = {slug: _with_simulator(body, computed.pages.get(slug)) for slug, body in bodies.items()}
-    errors = experiments.check(_checked(bodies, options), computed.along)  # now with their first frames: inline page values read them
+    errors = experiments.check(list(_checked(bodies, options).values()), computed.along)  # inline page values read the first frames
     if errors:  # a false claim stops the build like any content error: the old site stays
         raise BuildFailed(errors)
     lap("frames")
@@ -174,10 +174,10 @@ class Body:
     unmarked: list[tuple[int, str]] = dataclasses.field(default_factory=list)  # (line, sentence): a number with no source (sources.py)
 
 
-def _checked(bodies: dict[str, Body], options: BuildOptions) -> list[tuple]:
+def _checked(bodies: dict[str, Body], options: BuildOptions) -> dict[str, tuple]:
     """(topic, PageSimulator, PageExperiments) of the pages whose experiments the build computes
-    and checks (none in a draft), in page order."""
-    return [(b.topic, b.simulator, b.experiments) for b in bodies.values() if b.experiments and not options.draft]
+    and checks (none in a draft), by page slug in page order."""
+    return {slug: (b.topic, b.simulator, b.experiments) for slug, b in bodies.items() if b.experiments and not options.draft}
 
 
 def _render_bodies(loaded: content_mod.Content):

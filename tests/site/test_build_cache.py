@@ -17,6 +17,7 @@ from simulators import REGISTRY, bridge
 from simulators.kit import params as P
 from sitegen import driver, first_frames, frame_key, frontmatter, mathtex
 from sitegen.disk_cache import DiskCache
+from sitegen.errors import BuildFailed
 from sitegen.frame_pool import BUILD_CACHE_SCALE, FramePool
 from sitegen.pipeline import build, default_options
 from sitegen.vendor import cache_dir
@@ -150,6 +151,18 @@ def test_a_changed_param_recomputes_that_page_only(cache_copy, runs, content_cop
     topic.write_text(text.replace("seed: 0", "seed: 7", 1))  # a seed no experiment on the page uses
     build(_options(cache_copy, tmp_path / "site", content_copy))
     assert runs["simulators"] == ["passk"]
+
+
+def test_a_page_whose_setting_its_simulator_refuses_computes_nothing_more(cache_copy, runs, content_copy, tmp_path):
+    """The refusal comes from the simulator's own check, at the page's first frame: neither its
+    precomputed settings nor its experiments (which start from the page's values) begin, so the
+    author hears of it at once."""
+    topic = content_copy / "topics" / "superposition-scaling.md"
+    topic.write_text(topic.read_text().replace("  name: superposition\n", "  name: superposition\n  params: {m_dims: 50, n_features: 40}\n", 1))
+    with pytest.raises(BuildFailed) as failed:
+        build(_options(cache_copy, tmp_path / "site", content_copy))
+    assert [error.field for error in failed.value.errors] == ["simulator.params.m_dims"]
+    assert runs["simulators"] == ["superposition"]
 
 
 def test_a_damaged_frame_entry_is_recomputed_not_served(cache_copy, runs, tmp_path):
