@@ -227,18 +227,23 @@ def shipped_agent(cfg: dict, depth: int, seed: int) -> dict | None:
         if found is not None:
             return {"metrics": found["metrics"], "view": found["view"]}
     neighbours = load_neighbours()
-    fields = ("maze", "width", "train_steps", "residual")
-    wanted = {**{k: cfg[k] for k in fields}, "depth": depth, "seed": seed, "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
+    wanted = _agent_setting(cfg, depth, seed)
     found = next((a for a in (neighbours or {"agents": []})["agents"] if all(a[k] == v for k, v in wanted.items())), None)
     return found and {"metrics": found["metrics"], "view": found["view"]}
+
+
+def _agent_setting(cfg: dict, depth: int, seed: int) -> dict:
+    """What decides a trained agent, as a shipped agent's record names it (the maze seed counts
+    only for the random maze)."""
+    return {**{k: cfg[k] for k in ("maze", "width", "train_steps", "residual")}, "depth": depth, "seed": seed,
+            "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
 
 
 def page_agent_weights(cfg: dict, depth: int, seed: int) -> tuple[np.ndarray, dict, dict] | None:
     """(weights, curves, metrics) of the shipped page agent if this is its setting (validated
     controls `cfg`, `depth`, `seed`; start and goal aside), else None."""
     data = load_page_agent()
-    wanted = {**{k: cfg[k] for k in ("maze", "width", "train_steps", "residual")}, "depth": depth, "seed": seed,
-              "maze_seed": cfg["maze_seed"] if cfg["maze"] == "random" else 0}
+    wanted = _agent_setting(cfg, depth, seed)
     if data is None or any(data["settings"][k] != v for k, v in wanted.items()):
         return None
     weights = np.frombuffer(base64.b64decode(data["weights"]), dtype="<f8").astype(float)
