@@ -9,6 +9,9 @@ is also opened cold in its own fresh profile, side by side in the same run. Prin
 navigation to live (p50 and each run), and the worker's own split (runtime + NumPy, then the
 simulators archive), so it shows what a warm HTTP cache (and the offline worker's cache) saves
 and what the runtime snapshot the first page saves (static/js/sim-worker.mjs) saves on top.
+Every other run drops the NumPy bytecode saved beside the snapshot before the second page
+(static/js/simulator/worker-boot.mjs), so the two rows after the first page compare the page
+with and without it in one run.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ def main() -> None:
     parser.add_argument("--first", default="gated-attention/")
     parser.add_argument("--second", default="rlvr-reasoning/")
     args = parser.parse_args()
-    rows = {"first page, cold": [], "second page, after the first": [], "second page, cold": []}
+    without = "second page, no NumPy bytecode"
+    rows = {"first page, cold": [], "second page, after the first": [], without: [], "second page, cold": []}
     with served_site() as (_, base), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(args.runs):
@@ -57,17 +61,23 @@ def main() -> None:
             page.wait_for_selector("[data-sim][data-sim-snapshot]", state="attached", timeout=60_000)
             rows["first page, cold"][-1]["snapshot"] = page.get_attribute("[data-sim]", "data-sim-snapshot")
             page.wait_for_timeout(500)
-            rows["second page, after the first"].append(live(page, base + args.second))
+            row = "second page, after the first"
+            if len(rows[without]) < len(rows[row]):
+                page.evaluate("caches.open('pyodide memory snapshot').then((c) => c.keys())"
+                              ".then((keys) => Promise.all(keys.filter((r) => r.url.endsWith('numpy-bytecode.zip'))"
+                              ".map((r) => caches.open('pyodide memory snapshot').then((c) => c.delete(r)))))")
+                row = without
+            rows[row].append(live(page, base + args.second))
             context.close()
             context = fresh(browser)
             rows["second page, cold"].append(live(context.new_page(), base + args.second))
             context.close()
         browser.close()
-    print(f"{'visit':32} {'live p50':>9}  {'runtime+NumPy':>13} {'simulators':>10}   runs (s; * booted from the snapshot)")
+    print(f"{'visit':32} {'live p50':>9}  {'runtime+NumPy':>13} {'simulators':>10}   runs (s; * booted from the snapshot, b with NumPy's bytecode)")
     for name, found in rows.items():
         p50 = lambda key: statistics.median(r.get(key, float("nan")) for r in found) / 1000  # noqa: E731
         print(f"{name:32} {p50('live'):8.2f}s  {p50('runtime_and_numpy'):12.2f}s {p50('simulators'):9.2f}s   "
-              + ", ".join(f"{r['live'] / 1000:.2f}{'*' if r.get('from_snapshot') else ''}" for r in found))
+              + ", ".join(f"{r['live'] / 1000:.2f}{'*' if r.get('from_snapshot') else ''}{'b' if r.get('bytecode') else ''}" for r in found))
     first, after = rows["first page, cold"], rows["second page, after the first"]
     print("snapshot saved by the first page: " + ", ".join(r.get("snapshot", "?") for r in first))
     print(f"second page after the first / first page cold: "

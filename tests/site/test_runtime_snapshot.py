@@ -1,6 +1,7 @@
-"""The runtime snapshot (static/js/sim-worker.mjs): the first simulator page saves one in the
-background, later pages boot from it and compute the same numbers, and a snapshot the runtime
-cannot take back is dropped while the page boots as it would without one."""
+"""The runtime snapshot (static/js/simulator/worker-boot.mjs): the first simulator page saves one
+in the background, with NumPy's bytecode beside it; later pages boot from both and compute the
+same numbers, and a snapshot the runtime cannot take back, or damaged bytecode, is dropped while
+the page boots as it would without it."""
 
 from __future__ import annotations
 
@@ -42,9 +43,14 @@ def assert_cpython_numbers(page, seed: int) -> None:
         assert shown[key] == pytest.approx(expected[key], rel=1e-6, abs=1e-6), key
 
 
-def snapshot_url(page) -> str:
+def snapshot_url(page, name: str = "memory-snapshot") -> str:
+    """The URL a later page finds `name` under in the cache: the snapshot, or numpy-bytecode.zip."""
     return page.evaluate("new URL(document.querySelector('[data-sim]').simulator.config.runtime.indexURL, document.baseURI).href"
-                         " + 'memory-snapshot'")
+                         f" + {name!r}")
+
+
+def cached(page, url: str) -> bool:
+    return page.evaluate(f"caches.open('{CACHE}').then((c) => c.match('{url}')).then((r) => !!r)")
 
 
 # The page's own record of its workers: ("open", n) when it creates worker n, ("close", n) when
@@ -73,13 +79,15 @@ def helpers_ready(page) -> int:
     return page.evaluate("document.querySelector('[data-sim]').simulator.runtime.pool.ready")
 
 
-def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_same(page, site_url):
+def test_a_later_page_boots_from_what_the_first_saved_and_computes_the_same(page, site_url):
+    """Then, on a third page, bytecode damaged in storage is dropped, NumPy imports from source,
+    and that page saves both again (after the same first visit: one first visit less)."""
     record_workers(page)
     first = open_quick(page, site_url, seed=1)
-    assert not first.get("from_snapshot")
+    assert not first.get("from_snapshot") and not first.get("bytecode")
     page.wait_for_selector(f"{SIM}[data-sim-snapshot]", state="attached", timeout=60_000)
     assert page.get_attribute(SIM, "data-sim-snapshot") == "saved"
-    assert page.evaluate(f"caches.open('{CACHE}').then((c) => c.match('{snapshot_url(page)}')).then((r) => !!r)")
+    assert cached(page, snapshot_url(page)) and cached(page, snapshot_url(page, "numpy-bytecode.zip"))
     # One runtime boots at a time, and the snapshot's worker goes on as the helper: the page
     # opened only the run's worker and it, and closed neither.
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
@@ -103,7 +111,7 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     assert [point["loss"] for point in shown["scaling"]] == pytest.approx([point["loss"] for point in expected["scaling"]], rel=1e-6)
 
     later = open_quick(page, site_url, seed=2)
-    assert later.get("from_snapshot") is True
+    assert later.get("from_snapshot") is True and later.get("bytecode") is True
     assert_cpython_numbers(page, seed=2)
     # No snapshot to make: the helpers boot (from the snapshot) as soon as the run's worker is up.
     chromium.eventually(page, "document.querySelector('[data-sim]').simulator.runtime.pool.ready >= 1")
@@ -112,6 +120,20 @@ def test_a_later_page_boots_from_the_snapshot_the_first_saved_and_computes_the_s
     workers = worker_log(page)  # this page's only
     opened = [number for kind, number in workers if kind == "open"]
     assert len(opened) == 1 + helpers_ready(page), workers  # the run's worker and its helpers, no snapshot's
+
+    bytecode = snapshot_url(page, "numpy-bytecode.zip")
+    page.evaluate("""async ([name, url]) => {
+        const cache = await caches.open(name), saved = await cache.match(url);
+        const bytes = new Uint8Array(await saved.arrayBuffer());
+        bytes[bytes.length >> 1] ^= 0xff;  // one byte flipped; the hash it was saved with kept
+        await cache.put(url, new Response(bytes, { headers: saved.headers }));
+    }""", [CACHE, bytecode])
+    damaged = open_quick(page, site_url, seed=4)
+    assert damaged.get("from_snapshot") is True and damaged.get("bytecode_refused") is True and not damaged.get("bytecode")
+    assert_cpython_numbers(page, seed=4)
+    page.wait_for_selector(f"{SIM}[data-sim-snapshot]", state="attached", timeout=60_000)
+    assert page.get_attribute(SIM, "data-sim-snapshot") == "saved"  # both, made again by this page
+    assert cached(page, snapshot_url(page)) and cached(page, bytecode)
 
 
 def test_with_a_core_to_spare_the_snapshot_and_helper_boot_beside_the_warm_up(page, site_url):

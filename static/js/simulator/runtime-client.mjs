@@ -7,9 +7,12 @@ import { dispatch, toWorker } from "./protocol.mjs";
 
 let snapshotRequested = false; // one per page, however many simulators it has
 
-// Whether a worker that booted with these timings leaves the snapshot for later pages to make:
-// not when it booted from one or refused one, nor once this page has asked for it.
-const snapshotWanted = (timings) => "caches" in window && !snapshotRequested && !timings.from_snapshot && !timings.snapshot_refused;
+// Whether a worker that booted with these timings leaves the snapshot (and NumPy's bytecode) for
+// later pages to make: not when it booted from both or refused the snapshot, nor once this page
+// has asked for it. A snapshot without bytecode (saved before there was any, or its bytecode
+// damaged and dropped) is made again, whole.
+const snapshotWanted = (timings) => "caches" in window && !snapshotRequested && !timings.snapshot_refused
+  && !(timings.from_snapshot && timings.bytecode);
 
 // A worker running sim-worker.mjs, and the runtime settings to send it. Started from a blob:
 // URL that imports the real script, so that the worker inherits this page's
