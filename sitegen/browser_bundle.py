@@ -4,12 +4,14 @@ and (unless a CDN is configured) the vendored Pyodide runtime."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 from simulators import REGISTRY
 from simulators.kit import assets
 from simulators.kit.assets import deterministic_zip
 
+from . import pyodide_runtime
 from .pyodide_runtime import PyodidePins, link_or_copy, vendor_runtime
 
 SIM_ROOT = Path(__file__).resolve().parent.parent / "simulators"
@@ -38,6 +40,33 @@ def package_archive() -> bytes:
     return deterministic_zip({name: path.read_bytes() for name, path in archive_files().items()})
 
 
+def vendored_pins(site: dict, pyodide_url: str | None) -> PyodidePins | None:
+    """The Pyodide runtime the build vendors into the site; None where pages load it from a URL."""
+    config = site["runtime"]["pyodide"]
+    return None if pyodide_url or config.get("url") else PyodidePins.from_config(config)
+
+
+def prepare_soon(site: dict, pyodide_url: str | None) -> threading.Thread | None:
+    """Start preparing the vendored runtime in the background, where the build will need it:
+    from a fresh clone it is about 6 s of npm and unpacking, which then overlaps the math and
+    the first frames instead of following them. A failure is left to `write`, which prepares
+    again (waiting for this thread through the cache's lock) and reports it."""
+    pins = vendored_pins(site, pyodide_url)
+    if pins is None:
+        return None
+
+    def head_start():
+        try:
+            pyodide_runtime.prepare(pins)
+        except Exception:  # noqa: BLE001 (write() reports it, blamed on the site's file)
+            pass
+
+    # Not a daemon: a build that stops early must not cut a download or an unpacking short.
+    thread = threading.Thread(target=head_start, name="pyodide runtime")
+    thread.start()
+    return thread
+
+
 def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
     """Write the archive and the runtime; return what pages embed (URLs relative to the site root)."""
     archive = package_archive()
@@ -46,16 +75,15 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
     target = staging / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(archive)
-    config = site["runtime"]["pyodide"]
-    url = pyodide_url or config.get("url")
-    if not url:
+    pins = vendored_pins(site, pyodide_url)
+    url = pyodide_url or site["runtime"]["pyodide"].get("url")
+    if pins is not None:
         # The folder carries the version: Pyodide fetches its files by name, and a browser (or the
         # offline cache) must never pair one build's pyodide.mjs with another's WebAssembly.
-        pins = PyodidePins.from_config(config)
         url = f"static/pyodide-{pins.core.version}/"
         vendor_runtime(pins, staging / url)
     return {"indexURL": url, "archive": name, "archiveSha256": digest,
-            "timeoutMs": RUN_TIMEOUT_MS, "external": bool(pyodide_url or config.get("url")),
+            "timeoutMs": RUN_TIMEOUT_MS, "external": pins is None,
             # A draft has not prepared them: its pages offer them once the whole build lands.
             "assets": {asset.name: _asset(staging, asset) for simulator in REGISTRY.values() for asset in simulator.assets
                        if (assets.cache_folder() / asset.file_name).exists()}}

@@ -70,6 +70,8 @@ def build(options: BuildOptions) -> BuildReport:
         raise BuildFailed(errors)
     if options.base_path:
         loaded.site["base_path"] = options.base_path
+    if any(topic.meta.get("simulator") for topic in loaded.topics):  # written last, but slow to fetch from a fresh clone
+        browser_bundle.prepare_soon(loaded.site, options.pyodide_url)
     lap("load+validate")
 
     bodies, spans, errors = _render_bodies(loaded)

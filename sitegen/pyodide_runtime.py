@@ -41,6 +41,17 @@ def vendor_runtime(pins: PyodidePins, target: Path) -> dict:
     Prepared once into the cache; later builds hard-link its files (15 MB copied for nothing
     otherwise), falling back to a copy where links are not possible. Returns {file: sha256}.
     """
+    prepared, manifest = prepare(pins)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in manifest:
+        link_or_copy(prepared / name, target / name)
+    return manifest
+
+
+def prepare(pins: PyodidePins) -> tuple[Path, dict]:
+    """The runtime folder in the cache, prepared (downloaded, found, checked) if it is not yet,
+    and its manifest {file: sha256}. Under the cache's lock: callers in other threads or
+    processes wait for one preparation and then find it done."""
     prepared = cache_dir() / "pyodide" / f"{pins.core.version}-{pins.core.integrity[7:19].replace('/', '_')}"
     with cache_lock(f"pyodide-{prepared.name}"):
         if not (prepared / "manifest.json").exists():
@@ -52,10 +63,7 @@ def vendor_runtime(pins: PyodidePins, target: Path) -> dict:
             manifest = json.loads((prepared / "manifest.json").read_text())
             if not _intact(prepared, manifest):
                 raise VendorError(f"the Pyodide files prepared in {prepared} do not match their manifest")
-    target.mkdir(parents=True, exist_ok=True)
-    for name in manifest:
-        link_or_copy(prepared / name, target / name)
-    return manifest
+    return prepared, manifest
 
 
 VERIFIED = "verified.json"  # size and mtime of each file when its hash last matched

@@ -226,11 +226,13 @@ def test_precomputed_frames_past_the_budget_fail_the_build_naming_the_page(conte
     assert not (tmp_path / "site").exists()
 
 
-@pytest.mark.parametrize("stage, field", [("extract_package", "runtime.katex"), ("browser_bundle", "runtime.pyodide")])
+@pytest.mark.parametrize("stage, field", [("extract_package", "runtime.katex"), ("prepare", "runtime.pyodide")])
 def test_a_pinned_package_that_fails_is_an_error_on_its_pin_and_writes_nothing(content_copy, tmp_path, monkeypatch, stage, field):
     """Every download or check of a pinned package that fails (here made to fail) names its pin's
-    line in site.yaml, through the one helper that turns vendor errors into content errors."""
-    from sitegen import browser_bundle, vendor
+    line in site.yaml, through the one helper that turns vendor errors into content errors. The
+    runtime's preparation fails twice: in its head start beside the first frames, which says
+    nothing, then where the build writes the runtime, which reports it."""
+    from sitegen import pyodide_runtime, vendor
 
     def fail(*args, **kwargs):
         raise vendor.VendorError("checksum mismatch (made to fail by the test)")
@@ -238,7 +240,7 @@ def test_a_pinned_package_that_fails_is_an_error_on_its_pin_and_writes_nothing(c
     if stage == "extract_package":
         monkeypatch.setattr(vendor, "extract_package", fail)
     else:
-        monkeypatch.setattr(browser_bundle, "write", fail)
+        monkeypatch.setattr(pyodide_runtime, "prepare", fail)
     with pytest.raises(BuildFailed) as failure:
         build_content(content_copy, tmp_path / "site")
     [error] = failure.value.errors

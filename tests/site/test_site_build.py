@@ -267,3 +267,32 @@ def test_subscripts_are_lowered_in_headers_and_said_in_tooltips(built_site):
     for attribute in re.findall(r'<title>(.*?)</title>|aria-label="([^"]*)"', html):
         assert "τ_" not in "".join(attribute)
     assert "τ gen(n = " in html  # the marks' tooltips name the time
+
+
+def test_the_runtime_is_prepared_beside_the_math_and_first_frames(content_copy, tmp_path, monkeypatch):
+    """From a fresh clone, preparing the vendored Pyodide runtime (npm and unpacking, about 6 s)
+    was the slowest step before `--serve` had a page. It now begins once the content is read, in
+    a thread of its own, so the first frames need not wait for it (nor it for them)."""
+    import threading
+
+    from conftest import build_content
+    from sitegen import first_frames, pyodide_runtime
+
+    began, callers = threading.Event(), []
+    prepare, compute = pyodide_runtime.prepare, first_frames.compute
+
+    def recorded_prepare(pins):
+        callers.append(threading.current_thread().name)
+        began.set()
+        return prepare(pins)
+
+    def first_frames_once_prepare_began(*args, **kwargs):
+        callers.append(f"first frames, after the runtime began: {began.wait(10)}")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(pyodide_runtime, "prepare", recorded_prepare)
+    monkeypatch.setattr(first_frames, "compute", first_frames_once_prepare_began)
+    build_content(content_copy, tmp_path / "site")
+    # Then the build writes the runtime, from the cache the head start filled (or waiting for it).
+    assert callers == ["pyodide runtime", "first frames, after the runtime began: True", "MainThread"]
+    assert (tmp_path / "site" / f"static/pyodide-{SITE['runtime']['pyodide']['core']['version']}/pyodide.asm.wasm").is_file()
