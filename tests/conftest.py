@@ -109,7 +109,7 @@ STORAGE_TO_CLEAR = "cookies,file_systems,indexeddb,local_storage,service_workers
 @pytest.fixture(scope="session")
 def returning_reader(browser, site_url):
     """A reader who has opened a simulator page before: one browser context per test worker,
-    kept across tests, holding the runtime snapshot that first page saved (and a warm HTTP cache).
+    kept across tests, holding the runtime snapshot and NumPy bytecode that first page saved (and a warm HTTP cache).
     A page then goes live in about 2 s of 3-4 CPU-seconds here, against about 4 s of 6 on a first
     visit. Service workers are blocked in it: an offline copy installed by one test would serve
     the next test's pages. Tests of a first visit use `first_visit_page`."""
