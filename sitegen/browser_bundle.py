@@ -46,14 +46,14 @@ def vendored_pins(site: dict, pyodide_url: str | None) -> PyodidePins | None:
     return None if pyodide_url or config.get("url") else PyodidePins.from_config(config)
 
 
-def prepare_soon(site: dict, pyodide_url: str | None) -> threading.Thread | None:
+def prepare_soon(site: dict, pyodide_url: str | None) -> None:
     """Start preparing the vendored runtime in the background, where the build will need it:
     from a fresh clone it is about 6 s of npm and unpacking, which then overlaps the math and
     the first frames instead of following them. A failure is left to `write`, which prepares
     again (waiting for this thread through the cache's lock) and reports it."""
     pins = vendored_pins(site, pyodide_url)
     if pins is None:
-        return None
+        return
 
     def head_start():
         try:
@@ -62,9 +62,7 @@ def prepare_soon(site: dict, pyodide_url: str | None) -> threading.Thread | None
             pass
 
     # Not a daemon: a build that stops early must not cut a download or an unpacking short.
-    thread = threading.Thread(target=head_start, name="pyodide runtime")
-    thread.start()
-    return thread
+    threading.Thread(target=head_start, name="pyodide runtime").start()
 
 
 def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:

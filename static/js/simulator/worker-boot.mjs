@@ -152,7 +152,12 @@ async function restoreBytecode(pyodide, indexURL) {
     try { await (await caches.open(SNAPSHOT_CACHE)).delete(bytecodeKey(indexURL)); } catch { /* nothing kept */ }
     return { bytecode_refused: true };
   }
-  pyodide.unpackArchive(buffer, "zip", { extractDir: "/" });
+  try {
+    pyodide.unpackArchive(buffer, "zip", { extractDir: "/" });
+  } catch (err) {
+    console.warn(`Importing NumPy from source: its saved bytecode did not unpack (${err.message || err})`);
+    return { bytecode_refused: true };
+  }
   return { bytecode: true };
 }
 
