@@ -3,8 +3,9 @@
     python bench/build_time.py [--rounds N] [--cold-runs N]
 
 Every figure is a whole command, timed from start to exit, as an author types it:
-- cold: `python build.py` with an empty build cache (first frames, KaTeX output, templates),
-  the npm downloads and prepared runtime already present;
+- cold: `python build.py` with an empty build cache (first frames, KaTeX output, templates, the
+  simulators' assets prepared from their downloads), the npm and PyPI downloads and the prepared
+  runtime already present;
 - warm: `python build.py` again, nothing changed;
 - warm, forced: `python build.py --force`: every page rendered again, frames and formulas from the cache;
 - one edit: a sentence appended to one topic, then `python build.py`;
@@ -56,7 +57,7 @@ def fresh_cache(work: Path) -> Path:
     cache = work / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir()
-    for downloads in ("npm", "pyodide", "unpacked"):
+    for downloads in ("npm", "pyodide", "unpacked", "pypi"):  # pypi: wheels a simulator's assets are made from
         if (cache_dir() / downloads).exists():
             (cache / downloads).symlink_to(cache_dir() / downloads)
     return cache
