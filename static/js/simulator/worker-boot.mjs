@@ -56,7 +56,7 @@ export async function boot(runtime, sim, module, running = null) {
     post(toPage.stage("runtime"));
     const { loadPyodide } = await import(indexURL + "pyodide.mjs");
     if (running) await running.loadPackage("numpy", { messageCallback: () => {} });
-    const snapshot = running ? null : await savedSnapshot(indexURL);
+    const snapshot = running ? null : (await saved(snapshotKey(indexURL)))?.bytes;
     if (snapshot) {
       try {
         pyodide = await Promise.race([loadPyodide({ indexURL, _loadSnapshot: snapshot }), wasmFailures()]);
@@ -100,14 +100,20 @@ export async function boot(runtime, sim, module, running = null) {
 const SNAPSHOT_CACHE = "pyodide memory snapshot";
 const snapshotKey = (indexURL) => indexURL + "memory-snapshot";
 
-async function savedSnapshot(indexURL) {
+// What the snapshot's worker saved under `key`, as {bytes, headers}; null if nothing is, or
+// storage refused (private mode, quota) or a read failed: the page boots without it.
+async function saved(key) {
   try {
     if (!self.caches || !(await caches.has(SNAPSHOT_CACHE))) return null; // open() would create it
-    const found = await (await caches.open(SNAPSHOT_CACHE)).match(snapshotKey(indexURL));
-    return found ? new Uint8Array(await found.arrayBuffer()) : null;
+    const found = await (await caches.open(SNAPSHOT_CACHE)).match(key);
+    return found ? { bytes: new Uint8Array(await found.arrayBuffer()), headers: found.headers } : null;
   } catch {
-    return null; // storage refused (private mode, quota): boot without
+    return null;
   }
+}
+
+async function save(key, bytes, contentType, headers = {}) {
+  await (await caches.open(SNAPSHOT_CACHE)).put(key, new Response(bytes, { headers: { "content-type": contentType, ...headers } }));
 }
 
 async function forgetSnapshot() {
@@ -137,23 +143,16 @@ with zipfile.ZipFile("${BYTECODE_ZIP}", "w", zipfile.ZIP_DEFLATED, compresslevel
 // {bytecode: true} once NumPy's saved bytecode is in place, {bytecode_refused: true} if it was
 // damaged (and is dropped), {} if there is none.
 async function restoreBytecode(pyodide, indexURL) {
-  let found;
-  try {
-    if (!self.caches || !(await caches.has(SNAPSHOT_CACHE))) return {};
-    found = await (await caches.open(SNAPSHOT_CACHE)).match(bytecodeKey(indexURL));
-  } catch {
-    return {}; // storage refused: import from source
-  }
-  if (!found) return {};
-  const buffer = await found.arrayBuffer();
-  const digest = await sha256Hex(buffer);
+  const found = await saved(bytecodeKey(indexURL));
+  if (!found) return {}; // import from source
+  const digest = await sha256Hex(found.bytes);
   if (digest === null || digest !== found.headers.get(BYTECODE_DIGEST)) {
     console.warn("Importing NumPy from source: its saved bytecode is damaged");
     try { await (await caches.open(SNAPSHOT_CACHE)).delete(bytecodeKey(indexURL)); } catch { /* nothing kept */ }
     return { bytecode_refused: true };
   }
   try {
-    pyodide.unpackArchive(buffer, "zip", { extractDir: "/" });
+    pyodide.unpackArchive(found.bytes, "zip", { extractDir: "/" });
   } catch (err) {
     console.warn(`Importing NumPy from source: its saved bytecode did not unpack (${err.message || err})`);
     return { bytecode_refused: true };
@@ -166,8 +165,7 @@ async function saveBytecode(pyodide, indexURL) {
   pyodide.runPython(COMPILE_NUMPY);
   const bytes = pyodide.FS.readFile(BYTECODE_ZIP);
   pyodide.FS.unlink(BYTECODE_ZIP);
-  const headers = { "content-type": "application/zip", [BYTECODE_DIGEST]: await sha256Hex(bytes) };
-  await (await caches.open(SNAPSHOT_CACHE)).put(bytecodeKey(indexURL), new Response(bytes, { headers }));
+  await save(bytecodeKey(indexURL), bytes, "application/zip", { [BYTECODE_DIGEST]: await sha256Hex(bytes) });
   return bytes.length;
 }
 
@@ -182,8 +180,7 @@ export async function makeSnapshot(runtime) {
     const fresh = await Promise.race([loadPyodide({ indexURL, _makeSnapshot: true }), wasmFailures()]);
     const bytes = fresh.makeMemorySnapshot();
     await caches.delete(SNAPSHOT_CACHE); // one snapshot per site: an older runtime's goes
-    await (await caches.open(SNAPSHOT_CACHE)).put(snapshotKey(indexURL),
-      new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
+    await save(snapshotKey(indexURL), bytes, "application/octet-stream");
     const bytecode = await saveBytecode(fresh, indexURL);
     post(toPage.snapshotSaved(bytes.length + bytecode, performance.now() - started));
     return fresh;
