@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from sim_helpers import runner
+from sim_helpers import assert_close, runner
 from simulators import bridge
 from simulators.kit.cache import clear_all
 from simulators.kit.params import ParamError
@@ -411,23 +411,6 @@ def test_a_shipped_neighbour_is_the_agent_a_fresh_run_trains(tmp_path, monkeypat
 
 
 
-def assert_same_to_rounding(got, expected, where: str = "result") -> None:
-    """Equal, but for floats, which may differ by rounding (relative 1e-9): results computed on
-    another CPU than the shipped file's."""
-    if isinstance(expected, dict):
-        assert isinstance(got, dict) and got.keys() == expected.keys(), where
-        for key in expected:
-            assert_same_to_rounding(got[key], expected[key], f"{where}[{key!r}]")
-    elif isinstance(expected, (list, tuple)):
-        assert isinstance(got, (list, tuple)) and len(got) == len(expected), where
-        for i, (a, b) in enumerate(zip(got, expected)):
-            assert_same_to_rounding(a, b, f"{where}[{i}]")
-    elif isinstance(expected, float):
-        assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), where
-    else:
-        assert got == expected, where
-
-
 def test_the_shipped_page_agent_is_current_and_restores_to_the_agent_a_fresh_run_trains(monkeypatch):
     """The page's agent ships its weights (sweep.PAGE_AGENT): the file is current and holds what
     a fresh training gives, and a start or goal change at the page's setting restores the agent
@@ -446,12 +429,12 @@ def test_the_shipped_page_agent_is_current_and_restores_to_the_agent_a_fresh_run
     # The same training, to rounding: a CPU whose BLAS and NumPy kernels differ from the one that
     # trained the file (AVX-512 against AVX2, say) rounds differently in the last bits (1e-15 seen).
     np.testing.assert_allclose(agent.optimizer.params, weights, rtol=0, atol=1e-9)
-    assert_same_to_rounding((curves, metrics), (shipped_curves, shipped_metrics))
+    assert_close((curves, metrics), (shipped_curves, shipped_metrics), rel=1e-9, abs=1e-12)
     clear_all()
     trainings = []
     train = S._train
     monkeypatch.setattr(S, "_train", lambda *args: trainings.append(args[2]) or train(*args))
-    assert_same_to_rounding(run(cfg, 0), trained)  # restored: every path and count, floats to rounding
+    assert_close(run(cfg, 0), trained, rel=1e-9, abs=1e-12)  # restored: every path and count, floats to rounding
     assert trainings == []
     assert S.WARM_UP(S_params(), 0) is False  # nothing for the page to warm up
     assert S.WARM_UP(S_params(), 1) is True  # another seed's agent ships no weights

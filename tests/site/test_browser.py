@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 from simulators import bridge
+from sim_helpers import assert_close  # numbers to 1e-6: Pyodide's libm may differ from glibc in the last bit
 
 import chromium
 from axe import assert_none_at
@@ -68,22 +69,6 @@ def test_live_result_equals_cpython_and_controls_update_it(page, site_url):
     after = bridge_result({**QUICK_PARAMS, "m_dims": 9}, 0)
     assert page.text_content('[data-readout="loss"]') == f"{after['loss']:.4f}"
     assert_none_at(page, "superposition-scaling/ live", 390, "dark")
-
-
-def assert_close(actual, expected, path="result"):
-    """Same structure, numbers equal to 1e-6: Pyodide's libm may differ from glibc in the last bit."""
-    if isinstance(expected, dict):
-        assert isinstance(actual, dict) and actual.keys() == expected.keys(), path
-        for key in expected:
-            assert_close(actual[key], expected[key], f"{path}.{key}")
-    elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), path
-        for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_close(a, e, f"{path}[{i}]")
-    elif isinstance(expected, float) and not isinstance(expected, bool):
-        assert actual == pytest.approx(expected, rel=1e-6, abs=1e-6), path
-    else:
-        assert actual == expected, path
 
 
 # Every other simulator: its page runs it live and gets CPython's numbers (quick settings).
