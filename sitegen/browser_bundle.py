@@ -40,10 +40,15 @@ def package_archive() -> bytes:
     return deterministic_zip({name: path.read_bytes() for name, path in archive_files().items()})
 
 
+def external_runtime_url(site: dict, pyodide_url: str | None) -> str | None:
+    """Where pages load Pyodide from another host (--pyodide-url, else the site's
+    runtime.pyodide.url); None where the build vendors it into the site."""
+    return pyodide_url or site["runtime"]["pyodide"].get("url")
+
+
 def vendored_pins(site: dict, pyodide_url: str | None) -> PyodidePins | None:
     """The Pyodide runtime the build vendors into the site; None where pages load it from a URL."""
-    config = site["runtime"]["pyodide"]
-    return None if pyodide_url or config.get("url") else PyodidePins.from_config(config)
+    return None if external_runtime_url(site, pyodide_url) else PyodidePins.from_config(site["runtime"]["pyodide"])
 
 
 def prepare_soon(site: dict, pyodide_url: str | None) -> None:
@@ -74,7 +79,7 @@ def write(staging: Path, site: dict, pyodide_url: str | None) -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(archive)
     pins = vendored_pins(site, pyodide_url)
-    url = pyodide_url or site["runtime"]["pyodide"].get("url")
+    url = external_runtime_url(site, pyodide_url)
     if pins is not None:
         # The folder carries the version: Pyodide fetches its files by name, and a browser (or the
         # offline cache) must never pair one build's pyodide.mjs with another's WebAssembly.
