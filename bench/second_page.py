@@ -63,9 +63,8 @@ def main() -> None:
             page.wait_for_timeout(500)
             row = "second page, after the first"
             if len(rows[without]) < len(rows[row]):
-                page.evaluate("caches.open('pyodide memory snapshot').then((c) => c.keys())"
-                              ".then((keys) => Promise.all(keys.filter((r) => r.url.endsWith('numpy-bytecode.zip'))"
-                              ".map((r) => caches.open('pyodide memory snapshot').then((c) => c.delete(r)))))")
+                page.evaluate("caches.open('pyodide memory snapshot').then((cache) => cache.keys().then((keys) =>"
+                              " Promise.all(keys.filter((r) => r.url.endsWith('numpy-bytecode.zip')).map((r) => cache.delete(r)))))")
                 row = without
             rows[row].append(live(page, base + args.second))
             context.close()

@@ -6,6 +6,7 @@ from html import escape
 
 import json
 import re
+import threading
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ import yaml
 from sitegen import links
 from sitegen.pipeline import build, default_options
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, build_content
 
 SITE = yaml.safe_load((PROJECT_ROOT / "content" / "site.yaml").read_text())
 SLUGS = sorted(p.stem for p in (PROJECT_ROOT / "content" / "topics").glob("*.md"))
@@ -273,9 +274,6 @@ def test_the_runtime_is_prepared_beside_the_math_and_first_frames(content_copy, 
     """From a fresh clone, preparing the vendored Pyodide runtime (npm and unpacking, about 6 s)
     was the slowest step before `--serve` had a page. It now begins once the content is read, in
     a thread of its own, so the first frames need not wait for it (nor it for them)."""
-    import threading
-
-    from conftest import build_content
     from sitegen import first_frames, pyodide_runtime
 
     began, callers = threading.Event(), []
