@@ -19,13 +19,6 @@ chromium.require()
 from sitegen.pipeline import build, default_options  # noqa: E402
 
 
-@pytest.fixture
-def page(first_visit_page):
-    """Tests here route the worker's requests or go offline, which a context does for all of its
-    pages: each has a context of its own."""
-    return first_visit_page
-
-
 SIM = "[data-sim]"
 
 
@@ -78,7 +71,10 @@ def truncated(route):
     ("**/python_stdlib.zip", "missing"),
     ("**/simulators-*.zip", "missing"),
 ])
-def test_a_missing_or_partial_runtime_file_is_explained(page, site_url, pattern, answer):
+def test_a_missing_or_partial_runtime_file_is_explained(first_visit_page, site_url, pattern, answer):
+    """A first visit (a returning reader boots from its snapshot and cache), in a context of its
+    own: only a context's routes reach the worker's requests."""
+    page = first_visit_page
     handler = truncated if answer == "truncated" else (lambda route: route.fulfill(status=404, body="Not found"))
     page.context.route(pattern, handler)  # context routes also reach the worker's requests
     assert go_live(page, site_url + "superposition-scaling/", timeout=60_000) == "error"
