@@ -196,20 +196,16 @@ def test_a_page_whose_work_is_shipped_does_not_warm_up(page, site_url):
 
 @pytest.mark.parametrize("damage", ["truncated", "not a snapshot"])
 def test_a_snapshot_that_cannot_be_restored_is_dropped_and_the_page_boots_without(page, site_url, damage):
-    if damage == "truncated":  # half of a real snapshot: a first visit saves one
-        open_quick(page, site_url, seed=1)
-        page.wait_for_selector(f"{SIM}[data-sim-snapshot='saved']", state="attached", timeout=60_000)
-    else:  # bytes that never were a snapshot, stored before any runtime booted: no first visit needed
-        page.route("**/pyodide.mjs", lambda route: route.abort())
-        page.goto(f"{site_url}{PAGE}")
-        page.unroute("**/pyodide.mjs")
-    url = snapshot_url(page)
-    page.evaluate("""async ([name, url, damage]) => {
-        const cache = await caches.open(name);
-        const saved = damage === "truncated" ? new Uint8Array(await (await cache.match(url)).arrayBuffer()) : null;
+    # Stored before any runtime booted in the tab, under the URL the page reads it from.
+    page.route("**/pyodide.mjs", lambda route: route.abort())
+    page.goto(f"{site_url}{PAGE}")
+    page.unroute("**/pyodide.mjs")
+    page.evaluate("""async ([name, url, damage, real]) => {
+        // truncated: half of a real snapshot, the one the reader's first page saved (set aside)
+        const saved = damage === "truncated" ? new Uint8Array(await (await (await caches.open(real)).match(url)).arrayBuffer()) : null;
         const bad = saved ? saved.slice(0, saved.length >> 1) : new Uint8Array(4096).fill(7);
-        await cache.put(url, new Response(bad));
-    }""", [CACHE, url, damage])
+        await (await caches.open(name)).put(url, new Response(bad));
+    }""", [CACHE, snapshot_url(page), damage, SET_ASIDE])
 
     timings = open_quick(page, site_url, seed=3)
     assert timings.get("snapshot_refused") is True and not timings.get("from_snapshot")
