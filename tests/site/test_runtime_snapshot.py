@@ -29,10 +29,20 @@ def page(page, site_url):
     page.evaluate(MOVE_CACHE, [CACHE, SET_ASIDE])
     try:
         yield page
-    finally:  # the test's own pages are gone first: a worker of theirs may still be saving
-        page.goto(site_url + "404.html")
-        page.evaluate(f"caches.delete('{CACHE}')")
-        page.evaluate(MOVE_CACHE, [SET_ASIDE, CACHE])
+    finally:
+        # The test's page is left first (a worker of its own may still be saving), then the
+        # snapshot is put back from a tab of its own, which a crashed or stuck page cannot stop:
+        # without it every later test of this worker would be a first visit.
+        try:
+            page.goto("about:blank")
+        finally:
+            tab = page.context.new_page()
+            tab.goto(site_url + "404.html")
+            tab.evaluate(f"caches.delete('{CACHE}')")
+            tab.evaluate(MOVE_CACHE, [SET_ASIDE, CACHE])
+            back = tab.evaluate(f"caches.open('{CACHE}').then((cache) => cache.keys()).then((keys) => keys.length)")
+            tab.close()
+            assert back == 2, f"the reader's snapshot and bytecode were not put back ({back} entries)"
 
 
 SIM = "[data-sim=superposition]"
