@@ -163,8 +163,9 @@ def page(returning_reader):
 def first_visit_page(browser):
     """A page in a context of its own: a reader's first visit, with nothing cached or stored.
     Service workers are blocked, as in the returning reader: the offline copy (tested by
-    test_hosting's `offline_page`) would otherwise download the runtime a second time beside the
-    page's worker (1.1 to 1.7 CPU-seconds a first visit) and answer requests that the test routes."""
+    test_hosting's `offline_page`) would otherwise fetch the runtime into its cache beside the
+    page's worker (1.1 to 1.7 CPU-seconds a first visit), and requests it answers are not the
+    test's to route."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, service_workers="block")
     watch_policy(context)
     try:
