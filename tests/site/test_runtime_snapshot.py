@@ -16,6 +16,17 @@ pytestmark = pytest.mark.browser
 chromium.require()
 
 
+CACHE = "pyodide memory snapshot"
+SET_ASIDE = "set aside by test_runtime_snapshot"
+# Every entry of one cache into another, then the first deleted (none to move: nothing happens).
+MOVE_CACHE = """async ([from, to]) => {
+  if (!(await caches.has(from))) return;
+  const source = await caches.open(from), target = await caches.open(to);
+  for (const request of await source.keys()) await target.put(request, await source.match(request));
+  await caches.delete(from);
+}"""
+
+
 @pytest.fixture
 def page(page, site_url):
     """A reader's first simulator page: the returning reader's tab (conftest) with its snapshot and
@@ -48,15 +59,6 @@ def page(page, site_url):
 SIM = "[data-sim=superposition]"
 PAGE = "superposition-scaling/"
 QUICK = {"steps": 100, "scaling_sweep": False, "m_dims": 8, "n_features": 40}
-CACHE = "pyodide memory snapshot"
-SET_ASIDE = "set aside by test_runtime_snapshot"
-# Every entry of one cache into another, then the first deleted (none to move: nothing happens).
-MOVE_CACHE = """async ([from, to]) => {
-  if (!(await caches.has(from))) return;
-  const source = await caches.open(from), target = await caches.open(to);
-  for (const request of await source.keys()) await target.put(request, await source.match(request));
-  await caches.delete(from);
-}"""
 
 
 def open_quick(page, site_url: str, seed: int) -> dict:
