@@ -169,8 +169,8 @@ def test_bad_url_parameter_gives_a_clear_message_and_controls_agree_with_the_fig
 def test_a_runtime_that_fails_after_a_shipped_setting_was_picked_says_what_the_figure_shows(first_visit_page, site_url):
     """A reader who moved to a setting the build shipped (α = 1.5, one click from the page's) while
     the runtime was still loading keeps that figure when the runtime fails, and the message
-    says so rather than claiming the default settings. (A context of its own: its route holds
-    back the worker's requests, which only a context's routes reach.)"""
+    says so rather than claiming the default settings. (A first visit, in a context of its own,
+    whose route holds back the runtime's first file when the worker asks for it.)"""
     page = first_visit_page
     held = []
     page.context.route("**/pyodide.mjs", lambda route: held.append(route))  # the runtime's first file, held back

@@ -72,8 +72,8 @@ def truncated(route):
     ("**/simulators-*.zip", "missing"),
 ])
 def test_a_missing_or_partial_runtime_file_is_explained(first_visit_page, site_url, pattern, answer):
-    """A first visit (a returning reader boots from its snapshot and cache), in a context of its
-    own: only a context's routes reach the worker's requests."""
+    """A first visit, in a context of its own: what a reader with nothing cached meets when the
+    server lacks a runtime file (a returning reader boots from its snapshot and HTTP cache)."""
     page = first_visit_page
     handler = truncated if answer == "truncated" else (lambda route: route.fulfill(status=404, body="Not found"))
     page.context.route(pattern, handler)  # context routes also reach the worker's requests
